@@ -1,0 +1,256 @@
+// The one contract between the engine (src/core) and any UI host (Electron IPC or the browser
+// host's WebSocket). Commands go UI -> engine and return a result; events go engine -> UI.
+// Every payload is validated with these schemas where it crosses a process boundary.
+import { z } from 'zod'
+import { ModeSchema, TourProblemSchema } from './tour'
+
+// ---------- building blocks ----------
+
+export const HostConnStateSchema = z.enum(['idle', 'connecting', 'connected', 'error'])
+export type HostConnState = z.infer<typeof HostConnStateSchema>
+
+export const HostViewSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  address: z.string(),
+  conn: HostConnStateSchema,
+  connDetail: z.string().optional(),
+})
+export type HostView = z.infer<typeof HostViewSchema>
+
+export const TourViewSchema = z.object({
+  file: z.string(),
+  name: z.string(),
+  hosts: z.array(HostViewSchema),
+  hops: z.array(z.string()),
+  containerId: z.string(),
+  floatingIp: z.string(),
+  gamePort: z.number(),
+  mode: ModeSchema,
+  probeHz: z.number(),
+})
+export type TourView = z.infer<typeof TourViewSchema>
+
+export const EngineStateSchema = z.object({
+  version: z.string(),
+  /** Which host runs the UI: the renderer shows it but never branches on it. */
+  host: z.enum(['electron', 'browser']),
+  tour: TourViewSchema.nullable(),
+  tourProblems: z.array(TourProblemSchema),
+  /** Host the container runs on now (as far as the engine knows). */
+  currentHost: z.string().nullable(),
+  /** Index into tour.hops of the next destination; null when the tour is over. */
+  nextHopIndex: z.number().int().nullable(),
+  busy: z.enum(['idle', 'preflight', 'hop', 'tour']),
+  /** Honest limitations of this machine/host the user should see (e.g. no Electron binary). */
+  notices: z.array(z.string()),
+})
+export type EngineState = z.infer<typeof EngineStateSchema>
+
+// Preflight: one row per host, one cell per check.
+export const CheckStatusSchema = z.enum(['ok', 'warn', 'fail', 'skip'])
+export const PreflightCheckSchema = z.object({
+  id: z.string(), // e.g. 'reachable', 'runc', 'criu', 'criu-check', 'mem-dirty-track', 'uffd', 'bundle', 'disk', 'rsync', 'keepalived', 'container'
+  status: CheckStatusSchema,
+  detail: z.string(),
+})
+export const PreflightHostSchema = z.object({
+  host: z.string(),
+  checks: z.array(PreflightCheckSchema),
+})
+export const PreflightReportSchema = z.object({
+  ok: z.boolean(),
+  hosts: z.array(PreflightHostSchema),
+  /** Which modes every host of the tour can do, and why not where not. */
+  modes: z.array(z.object({ mode: ModeSchema, available: z.boolean(), reason: z.string().optional() })),
+  /** What the floating IP and container look like right now. */
+  floatingIpOwner: z.string().nullable(),
+  containerOn: z.string().nullable(),
+})
+export type PreflightReport = z.infer<typeof PreflightReportSchema>
+
+// Steps of a hop. One unit of src/core/pipeline per step.
+export const STEP_NAMES = [
+  'preflight',
+  'snapshot', // pre-copy: checkpoint --leave-running or --pre-dump iteration
+  'snapshot-transfer',
+  'checkpoint', // the final freeze + dump
+  'transfer',
+  'ip-move',
+  'page-server',
+  'restore',
+  'lazy-pages', // post-copy: pages still flowing after the restore
+  'verify',
+  'cleanup',
+  'rollback',
+] as const
+export const StepNameSchema = z.enum(STEP_NAMES)
+export type StepName = z.infer<typeof StepNameSchema>
+
+export const StepEventSchema = z.object({
+  hopId: z.string(),
+  step: StepNameSchema,
+  /** Iteration number for repeated steps (pre-copy snapshots), starting at 1. */
+  iteration: z.number().int().optional(),
+  phase: z.enum(['start', 'progress', 'end', 'fail']),
+  host: z.string().optional(),
+  /** Wall clock, ms since epoch. */
+  at: z.number(),
+  /** Duration so far (progress) or total (end/fail), ms. */
+  elapsedMs: z.number().optional(),
+  bytesDone: z.number().optional(),
+  bytesTotal: z.number().optional(),
+  /** Human text: what happens, or why it failed. */
+  detail: z.string().optional(),
+  /** True for steps during which the container is frozen (players feel it). */
+  frozen: z.boolean().optional(),
+})
+export type StepEvent = z.infer<typeof StepEventSchema>
+
+export const CriuStatsSchema = z.object({
+  freezingTimeUs: z.number().optional(),
+  frozenTimeUs: z.number().optional(),
+  memdumpTimeUs: z.number().optional(),
+  memwriteTimeUs: z.number().optional(),
+  pagesScanned: z.number().optional(),
+  pagesSkippedParent: z.number().optional(),
+  pagesWritten: z.number().optional(),
+  pagesLazy: z.number().optional(),
+  restoreTimeUs: z.number().optional(),
+  forkingTimeUs: z.number().optional(),
+  pagesRestored: z.number().optional(),
+})
+export type CriuStats = z.infer<typeof CriuStatsSchema>
+
+export const ClientViewSchema = z.object({
+  /** Longest stretch without replies during the hop, as the prober saw it. */
+  downtimeMs: z.number().nullable(),
+  probesLost: z.number(),
+  rttBeforeMs: z.number().nullable(),
+  rttAfterMs: z.number().nullable(),
+  /** Bots' frags / client slots carried over; null when it could not be told. */
+  stateCarried: z.boolean().nullable(),
+})
+export type ClientView = z.infer<typeof ClientViewSchema>
+
+export const HopResultSchema = z.object({
+  hopId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  mode: ModeSchema,
+  /** Concrete technique used, e.g. 'pre-copy (rsync delta)'. */
+  technique: z.string(),
+  ok: z.boolean(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  steps: z.array(
+    z.object({ step: StepNameSchema, iteration: z.number().optional(), ms: z.number(), bytes: z.number().optional(), frozen: z.boolean().optional() }),
+  ),
+  imageBytes: z.number().optional(),
+  wireBytes: z.number().optional(),
+  criuDump: CriuStatsSchema.optional(),
+  criuRestore: CriuStatsSchema.optional(),
+  client: ClientViewSchema.optional(),
+  error: z.string().optional(),
+  /** What the rollback did, in words, when there was one. */
+  rollback: z.string().optional(),
+  /** Where the container runs and who holds the floating IP after the hop. */
+  containerOn: z.string().nullable(),
+})
+export type HopResult = z.infer<typeof HopResultSchema>
+
+// Prober
+export const ProbeSampleSchema = z.object({
+  seq: z.number().int(),
+  /** Send time, ms since epoch (fractional). */
+  at: z.number(),
+  /** Round trip in ms; null = lost (no reply within the timeout). */
+  rttMs: z.number().nullable(),
+  late: z.boolean().optional(),
+})
+export type ProbeSample = z.infer<typeof ProbeSampleSchema>
+
+export const OutageSchema = z.object({
+  startAt: z.number(),
+  endAt: z.number().nullable(),
+  probesLost: z.number().int(),
+  hopId: z.string().nullable(),
+})
+export type Outage = z.infer<typeof OutageSchema>
+
+export const ServerStatusSchema = z.object({
+  at: z.number(),
+  hostname: z.string(),
+  map: z.string(),
+  game: z.string(),
+  clients: z.number(),
+  bots: z.number(),
+  maxClients: z.number(),
+  players: z.array(z.object({ name: z.string(), frags: z.number(), ping: z.number(), bot: z.boolean() })),
+})
+export type ServerStatus = z.infer<typeof ServerStatusSchema>
+
+export const ProbeStateSchema = z.enum(['off', 'probing', 'answering', 'outage', 'silent'])
+
+// ---------- commands (UI -> engine) ----------
+
+const none = z.object({}).strict()
+
+export const commands = {
+  getState: { args: none, result: EngineStateSchema },
+  loadTour: { args: z.object({ path: z.string().min(1) }), result: EngineStateSchema },
+  connect: { args: none, result: EngineStateSchema },
+  preflight: { args: z.object({ mode: ModeSchema.optional() }).strict(), result: PreflightReportSchema },
+  /** One hop to the next host of the tour (or `to`). */
+  hop: { args: z.object({ to: z.string().optional(), mode: ModeSchema.optional() }).strict(), result: HopResultSchema },
+  /** Run the rest of the tour; `auto` false waits for `next` between hops. */
+  tour: { args: z.object({ auto: z.boolean(), mode: ModeSchema.optional() }).strict(), result: z.array(HopResultSchema) },
+  next: { args: none, result: z.object({ accepted: z.boolean() }) },
+  cancel: { args: none, result: z.object({ cancelled: z.boolean(), detail: z.string() }) },
+} as const
+
+export type Commands = typeof commands
+export type CommandName = keyof Commands
+export type CommandArgs<K extends CommandName> = z.input<Commands[K]['args']>
+export type CommandResult<K extends CommandName> = z.infer<Commands[K]['result']>
+
+// ---------- events (engine -> UI) ----------
+
+export const events = {
+  state: EngineStateSchema,
+  log: z.object({ host: z.string(), stream: z.enum(['cmd', 'stdout', 'stderr']), line: z.string(), at: z.number() }),
+  preflight: PreflightReportSchema,
+  step: StepEventSchema,
+  hop: HopResultSchema,
+  /** Batched at ~5 Hz so a 20 Hz prober costs few messages. */
+  probe: z.object({ samples: z.array(ProbeSampleSchema), state: ProbeStateSchema, target: z.string() }),
+  outage: OutageSchema,
+  serverStatus: ServerStatusSchema,
+} as const
+
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<K extends EventName> = z.infer<Events[K]>
+
+/** An event on the wire. */
+export type AnyEvent = { [K in EventName]: { name: K; payload: EventPayload<K> } }[EventName]
+
+/** What the renderer gets: one function per command plus a subscription. */
+export type GlobehopApi = {
+  [K in CommandName]: (args: CommandArgs<K>) => Promise<CommandResult<K>>
+} & {
+  /** Subscribe to every engine event; returns the unsubscribe function. */
+  onEvent(listener: (event: AnyEvent) => void): () => void
+}
+
+/** Errors crossing the boundary keep their message and a stable code. */
+export const WireErrorSchema = z.object({ code: z.string(), message: z.string() })
+export type WireError = z.infer<typeof WireErrorSchema>
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name)
+}
+
+export const COMMAND_NAMES = Object.keys(commands) as CommandName[]

@@ -1,0 +1,121 @@
+// The tour file's shape. Pure zod so the renderer can share the types; YAML parsing and
+// file/line reporting live in src/core/tour.
+import { z } from 'zod'
+
+export const MIGRATION_MODES = ['stop-and-copy', 'pre-copy', 'post-copy', 'pre+post', 'auto'] as const
+export const ModeSchema = z.enum(MIGRATION_MODES)
+export type Mode = z.infer<typeof ModeSchema>
+
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" or "_" (it names the host in hops and on the CLI)')
+
+export const SshTargetSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1).optional(),
+  /** Path to a private key; relative paths resolve against the tour file's folder. */
+  identityFile: z.string().min(1).optional(),
+  /** Use ssh-agent (SSH_AUTH_SOCK) when present. */
+  agent: z.boolean().default(true),
+  /** `[user@]host[:port]` of a jump host, like OpenSSH's ProxyJump. */
+  jump: z.string().min(1).optional(),
+  /** known_hosts file; relative paths resolve against the tour file's folder. Default ~/.ssh/known_hosts. */
+  knownHosts: z.string().min(1).optional(),
+})
+export type SshTarget = z.infer<typeof SshTargetSchema>
+
+/** Per-host SSH fields with no required ones: `defaults.ssh` in the tour. */
+export const SshDefaultsSchema = SshTargetSchema.partial()
+
+export const HostSchema = z.strictObject({
+  name: hostName,
+  label: z.string().min(1),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  ssh: SshTargetSchema.partial(),
+  /** Address other hosts use to reach this one (rsync, page server). Defaults to ssh.host. */
+  address: z.string().min(1).optional(),
+})
+export type HostInput = z.infer<typeof HostSchema>
+
+export const ContainerSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runc container id: letters, digits, ".", "_" or "-"'),
+  bundle: z.string().min(1),
+  runtime: z.enum(['runc']).default('runc'),
+  /** UDP port of the game server, probed at the floating IP. */
+  gamePort: z.number().int().min(1).max(65535).default(26000),
+})
+
+export const FloatingIpSchema = z.strictObject({
+  address: z.string().min(1),
+  interface: z.string().min(1).default('eth0'),
+  /** Prefix length used by the manual method. */
+  prefix: z.number().int().min(0).max(32).default(24),
+  method: z.enum(['keepalived', 'manual']).default('keepalived'),
+  /** keepalived vrrp_track_file the pipeline writes: 1 on the owner, 0 elsewhere. */
+  trackFile: z.string().min(1).default('/run/globehop/vrrp-owner'),
+})
+
+export const PreCopySchema = z.strictObject({
+  tracking: z.enum(['auto', 'criu', 'rsync']).default('auto'),
+  maxIterations: z.number().int().min(1).max(32).default(8),
+  /** Stop iterating when an iteration writes at most this many pages (p.haul: 64). */
+  minPagesWritten: z.number().int().min(0).default(64),
+  /** Stop when skipped pages reach this share, in percent (LXD: 70). */
+  skippedGoal: z.number().min(0).max(100).default(70),
+  /** Stop when an iteration grows by more than this, in percent (p.haul: 10). */
+  maxGrowth: z.number().min(0).default(10),
+})
+
+export const OptionsSchema = z.strictObject({
+  mode: ModeSchema.default('auto'),
+  compression: z.enum(['auto', 'none', 'zstd']).default('auto'),
+  /** Images live on storage every host sees: skip the copy. */
+  sharedStorage: z.boolean().default(false),
+  /** Where images are written on every host. */
+  imageDir: z.string().min(1).default('/var/lib/globehop/images'),
+  preCopy: PreCopySchema.default(PreCopySchema.parse({})),
+  /** Probe rate of the UDP prober, per second. */
+  probeHz: z.number().int().min(1).max(50).default(20),
+})
+
+export const TourSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  defaults: z.strictObject({ ssh: SshDefaultsSchema.optional() }).optional(),
+  hosts: z.array(HostSchema).min(2, 'a tour needs at least two hosts'),
+  container: ContainerSchema,
+  floatingIp: FloatingIpSchema,
+  /** Host names in order; the first is where the container runs when the tour starts. */
+  hops: z.array(hostName).min(2, 'hops needs a start host and at least one destination'),
+  options: OptionsSchema.default(OptionsSchema.parse({})),
+})
+export type TourInput = z.infer<typeof TourSchema>
+
+/** A host after defaults were merged and paths resolved. */
+export interface Host extends Omit<HostInput, 'ssh' | 'address'> {
+  ssh: SshTarget
+  address: string
+}
+
+export interface Tour extends Omit<TourInput, 'hosts' | 'defaults'> {
+  /** Absolute path of the file the tour came from. */
+  file: string
+  hosts: Host[]
+}
+
+/** One problem found in a tour file. line/column are 1-based; 0 when unknown. */
+export const TourProblemSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  field: z.string(),
+  message: z.string(),
+})
+export type TourProblem = z.infer<typeof TourProblemSchema>
+
+export function formatProblem(p: TourProblem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file
+  return p.field ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`
+}
