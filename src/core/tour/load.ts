@@ -43,8 +43,8 @@ export function parseTour(text: string, file: string): Tour {
   if (doc.errors.length > 0) {
     throw new TourError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0]
-        return { file, line: pos?.line ?? 0, column: pos?.col ?? 0, field: '', message: `YAML: ${e.message.split('\n')[0]}` }
+        const pos = lc.linePos(e.pos[0])
+        return { file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` }
       }),
     )
   }

@@ -1,0 +1,29 @@
+import { expect, test } from '@playwright/test'
+import { E2E_TOKEN } from '../playwright.config'
+import { expectFirstScreen } from './first-screen'
+
+test.describe('browser host', () => {
+  test('without the token there is no access', async ({ request }) => {
+    const page = await request.get('/', { maxRedirects: 0 })
+    expect(page.status()).toBe(403)
+    const asset = await request.get('/index.html', { maxRedirects: 0 })
+    expect(asset.status()).toBe(403)
+  })
+
+  test('shows the tour hosts on a live WebGL globe', async ({ page }) => {
+    await page.goto(`/?token=${E2E_TOKEN}`)
+    await expectFirstScreen(page)
+    // The token left the address bar for a cookie.
+    expect(page.url()).not.toContain('token=')
+    await page.screenshot({ path: 'test-results/globehop.png' })
+  })
+
+  test('keyboard help opens and closes', async ({ page }) => {
+    await page.goto(`/?token=${E2E_TOKEN}`)
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
+    await page.keyboard.press('?')
+    await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible()
+    await page.keyboard.press('?')
+    await expect(page.getByRole('dialog')).toHaveCount(0)
+  })
+})

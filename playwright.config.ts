@@ -1,0 +1,37 @@
+import { defineConfig } from '@playwright/test'
+
+// The renderer runs in Debian's Chromium through the browser host (`globehop serve`): no browser
+// download. The electron project runs the same checks in the real app where Electron's binary exists.
+export const E2E_PORT = Number(process.env.GLOBEHOP_E2E_PORT ?? 47810)
+export const E2E_TOKEN = 'e2e-token-not-secret'
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-swiftshader']
+
+export default defineConfig({
+  testDir: 'e2e',
+  workers: 1,
+  timeout: 60_000,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: { trace: 'retain-on-failure', viewport: { width: 1440, height: 900 } },
+  projects: [
+    {
+      name: 'web',
+      testMatch: /web\..*spec\.ts/,
+      use: {
+        browserName: 'chromium',
+        baseURL: `http://127.0.0.1:${E2E_PORT}`,
+        launchOptions: { executablePath: process.env.GLOBEHOP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+      },
+    },
+    { name: 'electron', testMatch: /electron\.spec\.ts/ },
+  ],
+  webServer: {
+    command: `node bin/globehop.mjs serve --port ${E2E_PORT} --tour e2e/fixtures/loopback.yaml`,
+    url: `http://127.0.0.1:${E2E_PORT}/?token=${E2E_TOKEN}`,
+    env: { GLOBEHOP_TOKEN: E2E_TOKEN },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+  },
+})

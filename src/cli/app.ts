@@ -1,0 +1,80 @@
+// `serve` and `open`: the two ways to show the app.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { Engine } from '../core/engine'
+import { defaultTourPath } from '../core/tour/default'
+import { serve } from '../server/serve'
+import { findElectronBinary } from './electron-binary'
+import { UsageError } from './usage'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const RENDERER = path.join(ROOT, 'out', 'renderer')
+const VERSION = '0.1.0'
+
+function parse(argv: string[], extra: Parameters<typeof parseArgs>[0]['options'] = {}) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: { tour: { type: 'string' }, ...extra } }).values
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+export async function runServe(argv: string[], notices: string[] = []): Promise<number> {
+  const v = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, open: { type: 'boolean' } })
+  const port = v.port === undefined ? 0 : Number(v.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${String(v.port)}" is not a port number`)
+  const host = (v.host as string | undefined) ?? '127.0.0.1'
+  if (!existsSync(path.join(RENDERER, 'index.html'))) {
+    console.error('globehop: building the renderer first (npm run build)…')
+    const code = await run('npx', ['electron-vite', 'build'], ROOT)
+    if (code !== 0) return code
+  }
+  const engine = new Engine({ host: 'browser', version: VERSION, notices })
+  const tourFile = (v.tour as string | undefined) ?? defaultTourPath()
+  await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
+  const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
+  console.log(`globehop: serving ${tourFile}`)
+  console.log(`globehop: open ${server.url}`)
+  if (v.open) openBrowser(server.url)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.close()
+  await engine.close()
+  return 0
+}
+
+export async function runOpen(argv: string[]): Promise<number> {
+  const v = parse(argv)
+  const electron = findElectronBinary()
+  if (!electron.ok) {
+    const notice = `${electron.reason}: showing globehop in the browser instead.`
+    console.error(`globehop: ${notice}`)
+    return runServe([...(v.tour ? ['--tour', v.tour as string] : []), '--open'], [notice])
+  }
+  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour as string)] : [])]
+  return run(electron.path, process.getuid?.() === 0 ? [...args, '--no-sandbox'] : args, ROOT)
+}
+
+/** Best effort: where no browser opener exists the printed URL is the way in. */
+function openBrowser(url: string): void {
+  const p = spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [url], { stdio: 'ignore', detached: true })
+  p.on('error', () => {})
+  p.unref()
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, stdio: 'inherit' })
+    p.on('error', (err) => {
+      console.error(`globehop: cannot run ${cmd}: ${err.message}`)
+      resolve(127)
+    })
+    p.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+}

@@ -1,0 +1,16 @@
+import { formatProblem } from '../shared/tour'
+import { loadTour, TourError } from '../core/tour/load'
+import { UsageError } from './usage'
+
+export async function runValidate(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError('validate takes exactly one tour file')
+  try {
+    const tour = await loadTour(argv[0]!)
+    console.log(`ok: ${tour.name}: ${tour.hosts.length} hosts, ${tour.hops.length - 1} hops (${tour.hops.join(' -> ')})`)
+    return 0
+  } catch (err) {
+    if (!(err instanceof TourError)) throw err
+    for (const p of err.problems) console.error(formatProblem(p))
+    return 1
+  }
+}

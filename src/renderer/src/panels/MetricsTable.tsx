@@ -1,0 +1,62 @@
+// Per-hop figures: the seed's columns (dump, sizes, transfer, restore) plus CRIU frozen time and
+// what the client saw.
+import type { HopResult, StepName } from '../../../shared/contract'
+
+const ms = (v: number | undefined | null) => (v == null ? '–' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)
+const bytes = (v: number | undefined) => (v == null ? '–' : v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(1)} MiB` : `${(v / 1024).toFixed(0)} KiB`)
+const stepMs = (h: HopResult, step: StepName) => {
+  const found = h.steps.filter((s) => s.step === step)
+  return found.length ? found.reduce((a, s) => a + s.ms, 0) : undefined
+}
+
+export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (host: string) => string }) {
+  return (
+    <section className="panel metrics" aria-label="Per-hop metrics">
+      <h2>Hops</h2>
+      <table data-testid="metrics-table">
+        <thead>
+          <tr>
+            <th scope="col">Hop</th>
+            <th scope="col">Mode</th>
+            <th scope="col">Dump</th>
+            <th scope="col">CRIU frozen</th>
+            <th scope="col">Image</th>
+            <th scope="col">On the wire</th>
+            <th scope="col">Transfer</th>
+            <th scope="col">Restore</th>
+            <th scope="col">Client gap</th>
+            <th scope="col">RTT before → after</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {hops.length === 0 ? (
+            <tr className="empty">
+              <td colSpan={11}>No hops yet. Run preflight, then hop (→ or Space).</td>
+            </tr>
+          ) : (
+            hops.map((h) => (
+              <tr key={h.hopId} data-testid="hop-row" data-ok={h.ok}>
+                <td>
+                  {labelOf(h.from)} → {labelOf(h.to)}
+                </td>
+                <td>{h.technique}</td>
+                <td>{ms(stepMs(h, 'checkpoint'))}</td>
+                <td>{ms(h.criuDump?.frozenTimeUs != null ? h.criuDump.frozenTimeUs / 1000 : undefined)}</td>
+                <td>{bytes(h.imageBytes)}</td>
+                <td>{bytes(h.wireBytes)}</td>
+                <td>{ms(stepMs(h, 'transfer'))}</td>
+                <td>{ms(stepMs(h, 'restore'))}</td>
+                <td>{ms(h.client?.downtimeMs)}</td>
+                <td>
+                  {ms(h.client?.rttBeforeMs)} → {ms(h.client?.rttAfterMs)}
+                </td>
+                <td title={h.error ?? h.rollback}>{h.ok ? 'ok' : `failed${h.rollback ? ', rolled back' : ''}`}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </section>
+  )
+}

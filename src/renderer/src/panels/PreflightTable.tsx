@@ -1,0 +1,44 @@
+import type { PreflightReport } from '../../../shared/contract'
+
+export function PreflightTable({ report }: { report: PreflightReport }) {
+  const ids = [...new Set(report.hosts.flatMap((h) => h.checks.map((c) => c.id)))]
+  return (
+    <section className="panel preflight" aria-label="Preflight">
+      <h2>Preflight {report.ok ? 'ok' : 'found problems'}</h2>
+      <table data-testid="preflight-table">
+        <thead>
+          <tr>
+            <th scope="col">Host</th>
+            {ids.map((id) => (
+              <th scope="col" key={id}>
+                {id}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {report.hosts.map((h) => (
+            <tr key={h.host}>
+              <th scope="row">{h.host}</th>
+              {ids.map((id) => {
+                const c = h.checks.find((x) => x.id === id)
+                return (
+                  <td key={id} className={c?.status ?? 'skip'} title={c?.detail}>
+                    {c ? (c.status === 'ok' ? '✓' : c.status === 'skip' ? '–' : c.status) : ''}
+                  </td>
+                )
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ul className="modes">
+        {report.modes.map((m) => (
+          <li key={m.mode} className={m.available ? 'ok' : 'fail'}>
+            {m.mode}: {m.available ? 'available' : m.reason}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
