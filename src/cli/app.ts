@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
 import { defaultTourPath } from '../core/tour/default'
 import { serve } from '../server/serve'
@@ -13,26 +13,35 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 const RENDERER = path.join(ROOT, 'out', 'renderer')
 const VERSION = '0.1.0'
 
-function parse(argv: string[], extra: Parameters<typeof parseArgs>[0]['options'] = {}) {
+interface AppArgs {
+  tour?: string
+  port?: string
+  host?: string
+  open?: boolean
+}
+
+function parse(argv: string[], serveOptions: boolean): AppArgs {
+  const options: ParseArgsConfig['options'] = { tour: { type: 'string' } }
+  if (serveOptions) Object.assign(options!, { port: { type: 'string' }, host: { type: 'string' }, open: { type: 'boolean' } })
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: { tour: { type: 'string' }, ...extra } }).values
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as AppArgs
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
 }
 
 export async function runServe(argv: string[], notices: string[] = []): Promise<number> {
-  const v = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, open: { type: 'boolean' } })
+  const v = parse(argv, true)
   const port = v.port === undefined ? 0 : Number(v.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${String(v.port)}" is not a port number`)
-  const host = (v.host as string | undefined) ?? '127.0.0.1'
+  const host = v.host ?? '127.0.0.1'
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     console.error('globehop: building the renderer first (npm run build)…')
     const code = await run('npx', ['electron-vite', 'build'], ROOT)
     if (code !== 0) return code
   }
   const engine = new Engine({ host: 'browser', version: VERSION, notices })
-  const tourFile = (v.tour as string | undefined) ?? defaultTourPath()
+  const tourFile = v.tour ?? defaultTourPath()
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
   const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
@@ -50,14 +59,14 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
 }
 
 export async function runOpen(argv: string[]): Promise<number> {
-  const v = parse(argv)
+  const v = parse(argv, false)
   const electron = findElectronBinary()
   if (!electron.ok) {
     const notice = `${electron.reason}: showing globehop in the browser instead.`
     console.error(`globehop: ${notice}`)
-    return runServe([...(v.tour ? ['--tour', v.tour as string] : []), '--open'], [notice])
+    return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open'], [notice])
   }
-  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour as string)] : [])]
+  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour)] : [])]
   return run(electron.path, process.getuid?.() === 0 ? [...args, '--no-sandbox'] : args, ROOT)
 }
 

@@ -1,4 +1,6 @@
 // `npm run demo`: the lab up (built on first use), then the app on the lab's tour.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { labRequirements, labTourPath, labUp } from '../core/lab/index'
 import { runOpen, runServe } from './app'
@@ -11,7 +13,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const why = labRequirements()
+  let why = labRequirements()
+  if (why?.startsWith('missing tool') && (await installLabTools())) why = labRequirements()
   if (why) {
     console.error(`globehop demo: the local lab cannot start: ${why}`)
     if (process.getuid?.() !== 0) console.error('It creates network namespaces and mounts, so it needs root: run `sudo npm run demo`.')
@@ -21,4 +24,16 @@ export async function runDemo(argv: string[]): Promise<number> {
   await labUp({ onProgress: (line) => console.error(`  ${line}`) })
   const tour = labTourPath()
   return noOpen ? runServe(['--tour', tour]) : runOpen(['--tour', tour])
+}
+
+/** The host packages the lab needs on Debian/Ubuntu (root only), so a fresh machine needs no manual step. */
+export const LAB_APT_PACKAGES = ['debootstrap', 'iproute2', 'util-linux', 'gcc', 'libc6-dev', 'openssh-client', 'rsync', 'procps', 'ca-certificates']
+
+async function installLabTools(): Promise<boolean> {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return false
+  console.error(`globehop demo: installing the lab's host tools with apt-get: ${LAB_APT_PACKAGES.join(' ')}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+  if (update.status !== 0) return false
+  return spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...LAB_APT_PACKAGES], { stdio: 'inherit', env }).status === 0
 }

@@ -1,6 +1,6 @@
 // Wires the contract to Electron IPC: one channel per command, one channel for events.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { COMMAND_NAMES } from '../shared/contract'
+import { COMMAND_NAMES } from '../shared/command-names'
 import { commandChannel, EVENT_CHANNEL } from '../shared/channels'
 import { serializeError } from '../shared/wire'
 import type { Engine } from '../core/engine'

@@ -1,7 +1,8 @@
 // Exposes one function per contract command plus an event subscription, nothing else.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import { commandChannel, EVENT_CHANNEL } from '../shared/channels'
-import { COMMAND_NAMES, type AnyEvent, type GlobehopApi, type WireError } from '../shared/contract'
+import { COMMAND_NAMES } from '../shared/command-names'
+import type { AnyEvent, GlobehopApi, WireError } from '../shared/contract'
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: WireError }
 

@@ -2,6 +2,7 @@
 // host's WebSocket). Commands go UI -> engine and return a result; events go engine -> UI.
 // Every payload is validated with these schemas where it crosses a process boundary.
 import { z } from 'zod'
+import type { CommandNameList } from './command-names'
 import { ModeSchema, TourProblemSchema } from './tour'
 
 // ---------- building blocks ----------
@@ -253,4 +254,8 @@ export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name)
 }
 
-export const COMMAND_NAMES = Object.keys(commands) as CommandName[]
+export { COMMAND_NAMES } from './command-names'
+// Compile-time: the zod-free name list and the commands map have exactly the same keys.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const namesMatch: Same<CommandName, CommandNameList> = true
+void namesMatch

@@ -9,11 +9,14 @@ export interface RunOptions {
   stdin?: string | Buffer
   /** Kill the command (and fail) after this long. */
   timeoutMs?: number
-  /** Called per complete line of output as it arrives. */
+  /** Called per complete line of output as it arrives. Lines end at `\n`, `\r\n` or a bare `\r`
+   *  (so each `\r`-separated progress update of rsync is its own line). */
   onLine?: (stream: Stream, line: string) => void
   /** Resolve with the exit code instead of throwing on non-zero exit. */
   allowFail?: boolean
   signal?: AbortSignal
+  /** false: do not emit `log` events for this command (polling); onLine still gets the lines. */
+  log?: boolean
 }
 
 export interface RunResult {
@@ -25,8 +28,11 @@ export interface RunResult {
 
 /** A long-running remote command (page server, lazy-pages daemon). */
 export interface RemoteProcess {
+  /** Resolves with the exit status whatever it is (a daemon stopped by kill() exits non-zero;
+   *  a signal shows as 128 + its number); rejects on timeout, abort or a lost connection. */
   readonly done: Promise<RunResult>
-  /** Sends a signal (default TERM) to the remote command. */
+  /** Sends a signal (default TERM) to the remote command's whole process group; KILL follows
+   *  after a grace period (killGraceMs) if it is still running. */
   kill(signal?: string): void
 }
 
@@ -49,5 +55,28 @@ export class RemoteCommandError extends Error {
   ) {
     super(`${host}: \`${command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`)
     this.name = 'RemoteCommandError'
+  }
+}
+
+/** A remote command was killed because it ran past `timeoutMs`. */
+export class RemoteTimeoutError extends RemoteCommandError {
+  constructor(host: string, command: string, readonly timeoutMs: number, stderrTail: string) {
+    super(host, command, 124, stderrTail)
+    this.message = `${host}: \`${command}\` timed out after ${timeoutMs} ms and was killed${stderrTail ? `: ${stderrTail}` : ''}`
+    this.name = 'RemoteTimeoutError'
+  }
+}
+
+/** Why a connection could not be made; `kind` lets callers tell permanent failures from drops. */
+export type SshErrorKind = 'host-key' | 'auth' | 'network' | 'config' | 'lost' | 'closed'
+
+export class SshError extends Error {
+  constructor(
+    readonly host: string,
+    readonly kind: SshErrorKind,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SshError'
   }
 }

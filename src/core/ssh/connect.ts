@@ -1,0 +1,174 @@
+// Opens one authenticated ssh2 connection to an endpoint, through its jump hosts, with strict
+// host key checking against known_hosts. No retries here: session.ts decides when to reconnect.
+import { readFile } from 'node:fs/promises'
+import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2'
+import type { Readable } from 'node:stream'
+import type { SshEndpoint } from './config'
+import { checkHostKey, hostKeyName, knownKeyTypes, parseKnownHosts, type HostKeyCheck, type KnownHostEntry } from './known-hosts'
+import { SshError } from './types'
+
+export interface ConnectTuning {
+  keepaliveIntervalMs: number
+  keepaliveCountMax: number
+  readyTimeoutMs: number
+}
+
+export const DEFAULT_TUNING: ConnectTuning = { keepaliveIntervalMs: 5000, keepaliveCountMax: 3, readyTimeoutMs: 20_000 }
+
+export interface OpenConnection {
+  /** The connection to the endpoint itself. */
+  client: Client
+  /** Jump host connections it rides on, outermost first (closed with it). */
+  via: Client[]
+}
+
+// A known_hosts key type and the host key algorithms ssh2 can negotiate for it (others, e.g.
+// security-key types, ssh2 cannot verify and would reject as "Unsupported algorithm").
+const HOST_KEY_ALGOS: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+}
+
+async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
+  try {
+    return parseKnownHosts(await readFile(file, 'utf8'))
+  } catch (err) {
+    // A missing file means "no host is known": the check then refuses with the file named.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+}
+
+function describeEndpoint(ep: SshEndpoint): string {
+  return `${ep.user}@${ep.hostname}:${ep.port}`
+}
+
+export function hostKeyMessage(label: string, ep: SshEndpoint, check: Exclude<HostKeyCheck, { ok: true }>, file: string): string {
+  const where = hostKeyName(ep.hostname, ep.port)
+  switch (check.reason) {
+    case 'unknown':
+      return `${label}: host key for ${where} is not in ${file} (strict checking: refusing). Server's key: ${check.actual}. If this is the right host, add it, e.g. ssh-keyscan -p ${ep.port} ${ep.hostname} >> ${file}`
+    case 'mismatch':
+      return `${label}: HOST KEY MISMATCH for ${where}: ${file} expects ${check.expected?.join(' or ')} but the server presented ${check.actual}. Someone may be intercepting the connection, or the host was reinstalled; refusing.`
+    case 'revoked':
+      return `${label}: host key ${check.actual} of ${where} is marked @revoked in ${file}; refusing.`
+  }
+}
+
+async function authMethods(label: string, ep: SshEndpoint): Promise<AnyAuthMethod[]> {
+  const methods: AnyAuthMethod[] = []
+  const sock = process.env.SSH_AUTH_SOCK
+  // Same order as ssh: agent keys first, then identity files.
+  if (ep.agent && sock) methods.push({ type: 'agent', username: ep.user, agent: sock })
+  for (const file of ep.identityFiles) {
+    let text: Buffer
+    try {
+      text = await readFile(file)
+    } catch (err) {
+      if (ep.identityFromTour) throw new SshError(label, 'config', `${label}: cannot read identity file ${file} named in the tour: ${(err as Error).message}`)
+      continue
+    }
+    const parsed = ssh2.utils.parseKey(text)
+    if (parsed instanceof Error) {
+      const encrypted = /encrypted|passphrase/i.test(parsed.message)
+      const why = encrypted ? 'it is passphrase-protected: load it into ssh-agent (ssh-add) instead' : parsed.message
+      if (ep.identityFromTour) throw new SshError(label, 'config', `${label}: cannot use identity file ${file}: ${why}`)
+      continue
+    }
+    methods.push({ type: 'publickey', username: ep.user, key: text })
+  }
+  if (methods.length === 0) {
+    throw new SshError(label, 'auth', `${label}: no way to log in to ${describeEndpoint(ep)}: no ssh-agent${ep.agent ? ' (SSH_AUTH_SOCK unset)' : ' (disabled by ssh.agent: false)'} and no usable identity file (set ssh.identityFile in the tour)`)
+  }
+  return methods
+}
+
+function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tuning: ConnectTuning): Promise<Client> {
+  return (async () => {
+    const entries = await readKnownHosts(ep.knownHostsFile)
+    const auth = await authMethods(label, ep)
+    const known = knownKeyTypes(entries, ep.hostname, ep.port).flatMap((t) => HOST_KEY_ALGOS[t] ?? [])
+    return await new Promise<Client>((resolve, reject) => {
+      const client = new Client()
+      let refused: string | null = null
+      let settled = false
+      const fail = (err: Error) => {
+        if (settled) return
+        settled = true
+        client.end()
+        reject(err)
+      }
+      const cfg: ConnectConfig = {
+        host: ep.hostname,
+        port: ep.port,
+        username: ep.user,
+        sock,
+        authHandler: auth,
+        keepaliveInterval: tuning.keepaliveIntervalMs,
+        keepaliveCountMax: tuning.keepaliveCountMax,
+        readyTimeout: tuning.readyTimeoutMs,
+        // Ask first for a key type known_hosts lists for this host, as ssh does, so a host with
+        // several keys is not reported as a mismatch just because it offered another type first.
+        algorithms: known.length > 0 ? { serverHostKey: { remove: known, prepend: known, append: [] } } : undefined,
+        hostVerifier: (key: Buffer) => {
+          const check = checkHostKey(entries, ep.hostname, ep.port, key)
+          if (check.ok) return true
+          refused = hostKeyMessage(label, ep, check, ep.knownHostsFile)
+          return false
+        },
+      }
+      client.once('ready', () => {
+        settled = true
+        resolve(client)
+      })
+      client.once('error', (err: Error & { level?: string }) => {
+        if (refused) return fail(new SshError(label, 'host-key', refused))
+        if (err.level === 'client-authentication') {
+          const tried = auth.map((a) => (a.type === 'agent' ? 'ssh-agent' : a.type === 'publickey' ? 'key file' : a.type)).join(', ')
+          return fail(new SshError(label, 'auth', `${label}: authentication as ${ep.user} on ${ep.hostname}:${ep.port} failed (tried ${tried}: ${ep.identityFiles.join(', ') || 'no files'})`))
+        }
+        fail(new SshError(label, 'network', `${label}: cannot connect to ${describeEndpoint(ep)}: ${err.message}`))
+      })
+      client.once('close', () => fail(new SshError(label, 'network', refused ?? `${label}: connection to ${describeEndpoint(ep)} closed during the handshake`)))
+      try {
+        client.connect(cfg)
+      } catch (err) {
+        fail(new SshError(label, 'config', `${label}: ${(err as Error).message}`))
+      }
+    })
+  })()
+}
+
+function forward(via: Client, label: string, ep: SshEndpoint): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut('127.0.0.1', 0, ep.hostname, ep.port, (err, stream) => {
+      if (err) reject(new SshError(label, 'network', `${label}: jump host cannot reach ${ep.hostname}:${ep.port}: ${err.message}`))
+      else resolve(stream)
+    })
+  })
+}
+
+/** Connects to `ep`, hopping through `ep.jumps` in order (each checked against its own known_hosts). */
+export async function openConnection(label: string, ep: SshEndpoint, tuning: ConnectTuning = DEFAULT_TUNING): Promise<OpenConnection> {
+  const via: Client[] = []
+  try {
+    let sock: Readable | undefined
+    for (let i = 0; i < ep.jumps.length; i++) {
+      const j = ep.jumps[i]!
+      const jumpLabel = `${label} (jump host ${j.alias})`
+      const c = await openOne(jumpLabel, j, sock, tuning)
+      via.push(c)
+      sock = await forward(c, jumpLabel, ep.jumps[i + 1] ?? ep)
+    }
+    const client = await openOne(label, ep, sock, tuning)
+    // A jump connection dying takes the tunnel, and so the target connection, with it.
+    for (const c of via) c.once('close', () => client.end())
+    return { client, via }
+  } catch (err) {
+    for (const c of via) c.end()
+    throw err
+  }
+}

@@ -1,0 +1,84 @@
+// One Remote per tour host, opened in parallel and closed together.
+import type { HostConnState } from '../../shared/contract'
+import type { Tour } from '../../shared/tour'
+import type { Emit } from '../events'
+import { connectRemote, type ConnectRemoteOptions } from './session'
+import type { Remote } from './types'
+
+export interface ConnectAllOptions extends Omit<ConnectRemoteOptions, 'onState'> {
+  /** Connection state per host, e.g. for HostView.conn. */
+  onState?: (host: string, s: HostConnState, detail?: string) => void
+  emit?: Emit
+  /** Opens remotes (a test may pass a fake). Default: connectRemote. */
+  connect?: typeof connectRemote
+}
+
+/** Some hosts could not be reached; `failures` has each host's reason, the message lists them all. */
+export class ConnectAllError extends Error {
+  constructor(readonly failures: Map<string, Error>) {
+    super(`cannot connect to ${failures.size} host${failures.size > 1 ? 's' : ''}:\n${[...failures].map(([h, e]) => `- ${h}: ${e.message}`).join('\n')}`)
+    this.name = 'ConnectAllError'
+  }
+}
+
+export class SshPool {
+  private readonly remotes = new Map<string, Remote>()
+  private readonly pending = new Map<string, Promise<Remote>>()
+
+  constructor(
+    private readonly tour: Tour,
+    private readonly opts: ConnectAllOptions = {},
+  ) {}
+
+  /** The Remote of one host, connecting on first use. */
+  get(name: string): Promise<Remote> {
+    const have = this.remotes.get(name)
+    if (have) return Promise.resolve(have)
+    const p = this.pending.get(name)
+    if (p) return p
+    const host = this.tour.hosts.find((h) => h.name === name)
+    if (!host) return Promise.reject(new Error(`unknown host "${name}"; hosts are: ${this.tour.hosts.map((h) => h.name).join(', ')}`))
+    const { connect = connectRemote, onState, ...rest } = this.opts
+    const opening = connect(host, { ...rest, onState: (s, d) => onState?.(name, s, d) })
+      .then((r) => {
+        this.remotes.set(name, r)
+        return r
+      })
+      .finally(() => this.pending.delete(name))
+    this.pending.set(name, opening)
+    return opening
+  }
+
+  /** Connects every host of the tour at once; throws ConnectAllError naming each failing host. */
+  async connectAll(): Promise<Map<string, Remote>> {
+    const results = await Promise.allSettled(this.tour.hosts.map((h) => this.get(h.name)))
+    const failures = new Map<string, Error>()
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') failures.set(this.tour.hosts[i]!.name, r.reason instanceof Error ? r.reason : new Error(String(r.reason)))
+    })
+    if (failures.size > 0) throw new ConnectAllError(failures)
+    // In tour order, whatever order the connections finished in.
+    return new Map(this.tour.hosts.map((h) => [h.name, this.remotes.get(h.name)!]))
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending.values()])
+    const all = [...this.remotes.values()]
+    this.remotes.clear()
+    await Promise.allSettled(all.map((r) => r.close()))
+  }
+}
+
+/**
+ * Connects to every host of the tour. On any failure the hosts that did connect are closed again
+ * and a ConnectAllError names every host that failed and why.
+ */
+export async function connectAll(tour: Tour, opts: ConnectAllOptions = {}): Promise<Map<string, Remote>> {
+  const pool = new SshPool(tour, opts)
+  try {
+    return await pool.connectAll()
+  } catch (err) {
+    await pool.close()
+    throw err
+  }
+}

@@ -1,0 +1,161 @@
+// A throwaway OpenSSH server on 127.0.0.1 for tests: own temp dir, host key, client key and
+// known_hosts. Root only (sshd's privilege separation), Linux only.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import type { Host } from '../../shared/tour'
+
+export const SSHD = '/usr/sbin/sshd'
+
+/** Why a real sshd cannot run here, or null when it can. */
+export function sshdUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'needs Linux'
+  if (!existsSync(SSHD)) return `${SSHD} is missing (apt-get install openssh-server)`
+  if (process.getuid?.() !== 0) return 'needs root (sshd privilege separation)'
+  try {
+    execFileSync('ssh-keygen', ['-?'], { stdio: 'ignore' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'ssh-keygen is missing'
+  }
+  return null
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function keygen(file: string): string {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'globehop-test', '-f', file])
+  return readFileSync(`${file}.pub`, 'utf8').trim()
+}
+
+export interface TestSshd {
+  dir: string
+  port: number
+  /** Client private key authorized for root. */
+  clientKey: string
+  /** known_hosts with this server's key for [127.0.0.1]:port. */
+  knownHosts: string
+  /** `ssh-ed25519 AAAA...` of the server. */
+  hostPublicKey: string
+  /** A tour host pointing at this server. */
+  host(name?: string, ssh?: Partial<Host['ssh']>): Host
+  /** PIDs of the per-connection sshd processes (children of the listener). */
+  sessionPids(): number[]
+  stderr(): string
+  /** Stops the server and its connections but keeps the files (keys, known_hosts). */
+  stopServer(): Promise<void>
+  /** Stops the server and removes its temp dir. */
+  stop(): Promise<void>
+}
+
+function sessionPidsOf(parent: number | undefined): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // Field 4 of /proc/PID/stat is the parent PID (after the parenthesised comm).
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'globehop-sshd-'))
+  // Root sshd refuses to start without its privilege separation directory.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
+  const hostPublicKey = keygen(path.join(dir, 'host_ed25519')).split(' ').slice(0, 2).join(' ')
+  const clientPub = keygen(path.join(dir, 'client_ed25519'))
+  writeFileSync(path.join(dir, 'authorized_keys'), `${clientPub}\n`)
+  const port = await freePort()
+  const knownHosts = path.join(dir, 'known_hosts')
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`)
+  const config = path.join(dir, 'sshd_config')
+  writeFileSync(
+    config,
+    [
+      // First occurrence wins in sshd_config: the caller's lines go first.
+      ...extraConfig,
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host_ed25519')}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      // The temp dir is under a world-writable /tmp: StrictModes would refuse the key files.
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'AllowTcpForwarding yes',
+      'MaxSessions 10',
+      'LogLevel VERBOSE',
+    ].join('\n') + '\n',
+  )
+  let log = ''
+  const proc: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  proc.stderr!.on('data', (b: Buffer) => (log += b.toString()))
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()))
+  // Ready when it accepts TCP connections.
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)))
+      s.once('error', () => r(false))
+    })
+    if (ok) break
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill()
+      rmSync(dir, { recursive: true, force: true })
+      throw new Error(`sshd did not start: ${log}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const stopServer = async () => {
+    // Per-connection children outlive the listener: end them too.
+    for (const pid of sessionPidsOf(proc.pid)) {
+      try {
+        process.kill(pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+    }
+    proc.kill('SIGTERM')
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+  }
+  return {
+    dir,
+    port,
+    clientKey: path.join(dir, 'client_ed25519'),
+    knownHosts,
+    hostPublicKey,
+    host: (name = 'local', ssh = {}) => ({
+      name,
+      label: name,
+      lat: 0,
+      lon: 0,
+      address: '127.0.0.1',
+      ssh: { host: '127.0.0.1', port, user: 'root', identityFile: path.join(dir, 'client_ed25519'), agent: false, knownHosts, ...ssh },
+    }),
+    sessionPids: () => sessionPidsOf(proc.pid),
+    stderr: () => log,
+    stopServer,
+    stop: async () => {
+      await stopServer()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
