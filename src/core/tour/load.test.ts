@@ -90,6 +90,11 @@ describe('tour files', () => {
     expect(ps.map((p) => p.field).sort()).toEqual(['hops[1]', 'hosts[0].ssh.host', 'hosts[1].name'])
   })
 
+  it('reports type errors and cross-field problems in one run', () => {
+    const ps = problems(GOOD.replace('lat: 1.3', 'lat: "north"').replace('hops: [a, b, a]', 'hops: [a, b, tokyo]'))
+    expect(ps.map((p) => p.field)).toEqual(['hosts[1].lat', 'hops[2]'])
+  })
+
   it('says when the file does not exist', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gh-tour-'))
     await expect(loadTour(path.join(dir, 'nope.yaml'))).rejects.toThrow(/nope\.yaml: file not found/)

@@ -50,17 +50,20 @@ export function parseTour(text: string, file: string): Tour {
   }
   const raw: unknown = doc.toJS()
   const parsed = TourSchema.safeParse(raw ?? {})
-  if (!parsed.success) {
-    throw new TourError(
-      parsed.error.issues.map((issue) => {
+  const problems: TourProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         // For unknown keys, point at the first offending key rather than its parent.
         const p: Path = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path.map(toKey), issue.keys[0]] : issue.path.map(toKey)
         return { file, ...locate(doc, lc, p), field: fieldName(issue.path.map(toKey)), message: zodMessage(issue) }
-      }),
-    )
+      })
+  // Cross-field checks run on the raw data too, so one run reports every problem.
+  const seen = new Set(problems.map((p) => p.field))
+  for (const c of crossCheck(raw)) {
+    const field = fieldName(c.path)
+    if (!seen.has(field)) problems.push({ file, ...locate(doc, lc, c.path), field, message: c.message })
   }
-  const problems = crossCheck(parsed.data).map((c) => ({ file, ...locate(doc, lc, c.path), field: fieldName(c.path), message: c.message }))
-  if (problems.length > 0) throw new TourError(problems)
+  if (problems.length > 0 || !parsed.success) throw new TourError(problems)
   return resolveTour(parsed.data, file)
 }
 
@@ -68,17 +71,25 @@ function toKey(k: PropertyKey): string | number {
   return typeof k === 'number' ? k : String(k)
 }
 
-function crossCheck(t: TourInput): { path: Path; message: string }[] {
+type Loose = { name?: unknown; ssh?: { host?: unknown } }
+
+/** Checks across fields, on data zod may not have accepted yet: every access is guarded. */
+function crossCheck(raw: unknown): { path: Path; message: string }[] {
   const out: { path: Path; message: string }[] = []
+  const t = (raw ?? {}) as { hosts?: unknown; hops?: unknown; defaults?: { ssh?: { host?: unknown } } }
+  const hosts = Array.isArray(t.hosts) ? (t.hosts as Loose[]) : []
   const names = new Map<string, number>()
-  t.hosts.forEach((h, i) => {
+  hosts.forEach((h, i) => {
+    if (typeof h?.name !== 'string') return
     if (names.has(h.name)) out.push({ path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}" (also hosts[${names.get(h.name)}])` })
     else names.set(h.name, i)
-    if (!h.ssh.host && !t.defaults?.ssh?.host) out.push({ path: ['hosts', i, 'ssh', 'host'], message: 'missing (expected string): no ssh.host here or in defaults.ssh' })
+    if (!h.ssh?.host && !t.defaults?.ssh?.host) out.push({ path: ['hosts', i, 'ssh', 'host'], message: 'missing (expected string): no ssh.host here or in defaults.ssh' })
   })
-  t.hops.forEach((name, i) => {
+  const hops: unknown[] = Array.isArray(t.hops) ? t.hops : []
+  hops.forEach((name, i) => {
+    if (typeof name !== 'string') return
     if (!names.has(name)) out.push({ path: ['hops', i], message: `unknown host "${name}"; hosts are: ${[...names.keys()].join(', ')}` })
-    else if (i > 0 && t.hops[i - 1] === name) out.push({ path: ['hops', i], message: `hop from "${name}" to itself` })
+    else if (i > 0 && hops[i - 1] === name) out.push({ path: ['hops', i], message: `hop from "${name}" to itself` })
   })
   return out
 }

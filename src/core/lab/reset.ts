@@ -1,0 +1,25 @@
+// Puts the game back where `lab up` left it: on the tour's first host, which owns the
+// floating IP, with no game container anywhere else and the bundle present on every host.
+import { cmd } from './exec'
+import { hasBundle, removeGame, setOwner, startGame, waitGameAnswers, waitOwner } from './game'
+import { BUNDLE_PATH } from './hosts'
+import { machineArgv } from './machine'
+import { readState } from './state'
+import { labIsUp } from './up'
+
+export async function resetGame(): Promise<void> {
+  const s = readState()
+  if (!s || !labIsUp(s)) throw new Error('the lab is not up (run `globehop lab up`)')
+  await Promise.all(s.hosts.map(removeGame))
+  for (const h of s.hosts) {
+    if (await hasBundle(h)) continue
+    // Copy the bundle back from the lab's source over a local pipe (never over the slow link).
+    const argv = machineArgv(h, ['/bin/sh', '-c', `mkdir -p ${BUNDLE_PATH} && tar -x -C ${BUNDLE_PATH}`])
+    await cmd(['/bin/sh', '-c', 'src=$1; shift; tar -C "$src" -c . | "$@"', 'sh', s.bundle, ...argv], { timeoutMs: 300_000 })
+  }
+  const first = s.hosts[0]!
+  await setOwner(s.hosts, first.name)
+  await waitOwner(s.hosts, first.name, 15_000)
+  await startGame(first)
+  await waitGameAnswers(30_000)
+}
