@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
-import type { GlobehopApi, Mode } from '../../shared/contract'
-import { MIGRATION_MODES } from '../../shared/tour'
+import type { GlobehopApi } from '../../shared/contract'
+import { MIGRATION_MODES, type Mode } from '../../shared/tour'
 import { Globe } from './globe/Globe'
 import { HostList } from './panels/HostList'
 import { MetricsTable } from './panels/MetricsTable'
