@@ -167,7 +167,8 @@ export const ProbeSampleSchema = z.object({
   seq: z.number().int(),
   /** Send time, ms since epoch (fractional). */
   at: z.number(),
-  /** Round trip in ms; null = lost (no reply within the timeout). */
+  /** Round trip in ms; null = lost (no reply within the timeout). A later sample with the same
+   * seq, rttMs set and late: true replaces it (the reply came after all). */
   rttMs: z.number().nullable(),
   late: z.boolean().optional(),
 })
@@ -194,6 +195,7 @@ export const ServerStatusSchema = z.object({
 export type ServerStatus = z.infer<typeof ServerStatusSchema>
 
 export const ProbeStateSchema = z.enum(['off', 'probing', 'answering', 'outage', 'silent'])
+export type ProbeState = z.infer<typeof ProbeStateSchema>
 
 // ---------- commands (UI -> engine) ----------
 

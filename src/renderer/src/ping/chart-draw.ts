@@ -1,0 +1,108 @@
+// Canvas overlays drawn into uPlot's plot area: step bands (frozen steps highlighted), hop
+// spans, outages with their duration, lost-probe ticks, and the overview's window marker.
+import type uPlot from 'uplot'
+import type { PingStore } from './ping-store'
+
+export const COLOURS = {
+  axis: '#8a99b3',
+  grid: '#1e2a40',
+  rtt: '#6ee7ff',
+  max: 'rgba(110, 231, 255, 0.35)',
+  late: '#ffb020',
+  lost: '#ff5d5d',
+  outage: 'rgba(255, 93, 93, 0.30)',
+  frozen: 'rgba(255, 176, 32, 0.30)',
+  step: ['rgba(110, 231, 255, 0.07)', 'rgba(110, 231, 255, 0.13)'],
+  hop: 'rgba(61, 220, 132, 0.9)',
+  text: '#e6edf7',
+  window: 'rgba(230, 237, 247, 0.12)',
+}
+
+function xPos(u: uPlot, ms: number): number {
+  return u.valToPos(ms / 1000, 'x', true)
+}
+
+/** Clamped horizontal span in canvas pixels, or null when off screen. */
+function span(u: uPlot, fromMs: number, toMs: number): [number, number] | null {
+  const { left, width } = u.bbox
+  const a = Math.max(left, xPos(u, fromMs))
+  const b = Math.min(left + width, xPos(u, toMs))
+  return b > a ? [a, b] : null
+}
+
+export function fmtSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`
+}
+
+/** Bands behind the series. `nowMs` closes what is still open. */
+export function drawBands(u: uPlot, store: PingStore, nowMs: number, labelOf: (host: string) => string, detailed: boolean): void {
+  const ctx = u.ctx
+  const { top, height } = u.bbox
+  const px = devicePixelRatio || 1
+  ctx.save()
+  store.steps.forEach((b, i) => {
+    const s = span(u, b.start, b.end ?? nowMs)
+    if (!s) return
+    ctx.fillStyle = b.frozen ? COLOURS.frozen : COLOURS.step[i % 2]!
+    ctx.fillRect(s[0], top, Math.max(px, s[1] - s[0]), height)
+    if (detailed && s[1] - s[0] > 40 * px) {
+      ctx.fillStyle = b.frozen ? COLOURS.late : COLOURS.axis
+      ctx.font = `${10 * px}px system-ui, sans-serif`
+      ctx.textBaseline = 'bottom'
+      ctx.fillText(b.step + (b.frozen ? ' (frozen)' : ''), s[0] + 3 * px, top + height - 3 * px)
+    }
+  })
+  for (const o of store.outages.values()) {
+    const s = span(u, o.startAt, o.endAt ?? nowMs)
+    if (!s) continue
+    ctx.fillStyle = COLOURS.outage
+    ctx.fillRect(s[0], top, Math.max(2 * px, s[1] - s[0]), height)
+  }
+  // Hop starts: a line and the destination's name.
+  for (const h of store.hops) {
+    const x = xPos(u, h.start)
+    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue
+    ctx.fillStyle = COLOURS.hop
+    ctx.fillRect(x, top, px, height)
+    if (detailed) {
+      ctx.font = `${11 * px}px system-ui, sans-serif`
+      ctx.textBaseline = 'top'
+      ctx.fillText(`→ ${labelOf(h.to)}`, x + 3 * px, top + 2 * px)
+    }
+  }
+  ctx.restore()
+}
+
+/** On top of the series: lost-probe ticks and outage durations. */
+export function drawMarks(u: uPlot, store: PingStore, lost: readonly number[], nowMs: number): void {
+  const ctx = u.ctx
+  const { top, height } = u.bbox
+  const px = devicePixelRatio || 1
+  ctx.save()
+  ctx.fillStyle = COLOURS.lost
+  for (const at of lost) {
+    const x = xPos(u, at)
+    ctx.fillRect(x - px, top + height - 8 * px, 2 * px, 8 * px)
+  }
+  ctx.font = `bold ${13 * px}px system-ui, sans-serif`
+  ctx.textBaseline = 'top'
+  for (const o of store.outages.values()) {
+    const s = span(u, o.startAt, o.endAt ?? nowMs)
+    if (!s) continue
+    const text = `${o.endAt === null ? 'outage ' : ''}${fmtSeconds((o.endAt ?? nowMs) - o.startAt)}`
+    ctx.fillStyle = COLOURS.text
+    ctx.fillText(text, s[0] + 3 * px, top + 16 * px)
+  }
+  ctx.restore()
+}
+
+/** The overview's marker for what the main chart shows. */
+export function drawWindow(u: uPlot, fromMs: number, toMs: number): void {
+  const s = span(u, fromMs, toMs)
+  if (!s) return
+  const ctx = u.ctx
+  ctx.save()
+  ctx.fillStyle = COLOURS.window
+  ctx.fillRect(s[0], u.bbox.top, s[1] - s[0], u.bbox.height)
+  ctx.restore()
+}
