@@ -13,6 +13,7 @@ export default defineConfig({
   timeout: 60_000,
   reporter: [['list']],
   outputDir: 'test-results',
+  globalSetup: './e2e/lab-setup.ts',
   use: { trace: 'retain-on-failure', viewport: { width: 1440, height: 900 } },
   projects: [
     {

@@ -44,3 +44,6 @@ console.log(`${hours} h at 20 Hz = ${n} samples`)
 console.log(`ring-buffer store: ${mb(storeBytes)} MB heap (typed arrays ${mb(store.bytes())} MB), ingest ${storeMs.toFixed(0)} ms, one 60 s window ${windowMs.toFixed(2)} ms (${w.x.length} points), overview ${store.overview.used} buckets of ${store.overview.bucketMs / 1000} s`)
 console.log(`naive array of samples: ${mb(naiveBytes)} MB heap, growing ${mb(naiveBytes / hours)} MB per hour`)
 if (naive.length !== n) throw new Error('naive lost samples')
+// The goal: bounded memory. Ratio of the naive array to the ring store's whole footprint, same run.
+const ringTotal = Math.max(storeBytes, 0) + store.bytes()
+console.log(`memory ratio naive/ring after ${hours} h: ${(naiveBytes / ringTotal).toFixed(1)}x (ring stays ${mb(ringTotal)} MB for any duration)`)

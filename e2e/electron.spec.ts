@@ -13,7 +13,7 @@ test.describe('electron app', () => {
     const root = path.resolve(import.meta.dirname, '..')
     const app = await electron.launch({
       executablePath: binary.path,
-      args: [root, '--no-sandbox', '--tour', path.join(root, 'e2e/fixtures/loopback.yaml')],
+      args: [root, '--no-sandbox', ...(process.env.DISPLAY ? [] : ['--ozone-platform=headless']), '--tour', path.join(root, 'e2e/fixtures/loopback.yaml')],
     })
     try {
       const page = await app.firstWindow()

@@ -1,0 +1,64 @@
+// A real hop on the lab, watched through the browser host: the ping graph gets points at 20 Hz,
+// shows the hop's outage, and the hop's figures land in the metrics table.
+import { expect, test } from '@playwright/test'
+import path from 'node:path'
+import { labForTests, labResetGame } from '../lab/testing'
+import { Engine } from '../src/core/engine'
+import { serve, type RunningServer } from '../src/server/serve'
+
+const lab = labForTests()
+
+test.describe('live hop on the lab', () => {
+  test.skip(!lab.available, `needs the local lab: ${lab.reason}`)
+  test.setTimeout(180_000)
+
+  let engine: Engine
+  let server: RunningServer
+
+  test.beforeAll(async () => {
+    await labResetGame()
+    engine = new Engine({ host: 'browser', version: 'e2e' })
+    await engine.loadTour(lab.tourPath)
+    server = await serve({ engine, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0 })
+  })
+  test.afterAll(async () => {
+    await server?.close()
+    await engine?.close()
+    if (lab.available) await labResetGame()
+  })
+
+  test('the graph streams, shows the outage of a stop-and-copy hop, and the hop row appears', async ({ page }) => {
+    await page.goto(server.url)
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
+    const graph = page.getByTestId('ping-graph')
+    // 20 Hz: a few seconds give dozens of points.
+    await expect.poll(async () => Number(await graph.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(40)
+    await expect(graph).toHaveAttribute('data-state', 'answering')
+
+    await page.getByLabel('Migration mode').selectOption('stop-and-copy')
+    await page.getByRole('button', { name: /^Hop to Strasbourg/ }).click()
+    const row = page.getByTestId('hop-row')
+    await expect(row).toHaveCount(1, { timeout: 150_000 })
+    await expect(row).toHaveAttribute('data-ok', 'true')
+    await expect.poll(async () => Number(await graph.getAttribute('data-outages')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+    await expect(page.getByTestId('host').filter({ hasText: 'Strasbourg' })).toContainText('game here')
+
+    const variance = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="ping-graph"] canvas')
+      if (!canvas) return -1
+      const ctx = canvas.getContext('2d')!
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height)
+      let sum = 0
+      let sum2 = 0
+      for (let i = 0; i < data.length; i += 4) {
+        const l = (data[i]! + data[i + 1]! + data[i + 2]!) / 3
+        sum += l
+        sum2 += l * l
+      }
+      const n = data.length / 4
+      return sum2 / n - (sum / n) ** 2
+    })
+    expect(variance).toBeGreaterThan(1)
+    await page.screenshot({ path: 'test-results/globehop-hop.png' })
+  })
+})
