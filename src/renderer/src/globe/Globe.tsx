@@ -73,15 +73,22 @@ export function Globe({ tour, currentHost, target }: Props) {
       frame = requestAnimationFrame(tick)
       controls.update()
       renderer.render(scene, camera)
-      // Place HTML labels over markers facing the camera.
+      // Place HTML labels over markers facing the camera; nudge close neighbours (Stuttgart and
+      // Strasbourg are 120 km apart) apart so both stay readable.
       const camDir = camera.position.clone().normalize()
+      const placed: { x: number; y: number }[] = []
       for (const child of labels.children) {
-        const label = child as HTMLElement
-        const pos = (label as HTMLElement & { anchor?: THREE.Vector3 }).anchor
-        if (!pos) continue
-        const visible = pos.clone().normalize().dot(camDir) > 0.15
-        v.copy(pos).project(camera)
-        label.style.transform = `translate(${((v.x + 1) / 2) * el.clientWidth}px, ${((1 - v.y) / 2) * el.clientHeight}px)`
+        const label = child as HTMLElement & { anchor?: THREE.Vector3 }
+        if (!label.anchor) continue
+        const visible = label.anchor.clone().normalize().dot(camDir) > 0.15
+        v.copy(label.anchor).project(camera)
+        const x = ((v.x + 1) / 2) * el.clientWidth
+        let y = ((1 - v.y) / 2) * el.clientHeight
+        if (visible) {
+          while (placed.some((p) => Math.abs(p.x - x) < 90 && Math.abs(p.y - y) < 16)) y += 16
+          placed.push({ x, y })
+        }
+        label.style.transform = `translate(${x}px, ${y}px)`
         label.style.opacity = visible ? '1' : '0'
       }
     }
