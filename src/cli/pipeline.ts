@@ -1,0 +1,188 @@
+// `globehop preflight|migrate|tour`: the pipeline from a terminal. Human output prints each
+// hop's figures the way the 2017 demo's script did (dump time and size, transfer time and
+// bytes, restore time) plus CRIU's frozen time and the client gap a UDP prober saw; `--json`
+// prints every event as one JSON line.
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import type { AnyEvent, EventName, EventPayload, HopResult, PreflightReport, StepEvent } from '../shared/contract'
+import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
+import type { Emit } from '../core/events'
+import { PipelineSession, type ClientObserver } from '../core/pipeline/session'
+import { Prober } from '../core/probe/prober'
+import { SshPool } from '../core/ssh/pool'
+import { loadTour, TourError } from '../core/tour/load'
+import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
+
+export const PIPELINE_USAGE = `usage:
+  globehop preflight TOUR [--mode M] [--json]
+  globehop migrate TOUR --to HOST [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
+  globehop tour TOUR [--auto] [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
+modes: ${MIGRATION_MODES.join(', ')} (default: the tour's options.mode)
+tour without --auto waits for Enter before each hop after the first.`
+
+class UsageError extends Error {}
+
+interface Common {
+  tourPath: string
+  mode?: Mode
+  json: boolean
+}
+
+function modeArg(v: string | undefined): Mode | undefined {
+  if (v === undefined) return undefined
+  if (!(MIGRATION_MODES as readonly string[]).includes(v)) throw new UsageError(`unknown mode "${v}"; modes are: ${MIGRATION_MODES.join(', ')}`)
+  return v as Mode
+}
+
+function trackingArg(v: string | undefined): 'criu' | 'rsync' | undefined {
+  if (v === undefined || v === 'criu' || v === 'rsync') return v
+  throw new UsageError(`--tracking must be criu or rsync, got "${v}"`)
+}
+
+const COMMON = { mode: { type: 'string' }, json: { type: 'boolean' } } as const
+const HOP = { ...COMMON, tracking: { type: 'string' }, 'no-probe': { type: 'boolean' } } as const
+
+function oneTour(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing TOUR' : `one TOUR expected, got: ${positionals.join(' ')}`)
+  return positionals[0]!
+}
+
+export function parsePreflightArgs(argv: string[]): Common {
+  const { values, positionals } = parseArgs({ args: argv, options: COMMON, allowPositionals: true, strict: true })
+  return { tourPath: oneTour(positionals), mode: modeArg(values.mode), json: values.json ?? false }
+}
+
+export function parseMigrateArgs(argv: string[]): Common & { to: string; tracking?: 'criu' | 'rsync'; probe: boolean } {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...HOP, to: { type: 'string' } }, allowPositionals: true, strict: true })
+  if (!values.to) throw new UsageError('missing --to HOST')
+  return { tourPath: oneTour(positionals), to: values.to, mode: modeArg(values.mode), tracking: trackingArg(values.tracking), json: values.json ?? false, probe: !values['no-probe'] }
+}
+
+export function parseTourArgs(argv: string[]): Common & { auto: boolean; tracking?: 'criu' | 'rsync'; probe: boolean } {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...HOP, auto: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  return { tourPath: oneTour(positionals), auto: values.auto ?? false, mode: modeArg(values.mode), tracking: trackingArg(values.tracking), json: values.json ?? false, probe: !values['no-probe'] }
+}
+
+type Out = { out: (s: string) => void; err: (s: string) => void }
+const stdio: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }
+
+/** Events to the terminal: JSON lines, or step lines as they finish. */
+function makeEmit(json: boolean, io: Out): Emit {
+  return <K extends EventName>(name: K, payload: EventPayload<K>) => {
+    if (json) {
+      io.out(JSON.stringify({ name, payload } as AnyEvent))
+      return
+    }
+    if (name === 'step') {
+      const line = formatStepLine(payload as StepEvent)
+      if (line) io.out(line)
+    } else if (name === 'hop') io.out(formatHop(payload as HopResult))
+  }
+}
+
+async function withSession<T>(
+  c: Common & { probe?: boolean },
+  io: Out,
+  fn: (s: PipelineSession, tour: Tour) => Promise<T>,
+): Promise<T> {
+  const tour = await loadTour(c.tourPath)
+  const emit = makeEmit(c.json, io)
+  const pool = new SshPool(tour, { emit: c.json ? emit : undefined })
+  let prober: Prober | null = null
+  let client: ClientObserver | undefined
+  if (c.probe) {
+    prober = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: tour.options.probeHz, emit: c.json ? emit : () => {} })
+    prober.start()
+    const p = prober
+    client = { hopStarted: (id) => p.setHop(id), hopEnded: () => p.setHop(null), clientView: (id) => p.clientView(id) }
+  }
+  try {
+    return await fn(new PipelineSession({ tour, remote: (h) => pool.get(h), emit, client }), tour)
+  } finally {
+    await prober?.stop()
+    await pool.close()
+  }
+}
+
+async function guard(io: Out, cmd: string, parse: () => unknown, body: () => Promise<number>): Promise<number> {
+  try {
+    parse()
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`globehop ${cmd}: ${(err as Error).message}\n\n${PIPELINE_USAGE}`)
+      return 2
+    }
+    throw err
+  }
+  try {
+    return await body()
+  } catch (err) {
+    io.err(err instanceof TourError ? err.message : `globehop ${cmd}: ${(err as Error).message}`)
+    return 1
+  }
+}
+
+export async function runPreflightCli(argv: string[], io: Out = stdio): Promise<number> {
+  let c!: Common
+  return guard(io, 'preflight', () => (c = parsePreflightArgs(argv)), async () => {
+    const report: PreflightReport = await withSession(c, io, (s) => s.preflight(c.mode))
+    if (!c.json) io.out(formatPreflight(report, c.mode))
+    if (!report.ok) io.err(preflightFailure(report, c.mode))
+    return report.ok ? 0 : 1
+  })
+}
+
+function preflightFailure(r: PreflightReport, mode?: Mode): string {
+  const m = mode ? r.modes.find((x) => x.mode === mode) : undefined
+  if (m && !m.available) return `preflight: ${m.reason ?? `${mode} unavailable`}`
+  const fails = r.hosts.flatMap((h) => h.checks.filter((x) => x.status === 'fail').map((x) => `${h.host} ${x.id}: ${x.detail}`))
+  return `preflight failed:\n${fails.map((f) => `  ${f}`).join('\n')}`
+}
+
+export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<number> {
+  let c!: ReturnType<typeof parseMigrateArgs>
+  return guard(io, 'migrate', () => (c = parseMigrateArgs(argv)), async () => {
+    const r = await withSession(c, io, async (s, tour) => {
+      if (!tour.hosts.some((h) => h.name === c.to)) throw new Error(`unknown host "${c.to}"; hosts are: ${tour.hosts.map((h) => h.name).join(', ')}`)
+      const pre = await s.preflight()
+      if (pre.containerOn === null) throw new Error('preflight: the container runs on no host (or on more than one): nothing to migrate')
+      return s.hop({ to: c.to, mode: c.mode, tracking: c.tracking })
+    })
+    if (!r.ok) io.err(hopFailure(r))
+    return r.ok ? 0 : 1
+  })
+}
+
+function hopFailure(r: HopResult): string {
+  return `hop ${r.from} -> ${r.to} failed: ${r.error ?? 'unknown error'}${r.rollback ? `\nrollback: ${r.rollback}` : ''}`
+}
+
+export async function runTourCli(argv: string[], io: Out = stdio): Promise<number> {
+  let c!: ReturnType<typeof parseTourArgs>
+  return guard(io, 'tour', () => (c = parseTourArgs(argv)), async () => {
+    const results = await withSession(c, io, async (s) => {
+      const pre = await s.preflight(c.mode)
+      if (!c.json) io.out(formatPreflight(pre, c.mode))
+      if (!pre.ok) throw new Error(preflightFailure(pre, c.mode))
+      const rl = c.auto ? null : createInterface({ input: process.stdin })
+      if (rl) {
+        rl.on('line', () => s.next())
+        rl.on('close', () => s.cancel())
+        io.err('step mode: press Enter for each next hop (Ctrl-D stops before the next freeze)')
+      }
+      try {
+        return await s.runTour({ auto: c.auto, mode: c.mode, tracking: c.tracking })
+      } finally {
+        rl?.close()
+      }
+    })
+    if (!c.json) io.out(formatTourSummary(results))
+    const failed = results.find((r) => !r.ok)
+    if (failed) io.err(hopFailure(failed))
+    return failed ? 1 : 0
+  })
+}
+
+function formatTourSummary(rs: HopResult[]): string {
+  return `tour: ${rs.filter((r) => r.ok).length} of ${rs.length} hops ok; the container is on ${rs.at(-1)?.containerOn ?? '?'}`
+}

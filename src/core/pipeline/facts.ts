@@ -1,0 +1,62 @@
+// What preflight learned about each host, in a form mode selection and planning can reason on.
+
+export type ContainerState = 'running' | 'stopped' | 'paused' | 'created' | 'absent' | 'unknown'
+
+/** A capability with the words that explain it when it is missing. */
+export interface Capability {
+  ok: boolean
+  detail: string
+}
+
+export interface HostFacts {
+  host: string
+  reachable: Capability
+  runcVersion: string | null
+  criuVersion: number[] | null
+  kernel: string | null
+  criuCheck: Capability
+  /** `criu check --feature mem_dirty_track`: soft-dirty, needed by CRIU pre-dump. */
+  dirtyTrack: Capability
+  /** `criu check --feature uffd-noncoop`: userfaultfd, needed by lazy pages. */
+  uffd: Capability
+  rsync: Capability & { zstd: boolean }
+  bundle: Capability & { configSha: string | null; configShaNoCgroup: string | null; rootfs: string | null }
+  diskFreeBytes: number | null
+  keepalived: boolean
+  holdsIp: boolean
+  container: ContainerState
+  /** Resident memory of the container's init, when it runs here. */
+  containerRssBytes: number | null
+  /** net.ipv4.ip_nonlocal_bind: restore may bind the floating IP before it arrives. */
+  nonlocalBind: boolean
+  pipeMaxSize: number | null
+}
+
+/** Measured between two hosts, from the source. */
+export interface LinkFacts {
+  rttMs: number | null
+  mbitPerSec: number | null
+}
+
+export function unreachableFacts(host: string, why: string): HostFacts {
+  const no = { ok: false, detail: 'not checked: host unreachable' }
+  return {
+    host,
+    reachable: { ok: false, detail: why },
+    runcVersion: null,
+    criuVersion: null,
+    kernel: null,
+    criuCheck: no,
+    dirtyTrack: no,
+    uffd: no,
+    rsync: { ...no, zstd: false },
+    bundle: { ...no, configSha: null, configShaNoCgroup: null, rootfs: null },
+    diskFreeBytes: null,
+    keepalived: false,
+    holdsIp: false,
+    container: 'unknown',
+    containerRssBytes: null,
+    nonlocalBind: false,
+    pipeMaxSize: null,
+  }
+}

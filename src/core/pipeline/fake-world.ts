@@ -1,0 +1,123 @@
+// Test double for the lab: hosts as Remotes that record every command and keep just enough
+// state (container per host, floating IP owner) to answer the pipeline like the real tools.
+// Used by unit tests only; the lab tests run the real thing.
+import type { Host, Tour } from '../../shared/tour'
+import type { Remote, RemoteProcess, RunOptions, RunResult } from '../ssh/types'
+import { RemoteCommandError } from '../ssh/types'
+
+export type Reply = Partial<RunResult> | undefined
+
+export interface FakeHost {
+  container: 'running' | 'stopped' | 'absent'
+  holdsIp: boolean
+  commands: string[]
+}
+
+export class FakeWorld {
+  readonly hosts = new Map<string, FakeHost>()
+  /** Every command in order, as `host: argv joined`. */
+  readonly log: string[] = []
+  /** Per-test overrides: return a reply to take over a command, undefined to fall through. */
+  override: (host: string, argv: readonly string[]) => Reply = () => undefined
+
+  constructor(
+    readonly tour: Tour,
+    start: string,
+  ) {
+    for (const h of tour.hosts) this.hosts.set(h.name, { container: h.name === start ? 'running' : 'absent', holdsIp: h.name === start, commands: [] })
+  }
+
+  remote(name: string): Remote {
+    const host = this.tour.hosts.find((h) => h.name === name)!
+    return new FakeRemote(this, host)
+  }
+
+  where(): string[] {
+    return [...this.hosts].filter(([, h]) => h.container === 'running').map(([n]) => n)
+  }
+
+  ipOwners(): string[] {
+    return [...this.hosts].filter(([, h]) => h.holdsIp).map(([n]) => n)
+  }
+
+  answer(name: string, argv: readonly string[]): RunResult {
+    const h = this.hosts.get(name)!
+    const line = argv.join(' ')
+    h.commands.push(line)
+    this.log.push(`${name}: ${line}`)
+    const o = this.override(name, argv)
+    if (o) return { code: 0, stdout: '', stderr: '', ms: 1, ...o }
+    const ok = (stdout = ''): RunResult => ({ code: 0, stdout, stderr: '', ms: 1 })
+    const fail = (stderr: string, code = 1): RunResult => ({ code, stdout: '', stderr, ms: 1 })
+    const id = this.tour.container.id
+    const has = (w: string) => argv.includes(w)
+    if (argv[0] === 'runc' && argv[1] === 'state') {
+      return h.container === 'absent' ? fail(`container "${id}" does not exist`) : ok(JSON.stringify({ status: h.container, pid: h.container === 'running' ? 4242 : 0 }))
+    }
+    if (argv[0] === 'runc' && argv[1] === 'checkpoint') {
+      if (h.container !== 'running') return fail('container is not running')
+      if (!has('--leave-running') && !has('--pre-dump')) h.container = 'stopped'
+      return ok()
+    }
+    if (has('restore') && argv.includes('runc')) {
+      if (h.container !== 'absent') return fail(`container with id exists: ${id}`)
+      h.container = 'running'
+      return ok()
+    }
+    if (argv[0] === 'runc' && argv[1] === 'delete') {
+      if (h.container === 'running' && !has('--force')) return fail('cannot delete container that is not stopped')
+      h.container = 'absent'
+      return ok()
+    }
+    if (argv[0] === 'ip' && argv[1] === '-o') {
+      return ok(h.holdsIp ? `2: eth0    inet ${this.tour.floatingIp.address}/24 scope global eth0\n` : '2: eth0    inet 198.51.100.99/24 scope global eth0\n')
+    }
+    // writeTrackFile: sh -c SCRIPT sh FILE VALUE
+    if (argv[0] === 'sh' && argv[4] === this.tour.floatingIp.trackFile) {
+      h.holdsIp = argv[5] === '1'
+      return ok()
+    }
+    if (argv[0] === 'rsync' && argv[1] !== '--version') {
+      return ok('Number of files: 20\nTotal file size: 95,000,000 bytes\nLiteral data: 95,000,000 bytes\nMatched data: 0 bytes\nTotal bytes sent: 13,100,000\nTotal bytes received: 1,000\n')
+    }
+    if (argv[0] === 'du') return ok(`95000000\t${argv[2]}\n`)
+    // What preflight asks, answered like the lab's hosts (no soft-dirty, userfaultfd yes).
+    if (line === 'runc --version') return ok('runc version 1.3.6\ncommit: v1.3.6\n')
+    if (line === 'criu --version') return ok('Version: 4.2.1\n')
+    if (line === 'criu check --feature mem_dirty_track') return fail('Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.')
+    if (line === 'criu check --feature uffd-noncoop') return ok('UFFD is supported\n')
+    if (line === 'criu check') return ok('Looks good.\n')
+    if (line === 'uname -r') return ok('6.18.44\n')
+    if (argv[0] === 'rsync' && argv[1] === '--version') return ok('rsync  version 3.5.1  protocol version 33\nCompress list:\n    zstd lz4 zlibx zlib none\n')
+    if (argv[0] === 'cat' && argv[1]?.endsWith('config.json')) return ok(JSON.stringify({ root: { path: 'rootfs' }, linux: { cgroupsPath: `x/${name}` } }))
+    if (argv[0] === 'sysctl' && argv[1] === '-n' && argv.length === 4) return ok('1\n1048576\n')
+    if (argv[0] === 'pgrep') return ok('18\n')
+    if (argv[0] === 'sh' && argv[2]?.includes('sha256sum')) return ok('6db78bb25cd2aa  -\n')
+    if (argv[0] === 'sh' && argv[2]?.includes('df -B1')) return ok('80000000000\n')
+    if (argv[0] === 'sh' && argv[2]?.includes('VmRSS')) return ok('120000000\n')
+    if (argv[0] === 'base64') return fail('no such file')
+    return ok()
+  }
+}
+
+class FakeRemote implements Remote {
+  constructor(
+    private readonly world: FakeWorld,
+    readonly host: Host,
+  ) {}
+
+  async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    await Promise.resolve()
+    const r = this.world.answer(this.host.name, argv)
+    if (opts.onLine) for (const l of r.stdout.split('\n')) if (l) opts.onLine('stdout', l)
+    if (r.code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, argv.join(' '), r.code, r.stderr)
+    return r
+  }
+
+  start(argv: readonly string[], opts: Omit<RunOptions, 'allowFail'> = {}): RemoteProcess {
+    const done = this.run(argv, { ...opts, allowFail: true })
+    return { done, kill: () => {} }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { configDigests, criuWords, featureCapability } from './host-facts'
+import { parseLinkProbe, PROBE_BYTES } from './link'
+import { parseRuntimeState } from './remote-files'
+
+describe('preflight parsing', () => {
+  it("CRIU's words without its log prefix", () => {
+    expect(criuWords('Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.')).toBe('Dirty tracking is OFF. Memory snapshot will not work.')
+    expect(featureCapability({ code: 1, stdout: '', stderr: 'Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.\n', ms: 1 }, 'mem_dirty_track')).toEqual({
+      ok: false,
+      detail: 'Dirty tracking is OFF. Memory snapshot will not work.',
+    })
+  })
+  it('config.json digests: one exact, one blind to linux.cgroupsPath only', () => {
+    const a = configDigests(JSON.stringify({ root: { path: 'rootfs' }, linux: { cgroupsPath: 'a/x' } }))
+    const b = configDigests(JSON.stringify({ root: { path: 'rootfs' }, linux: { cgroupsPath: 'b/x' } }))
+    const c = configDigests(JSON.stringify({ root: { path: 'rootfs2' }, linux: { cgroupsPath: 'a/x' } }))
+    expect(a.sha).not.toBe(b.sha)
+    expect(a.shaNoCgroup).toBe(b.shaNoCgroup)
+    expect(a.shaNoCgroup).not.toBe(c.shaNoCgroup)
+    expect(a.rootPath).toBe('rootfs')
+  })
+  it('runc state JSON', () => {
+    expect(parseRuntimeState('{"ociVersion":"1.2.1","id":"xonotic","pid":431,"status":"running"}')).toEqual({ state: 'running', pid: 431 })
+    expect(parseRuntimeState('{"status":"stopped","pid":0}')).toEqual({ state: 'stopped', pid: null })
+    expect(parseRuntimeState('garbage')).toEqual({ state: 'unknown', pid: null })
+  })
+  it('link probe: RTT from ping, throughput from the data run minus an empty session', () => {
+    const out = 'rtt min/avg/max/mdev = 98.110/99.702/101.2/1.3 ms\nxfer 1050000 211000\n'
+    const l = parseLinkProbe(out)
+    expect(l.rttMs).toBeCloseTo(99.702)
+    expect(l.mbitPerSec).toBeCloseTo((PROBE_BYTES * 8) / 839000, 5)
+    expect(parseLinkProbe('ssh: connect to host x port 22: No route to host')).toEqual({ rttMs: null, mbitPerSec: null })
+  })
+})
+
+describe('failure words', () => {
+  it("runc's error message out of its log line", async () => {
+    const { runtimeWords, commandFailure } = await import('./hop-context')
+    const { RemoteCommandError } = await import('../ssh/types')
+    const line = 'time="2026-11-21T23:07:03Z" level=error msg="JSON specification file config.json not found"\n'
+    expect(runtimeWords(line)).toBe('JSON specification file config.json not found')
+    expect(runtimeWords('criu failed: type NOTIFY errno 0\nlog file: /x/restore.log\n')).toBe('criu failed: type NOTIFY errno 0 | log file: /x/restore.log')
+    expect(commandFailure('runc restore', new RemoteCommandError('strasbourg', 'sh -c ...', 1, line)).message).toBe(
+      'runc restore on strasbourg exited 1: JSON specification file config.json not found',
+    )
+  })
+})

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { chooseCompression, chooseTechnique } from './modes'
+import { labFacts } from './facts-fixture'
+import { testTour } from './test-tour'
+
+const tour = testTour()
+const src = labFacts('stuttgart', { container: 'running', holdsIp: true })
+const dst = labFacts('montreal')
+const withDirty = { dirtyTrack: { ok: true, detail: 'Dirty tracking is ON' } }
+const slow = { rttMs: 140, mbitPerSec: 9.6 }
+const fast = { rttMs: 0.2, mbitPerSec: 2000 }
+
+describe('mode refusal before anything is frozen', () => {
+  it('forced CRIU tracking on a kernel without soft-dirty names the host and the kernel reason', () => {
+    const c = chooseTechnique('pre-copy', tour, src, labFacts('montreal', { ...withDirty }), null, 'criu')
+    expect(c).toEqual({
+      ok: false,
+      reason: "pre-copy with CRIU's tracking unavailable on stuttgart: kernel has no soft-dirty memory tracking (criu check --feature mem_dirty_track: Dirty tracking is OFF. Memory snapshot will not work.)",
+    })
+  })
+  it('tour option tracking: criu is a force too', () => {
+    const t = testTour({ options: 'options: { preCopy: { tracking: criu } }' })
+    expect(chooseTechnique('pre-copy', t, src, dst, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^pre-copy with CRIU's tracking unavailable on stuttgart/) })
+  })
+  it('post-copy needs userfaultfd on the destination', () => {
+    const d = labFacts('montreal', { uffd: { ok: false, detail: 'UFFD is not supported' } })
+    expect(chooseTechnique('post-copy', tour, src, d, null)).toEqual({
+      ok: false,
+      reason: 'post-copy unavailable on montreal: no userfaultfd for lazy pages (criu check --feature uffd-noncoop: UFFD is not supported)',
+    })
+  })
+  it('pre+post needs CRIU tracking and refuses rsync tracking outright', () => {
+    expect(chooseTechnique('pre+post', tour, src, dst, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^pre\+post unavailable: pre-copy with CRIU's tracking unavailable on stuttgart/) })
+    expect(chooseTechnique('pre+post', tour, { ...src, ...withDirty }, dst, null, 'rsync')).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot start from rsync snapshots/) })
+    expect(chooseTechnique('pre+post', tour, { ...src, ...withDirty }, dst, null)).toMatchObject({ ok: true, technique: { kind: 'pre+post', tracking: 'criu' } })
+  })
+  it('every mode is refused when the bundles differ or a second server would run', () => {
+    expect(chooseTechnique('stop-and-copy', tour, src, labFacts('montreal', { bundle: { ...dst.bundle, rootfs: 'r2' } }), null)).toEqual({
+      ok: false,
+      reason: 'stop-and-copy refused: bundle rootfs differs between stuttgart and montreal',
+    })
+    expect(chooseTechnique('auto', tour, src, labFacts('montreal', { container: 'running' }), null)).toMatchObject({ ok: false, reason: expect.stringMatching(/already runs on montreal: two servers must never run/) })
+    expect(chooseTechnique('stop-and-copy', tour, { ...src, container: 'absent' }, dst, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/not running on stuttgart/) })
+  })
+  it('rsync missing is fatal unless the storage is shared', () => {
+    const d = labFacts('montreal', { rsync: { ok: false, detail: 'not found', zstd: false } })
+    expect(chooseTechnique('stop-and-copy', tour, src, d, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/rsync is missing on montreal/) })
+    const shared = testTour({ options: 'options: { sharedStorage: true }' })
+    expect(chooseTechnique('stop-and-copy', shared, src, d, null)).toMatchObject({ ok: true })
+    // Shared storage leaves rsync nothing to track: pre-copy only with CRIU's.
+    expect(chooseTechnique('pre-copy', shared, src, d, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/shared storage leaves nothing for rsync to track/) })
+  })
+})
+
+describe('technique choice', () => {
+  it('pre-copy takes CRIU tracking where the source has it, else rsync', () => {
+    expect(chooseTechnique('pre-copy', tour, { ...src, ...withDirty }, dst, null)).toMatchObject({ ok: true, technique: { kind: 'pre-copy', tracking: 'criu' } })
+    expect(chooseTechnique('pre-copy', tour, src, dst, null)).toMatchObject({ ok: true, technique: { kind: 'pre-copy', tracking: 'rsync' } })
+  })
+  it('auto: post-copy only on a fast, low-latency link', () => {
+    expect(chooseTechnique('auto', tour, src, dst, fast)).toMatchObject({ ok: true, technique: { kind: 'post-copy' } })
+    expect(chooseTechnique('auto', tour, src, dst, { rttMs: 30, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'pre-copy', tracking: 'rsync' } })
+    expect(chooseTechnique('auto', tour, src, dst, slow)).toMatchObject({ technique: { kind: 'pre-copy', tracking: 'rsync' }, why: expect.stringMatching(/link 10 Mbit\/s, 140\.0 ms RTT/) })
+    expect(chooseTechnique('auto', tour, src, dst, null)).toMatchObject({ technique: { kind: 'pre-copy' }, why: expect.stringMatching(/link not measured/) })
+  })
+  it('auto falls back to stop-and-copy when neither lazy pages nor any tracker works', () => {
+    const shared = testTour({ options: 'options: { sharedStorage: true }' })
+    const d = labFacts('montreal', { uffd: { ok: false, detail: 'no' } })
+    expect(chooseTechnique('auto', shared, src, d, fast)).toMatchObject({ ok: true, technique: { kind: 'stop-and-copy' } })
+  })
+  it('compression: zstd when slow or unmeasured, none on a fast link, as forced otherwise', () => {
+    expect(chooseCompression(tour, src, slow)).toBe(true)
+    expect(chooseCompression(tour, src, null)).toBe(true)
+    expect(chooseCompression(tour, src, fast)).toBe(false)
+    expect(chooseCompression(tour, { ...src, rsync: { ...src.rsync, zstd: false } }, slow)).toBe(false)
+    expect(chooseCompression(testTour({ options: 'options: { compression: none }' }), src, slow)).toBe(false)
+    expect(chooseCompression(testTour({ options: 'options: { compression: zstd }' }), src, fast)).toBe(true)
+  })
+})

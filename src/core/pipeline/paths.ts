@@ -1,0 +1,45 @@
+// Where a hop keeps its files on each host. Same layout on source and destination, so an rsync
+// of a directory lands where the restore looks for it; one directory per hop, removed at cleanup.
+import path from 'node:path/posix'
+
+export interface HopPaths {
+  hopDir: string
+  /** The final image (source writes it, destination restores from it). */
+  img: string
+  /** Source: CRIU log + stats-dump of the final checkpoint. */
+  dumpWork: string
+  /** Destination: CRIU log + stats-restore. */
+  restoreWork: string
+  /** rsync-tracked pre-copy: snapshot i on the source (sent into `img` on the destination). */
+  snap(i: number): string
+  snapWork(i: number): string
+  /** CRIU pre-dump i (same name on both hosts so `--parent-path ../pre-i` chains survive rsync). */
+  pre(i: number): string
+  preWork(i: number): string
+  /** Named pipe the post-copy status fd writes its "page server ready" byte into. */
+  statusFifo: string
+  /** stderr of detached restores, read back on failure. */
+  restoreErr: string
+}
+
+export function hopPaths(imageDir: string, containerId: string, hopId: string): HopPaths {
+  const hopDir = path.join(imageDir, containerId, hopId)
+  const p = (n: string) => path.join(hopDir, n)
+  return {
+    hopDir,
+    img: p('img'),
+    dumpWork: p('dump-work'),
+    restoreWork: p('restore-work'),
+    snap: (i) => p(`snap-${i}`),
+    snapWork: (i) => p(`snap-${i}-work`),
+    pre: (i) => p(`pre-${i}`),
+    preWork: (i) => p(`pre-${i}-work`),
+    statusFifo: p('status.fifo'),
+    restoreErr: p('restore.err'),
+  }
+}
+
+/** A hop id that is safe as a directory name and unique across runs. */
+export function makeHopId(index: number, from: string, to: string, now = Date.now()): string {
+  return `${index}-${from}-${to}-${now.toString(36)}`
+}

@@ -1,0 +1,189 @@
+// The pipeline against the lab's real hosts: sshd, runc, CRIU, rsync over the emulated WAN,
+// keepalived moving the floating IP, and the game answering at it. Each tour runs start to end
+// with an independent UDP prober as the client, and after every hop the test asks the game
+// itself whether it answers at the floating IP and whether its bots' frags carried over.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { HopResult, ServerStatus } from '../../shared/contract'
+import type { Tour } from '../../shared/tour'
+import { formatHop } from '../../cli/pipeline-format'
+import { labLink } from '../lab/index'
+import { readState } from '../lab/state'
+import { Prober } from '../probe/prober'
+import { stateCarried } from '../probe/status'
+import { SshPool } from '../ssh/pool'
+import { loadTour } from '../tour/load'
+import { labForTests, labResetGame } from '../../../lab/testing'
+import { queryStatus } from './game-query'
+import { PipelineSession, type ClientObserver } from './session'
+
+const lab = labForTests()
+const skipWhy = lab.available ? '' : ` (skipped: ${lab.reason})`
+
+let tour: Tour
+let pool: SshPool
+
+function session(): { s: PipelineSession; prober: Prober } {
+  const prober = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: 20, emit: () => {} })
+  prober.start()
+  const client: ClientObserver = { hopStarted: (id) => prober.setHop(id), hopEnded: () => prober.setHop(null), clientView: (id) => prober.clientView(id) }
+  const s = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: () => {}, client })
+  return { s, prober }
+}
+
+const fragSum = (st: ServerStatus) => st.players.reduce((a, p) => a + Math.abs(p.frags), 0)
+
+/** Waits until the bots scored (a fresh server has every frag at 0: nothing to lose yet). */
+async function scoredStatus(): Promise<ServerStatus> {
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    const st = await status()
+    if (fragSum(st) >= 3 || Date.now() > deadline) return st
+    await new Promise((r) => setTimeout(r, 2000))
+  }
+}
+
+async function status(): Promise<ServerStatus> {
+  for (let i = 0; i < 20; i++) {
+    const st = await queryStatus(tour.floatingIp.address, tour.container.gamePort, 500)
+    if (st) return st
+  }
+  throw new Error(`the game does not answer at ${tour.floatingIp.address}`)
+}
+
+/** Which hosts run the container and hold the IP, asked of every host. */
+async function whereIsEverything(): Promise<{ running: string[]; ip: string[] }> {
+  const running: string[] = []
+  const ip: string[] = []
+  for (const h of tour.hosts) {
+    const r = await pool.get(h.name)
+    const st = await r.run(['runc', 'state', tour.container.id], { allowFail: true, log: false })
+    if (st.code === 0 && JSON.parse(st.stdout).status === 'running') running.push(h.name)
+    const a = await r.run(['ip', '-o', '-4', 'addr', 'show'], { log: false })
+    if (a.stdout.includes(` inet ${tour.floatingIp.address}/`)) ip.push(h.name)
+  }
+  return { running, ip }
+}
+
+/** A whole tour in one mode; after every hop: one server, IP with it, game answers, frags kept. */
+// The lab's machines share one kernel, and runc puts the container's cgroup-v2 (unified) part at
+// the same path on every machine: after post-copy (both containers exist at once) the source's
+// `runc delete` cannot remove that shared cgroup. Real hosts have their own kernels. Until the
+// lab gives each machine its own unified path, a post-copy hop may end with exactly this warning,
+// and a post-copy tour cannot come back to a host it left.
+const LAB_SHARED_CGROUP = /^cleanup incomplete: \S+: `runc delete xonotic` exited 1: .*unable to remove container's cgroup/
+
+async function tourIn(mode: 'stop-and-copy' | 'post-copy' | 'pre-copy', expectTechnique: string, hops = Infinity): Promise<HopResult[]> {
+  await labResetGame()
+  const { s, prober } = session()
+  try {
+    const before = await scoredStatus()
+    expect(fragSum(before), `bots should have scored before the tour starts: ${JSON.stringify(before.players)}`).toBeGreaterThanOrEqual(3)
+    let last = before
+    const results: HopResult[] = []
+    const pre = await s.preflight(mode)
+    expect(pre.ok, JSON.stringify(pre.modes)).toBe(true)
+    while (s.nextHopIndex !== null && results.length < hops) {
+      const r = await s.hop({ mode })
+      console.log(formatHop(r))
+      results.push(r)
+      if (mode === 'post-copy' && r.error && LAB_SHARED_CGROUP.test(r.error)) r.error = undefined
+      expect(r.error, r.rollback).toBeUndefined()
+      expect(r.ok).toBe(true)
+      expect(r.technique).toBe(expectTechnique)
+      const where = await whereIsEverything()
+      expect(where).toEqual({ running: [r.to], ip: [r.to] })
+      const now = await status()
+      // State carried: a restarted server would come back with every frag at zero.
+      expect(stateCarried(last, now), `frags before ${JSON.stringify(last.players)} after ${JSON.stringify(now.players)}`).toBe(true)
+      expect(fragSum(now)).toBeGreaterThan(0)
+      expect(r.client?.stateCarried).not.toBe(false)
+      last = now
+    }
+    expect(results.map((r) => r.to)).toEqual(tour.hops.slice(1, 1 + Math.min(hops, tour.hops.length - 1)))
+    return results
+  } finally {
+    await prober.stop()
+  }
+}
+
+describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_000 }, () => {
+  beforeAll(async () => {
+    tour = await loadTour(lab.tourPath)
+    pool = new SshPool(tour, { sshConfig: null })
+  })
+  afterAll(async () => {
+    await pool?.close()
+  })
+
+  it('preflight reports CRIU pre-dump unavailable with the kernel reason; forcing it is refused before anything is frozen', async () => {
+    await labResetGame()
+    const { s, prober } = session()
+    try {
+      const rep = await s.preflight()
+      for (const h of rep.hosts) {
+        expect(h.checks.find((c) => c.id === 'mem-dirty-track')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/kernel has no soft-dirty memory tracking \(criu check --feature mem_dirty_track: .*Dirty tracking is OFF/) })
+      }
+      expect(rep.modes.find((m) => m.mode === 'pre+post')).toMatchObject({ available: false, reason: expect.stringMatching(/soft-dirty/) })
+      const before = await status()
+      const r = await s.hop({ to: 'strasbourg', mode: 'pre-copy', tracking: 'criu' })
+      expect(r).toMatchObject({ ok: false, technique: 'refused', containerOn: 'stuttgart' })
+      expect(r.error).toMatch(/^pre-copy with CRIU's tracking unavailable on stuttgart: kernel has no soft-dirty memory tracking/)
+      expect(r.steps.map((x) => x.step)).toEqual(['preflight'])
+      // Nothing was frozen: the prober saw no gap, and the game is where it was.
+      expect(r.client?.downtimeMs ?? null).toBeNull()
+      expect(await whereIsEverything()).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
+      expect(stateCarried(before, await status())).not.toBe(false)
+    } finally {
+      await prober.stop()
+    }
+  })
+
+  it('rollback: a destination without its bundle config puts the server back on the source, IP included', async () => {
+    await labResetGame()
+    const { s, prober } = session()
+    const dst = await pool.get('strasbourg')
+    const cfg = `${tour.container.bundle}/config.json`
+    try {
+      await s.preflight()
+      await dst.run(['mv', cfg, `${cfg}.away`])
+      const r = await s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      console.log(formatHop(r))
+      expect(r.ok).toBe(false)
+      expect(r.error).toMatch(/restore on strasbourg|config\.json/)
+      expect(r.rollback).toMatch(/floating IP back on stuttgart/)
+      expect(r.rollback).toMatch(/restored the container on stuttgart from its local images/)
+      expect(r.containerOn).toBe('stuttgart')
+      expect(await whereIsEverything()).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
+      await status()
+    } finally {
+      await dst.run(['mv', `${cfg}.away`, cfg], { allowFail: true })
+      await prober.stop()
+    }
+  })
+
+  it('a full tour in stop-and-copy', async () => {
+    await tourIn('stop-and-copy', 'stop-and-copy')
+  })
+
+  it('a full tour in pre-copy (rsync tracking on this kernel)', async () => {
+    const rs = await tourIn('pre-copy', 'pre-copy (rsync delta)')
+    for (const r of rs) {
+      const last = r.steps.filter((x) => x.step === 'transfer')[0]!
+      // The final transfer is a delta against the snapshot already there.
+      expect(last.bytes!).toBeLessThan(r.imageBytes! / 20)
+    }
+  })
+
+  it('a full tour in post-copy (links unthrottled: post-copy is for fast links)', async () => {
+    const links = (readState()?.hosts ?? []).map((h) => ({ name: h.name, link: { ...h.link } }))
+    for (const h of links) await labLink(h.name, { off: true })
+    try {
+      // Up to the first host it would revisit (see LAB_SHARED_CGROUP).
+      const distinct = tour.hops.findIndex((h, i) => tour.hops.indexOf(h) !== i)
+      const rs = await tourIn('post-copy', 'post-copy', distinct < 0 ? Infinity : distinct - 1)
+      for (const r of rs) expect(r.steps.map((x) => x.step)).toContain('lazy-pages')
+    } finally {
+      for (const h of links) await labLink(h.name, { delayMs: h.link.delayMs, rateMbit: h.link.rateMbit })
+    }
+  })
+})

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { planHop, withNullStdio, withStatusFifo, PAGE_SERVER_READY } from './plan'
+import { testTour } from './test-tour'
+import type { Technique } from './modes'
+import { rsyncArgv } from '../transfer/rsync'
+
+const run = promisify(execFile)
+const tour = testTour()
+const H = '/var/lib/globehop/images/xonotic/h1'
+const RSH = 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=~/.ssh/globehop-%C -o ControlPersist=60 -p 22 -l root'
+const RSYNC = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2']
+const ZSTD = ['--compress', '--compress-choice=zstd', '--compress-level=1']
+
+function plan(technique: Technique, compress = true, t = tour) {
+  return planHop({ tour: t, hopId: 'h1', from: t.hosts[0]!, to: t.hosts[1]!, technique, compress })
+}
+
+describe('stop-and-copy', () => {
+  const p = plan({ kind: 'stop-and-copy' })
+  it('checkpoints into the hop dir with a separate work dir', () => {
+    expect(p.checkpoint(0)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
+  })
+  it('pushes the image from the source to the destination address with zstd', () => {
+    expect(p.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+  })
+  it('restores detached in the bundle with /dev/null stdio', () => {
+    expect(p.restore).toEqual([
+      ...withNullStdio([], `${H}/restore.err`),
+      'runc', 'restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/restore-work`, 'xonotic',
+    ])
+    expect(p.restoreStats).toBe(`${H}/restore-work/stats-restore`)
+  })
+  it('rolls back from the source own image, and cleans up without --force on the source', () => {
+    expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
+    expect(p.cleanup.src).toEqual([['runc', 'delete', 'xonotic'], ['rm', '-rf', H]])
+    expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
+  })
+  it('without compression has no zstd flags', () => {
+    expect(plan({ kind: 'stop-and-copy' }, false).transfer).toEqual([...RSYNC, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+  })
+  it('takes no snapshots', () => {
+    expect(() => p.snapshot(1)).toThrow(/no snapshots/)
+  })
+})
+
+describe('pre-copy with rsync tracking', () => {
+  const p = plan({ kind: 'pre-copy', tracking: 'rsync' })
+  it('snapshot 1: checkpoint --leave-running, whole copy into the final image dir', () => {
+    const s = p.snapshot(1)
+    expect(s.checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/snap-1`, '--work-path', `${H}/snap-1-work`, '--leave-running', 'xonotic'])
+    expect(s.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/snap-1/`, `198.51.100.12:${H}/img/`])
+    expect(s.dropPrevious).toBeNull()
+  })
+  it('snapshot 2: delta against the basis, previous snapshot dropped after', () => {
+    const s = p.snapshot(2)
+    expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
+    expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`])
+  })
+  it('final checkpoint is a plain dump, sent as a delta', () => {
+    expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
+    expect(p.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+  })
+})
+
+describe('pre-copy with CRIU tracking', () => {
+  const p = plan({ kind: 'pre-copy', tracking: 'criu' })
+  it('pre-dumps chain with relative parent paths', () => {
+    expect(p.snapshot(1).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/pre-1`, '--work-path', `${H}/pre-1-work`, '--pre-dump', 'xonotic'])
+    expect(p.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/pre-2`, '--work-path', `${H}/pre-2-work`, '--pre-dump', '--parent-path', '../pre-1', 'xonotic'])
+    expect(p.snapshot(2).transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/pre-2/`, `198.51.100.12:${H}/pre-2/`])
+    expect(p.snapshot(2).dropPrevious).toBeNull()
+  })
+  it('final dump names the last pre-dump as parent', () => {
+    expect(p.checkpoint(3)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, '--parent-path', '../pre-3', 'xonotic'])
+  })
+})
+
+describe('post-copy', () => {
+  const p = plan({ kind: 'post-copy' })
+  it('lazy dump with page server on the source address and status fd 3 behind a FIFO', () => {
+    const argv = p.lazyCheckpoint(0)
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c'])
+    expect(argv.slice(3)).toEqual([
+      'sh', `${H}/status.fifo`,
+      'runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, '--lazy-pages', '--page-server', '198.51.100.11:27027', '--status-fd', '3', 'xonotic',
+    ])
+  })
+  it('destination lazy-pages daemon, then restore --lazy-pages without a work path', () => {
+    expect(p.lazyDaemon).toEqual(['criu', 'lazy-pages', '--page-server', '--address', '198.51.100.11', '--port', '27027', '--images-dir', `${H}/img`, '--log-file', 'lazy-pages.log', '-v4'])
+    expect(p.restore.slice(-9)).toEqual(['runc', 'restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--lazy-pages', 'xonotic'])
+    expect(p.restore).not.toContain('--work-path')
+    expect(p.restoreStats).toBe(`${H}/img/stats-restore`)
+  })
+  it('pre+post chains the lazy dump to the last pre-dump', () => {
+    const q = plan({ kind: 'pre+post', tracking: 'criu' })
+    expect(q.lazyCheckpoint(2)).toContain('../pre-2')
+  })
+})
+
+describe('shared storage and addresses', () => {
+  it('shared storage copies nothing', () => {
+    const t = testTour({ options: 'options: { sharedStorage: true }' })
+    const p = plan({ kind: 'pre-copy', tracking: 'criu' }, true, t)
+    expect(p.transfer).toBeNull()
+    expect(p.snapshot(1).transfer).toBeNull()
+  })
+  it('refuses an address rsync would split or a shell would read', () => {
+    const target = { address: '198.51.100.12; rm -rf /', port: 22, user: 'root' }
+    expect(() => rsyncArgv({ from: '/a', to: '/b', target, compress: false })).toThrow(/unsafe address/)
+    expect(() => rsyncArgv({ from: '/a', to: '/b', target: { ...target, address: 'h', user: 'a b' }, compress: false })).toThrow(/unsafe user/)
+  })
+})
+
+describe('shell wrappers (run for real in sh)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gh-plan-'))
+  it('withStatusFifo prints the ready line when fd 3 gets its byte and keeps the exit code', async () => {
+    const fifo = path.join(dir, 's.fifo')
+    const argv = withStatusFifo(['sh', '-c', 'printf "\\000" >&3; exec 3>&-; sleep 0.2; echo served; exit 7'], fifo)
+    const r = await run(argv[0]!, argv.slice(1)).catch((e: { code: number; stdout: string }) => e)
+    expect((r as { code?: number }).code).toBe(7)
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([PAGE_SERVER_READY, 'served'])
+  })
+  it('withStatusFifo says nothing when the dump fails before the page server is up', async () => {
+    const argv = withStatusFifo(['sh', '-c', 'echo boom >&2; exit 1'], path.join(dir, 't.fifo'))
+    const r = await run(argv[0]!, argv.slice(1)).catch((e: { code: number; stdout: string; stderr: string }) => e)
+    expect((r as { code?: number }).code).toBe(1)
+    expect(r.stdout).not.toContain(PAGE_SERVER_READY)
+    expect(r.stderr).toContain('boom')
+  })
+  it('the status fd is write-only (CRIU rejects O_RDWR)', async () => {
+    const argv = withStatusFifo(['sh', '-c', 'readlink /proc/self/fd/3; cat /proc/self/fdinfo/3 | grep flags; printf "\\000" >&3'], path.join(dir, 'u.fifo'))
+    const r = await run(argv[0]!, argv.slice(1))
+    const flags = /flags:\s*(\d+)/.exec(r.stdout)![1]!
+    expect(parseInt(flags, 8) & 3).toBe(1) // O_WRONLY
+  })
+  it('withNullStdio gives the command /dev/null and prints its stderr only on failure', async () => {
+    const ok = withNullStdio(['sh', '-c', 'readlink /proc/self/fd/0 /proc/self/fd/1 >&2; echo fine >&2'], path.join(dir, 'e1'))
+    const r1 = await run(ok[0]!, ok.slice(1))
+    expect(r1.stderr).toBe('')
+    const bad = withNullStdio(['sh', '-c', 'echo out; t=$(readlink /proc/$$/fd/1); echo "$t" >&2; echo "restore failed" >&2; exit 3'], path.join(dir, 'e2'))
+    const r2 = await run(bad[0]!, bad.slice(1)).catch((e: { code: number; stdout: string; stderr: string }) => e)
+    expect((r2 as { code?: number }).code).toBe(3)
+    expect(r2.stdout).toBe('')
+    expect(r2.stderr).toBe('/dev/null\nrestore failed\n')
+  })
+})

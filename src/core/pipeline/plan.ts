@@ -1,0 +1,169 @@
+// A hop's exact command lines, from its technique and the tour. Pure: nothing here runs, so
+// every argv can be checked in a unit test and shown to the user before it runs.
+import type { Host, Tour } from '../../shared/tour'
+import { criuLazyPages } from '../criu/commands'
+import { rsyncArgv } from '../transfer/rsync'
+import type { Technique } from './modes'
+import { hopPaths, type HopPaths } from './paths'
+import { runc } from './runtime/runc'
+import type { RuntimeArgv } from './runtime/types'
+
+/** TCP port of the post-copy page server on the source (the 2017 demo used a fixed one too). */
+export const PAGE_SERVER_PORT = 27027
+/** fd number the post-copy status byte is written to; opened write-only on a FIFO. */
+export const STATUS_FD = 3
+export const PAGE_SERVER_READY = 'globehop: page server ready'
+
+export interface PlanInput {
+  tour: Tour
+  hopId: string
+  from: Host
+  to: Host
+  technique: Technique
+  compress: boolean
+  runtime?: RuntimeArgv
+}
+
+export interface Snapshot {
+  checkpoint: string[]
+  /** null with shared storage. */
+  transfer: string[] | null
+  workDir: string
+  imageDir: string
+  /** Source files no longer needed once this snapshot was sent. */
+  dropPrevious: string[] | null
+}
+
+export interface HopPlan {
+  paths: HopPaths
+  technique: Technique
+  /** Empty hop directory on each host before anything else. */
+  prepare: { src: string[]; dst: string[] }
+  snapshot(i: number): Snapshot
+  /** The final checkpoint (stop-and-copy, pre-copy); `lastSnapshot` chains CRIU pre-dumps. */
+  checkpoint(lastSnapshot: number): string[]
+  /** Post-copy: the lazy dump wrapped so "page server ready" arrives as a stdout line. */
+  lazyCheckpoint(lastSnapshot: number): string[]
+  transfer: string[] | null
+  /** Destination lazy-pages daemon (post-copy). */
+  lazyDaemon: string[]
+  restore: string[]
+  /** Rollback: bring the container back on the source from its own final image. */
+  restoreOnSource: string[]
+  dumpStats: string
+  restoreStats: string
+  cleanup: { src: string[][]; dst: string[][] }
+  /** Destination after a failed restore: the container must not linger there. */
+  discardOnDestination: string[]
+}
+
+function address(h: Host): string {
+  return h.address
+}
+
+/**
+ * Detached restores must get /dev/null stdio: the container was started with it, and CRIU needs
+ * the same kind of files back (lab.md). runc's own stderr goes to a file that is printed on
+ * failure, so the error still reaches the user.
+ */
+export function withNullStdio(argv: string[], errFile: string): string[] {
+  return ['sh', '-c', 'e=$1; shift; "$@" </dev/null >/dev/null 2>"$e"; rc=$?; [ "$rc" -eq 0 ] || cat "$e" >&2; exit "$rc"', 'sh', errFile, ...argv]
+}
+
+/**
+ * The lazy dump's status fd must be write-only (CRIU rejects O_RDWR): a FIFO opened with `3>`.
+ * A reader turns the single 0x00 byte into a line and keeps the FIFO open until CRIU closes it.
+ */
+export function withStatusFifo(argv: string[], fifo: string): string[] {
+  const script = [
+    'f=$1; shift',
+    'rm -f "$f"; mkfifo "$f" || exit 97',
+    `"$@" ${STATUS_FD}>"$f" &`,
+    'pid=$!',
+    `{ if [ "$(head -c1 | wc -c)" -eq 1 ]; then echo '${PAGE_SERVER_READY}'; fi; cat >/dev/null; } <"$f" &`,
+    'wait "$pid"; rc=$?',
+    'wait; rm -f "$f"; exit "$rc"',
+  ].join('\n')
+  return ['sh', '-c', script, 'sh', fifo, ...argv]
+}
+
+export function planHop(input: PlanInput): HopPlan {
+  const { tour, technique, from, to } = input
+  const rt = input.runtime ?? runc
+  const id = tour.container.id
+  const paths = hopPaths(tour.options.imageDir, id, input.hopId)
+  const shared = tour.options.sharedStorage
+  const target = { address: address(to), port: to.ssh.port, user: to.ssh.user ?? 'root' }
+  const rsync = (fromDir: string, toDir: string, delta: boolean): string[] | null =>
+    shared ? null : rsyncArgv({ from: fromDir, to: toDir, target, compress: input.compress, delta })
+  const criuTracked = (technique.kind === 'pre-copy' || technique.kind === 'pre+post') && technique.tracking === 'criu'
+  const rsyncTracked = technique.kind === 'pre-copy' && technique.tracking === 'rsync'
+
+  const parentOf = (last: number) => (criuTracked && last > 0 ? `../${`pre-${last}`}` : undefined)
+
+  const snapshot = (i: number): Snapshot => {
+    if (criuTracked) {
+      return {
+        checkpoint: rt.checkpoint({ id, imagePath: paths.pre(i), workPath: paths.preWork(i), preDump: true, parentPath: parentOf(i - 1) }),
+        transfer: rsync(paths.pre(i), paths.pre(i), false),
+        workDir: paths.preWork(i),
+        imageDir: paths.pre(i),
+        // Earlier pre-dumps stay: the chain of parents needs every link.
+        dropPrevious: null,
+      }
+    }
+    if (rsyncTracked) {
+      return {
+        checkpoint: rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true }),
+        // Every snapshot lands in the destination's final image dir: each is the basis of the next delta.
+        transfer: rsync(paths.snap(i), paths.img, i > 1),
+        workDir: paths.snapWork(i),
+        imageDir: paths.snap(i),
+        dropPrevious: i > 1 ? ['rm', '-rf', paths.snap(i - 1), paths.snapWork(i - 1)] : null,
+      }
+    }
+    throw new Error(`${technique.kind} takes no snapshots`)
+  }
+
+  const statsDir = technique.kind === 'post-copy' || technique.kind === 'pre+post' ? paths.img : paths.restoreWork
+  const lazy = technique.kind === 'post-copy' || technique.kind === 'pre+post'
+  return {
+    paths,
+    technique,
+    prepare: {
+      src: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1"', 'sh', paths.hopDir],
+      dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1"', 'sh', paths.hopDir],
+    },
+    snapshot,
+    checkpoint: (last) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) }),
+    lazyCheckpoint: (last) =>
+      withStatusFifo(
+        rt.checkpoint({
+          id,
+          imagePath: paths.img,
+          workPath: paths.dumpWork,
+          parentPath: parentOf(last),
+          lazy: { pageServer: `${address(from)}:${PAGE_SERVER_PORT}`, statusFd: STATUS_FD },
+        }),
+        paths.statusFifo,
+      ),
+    transfer: rsync(paths.img, paths.img, rsyncTracked),
+    lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
+    restore: withNullStdio(
+      rt.restore(
+        lazy
+          ? { id, bundle: tour.container.bundle, imagePath: paths.img, lazyPages: true }
+          : { id, bundle: tour.container.bundle, imagePath: paths.img, workPath: paths.restoreWork },
+      ),
+      paths.restoreErr,
+    ),
+    restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),
+    dumpStats: `${paths.dumpWork}/stats-dump`,
+    restoreStats: `${statsDir}/stats-restore`,
+    cleanup: {
+      src: [rt.delete(id), ['rm', '-rf', paths.hopDir]],
+      dst: [['rm', '-rf', paths.hopDir]],
+    },
+    discardOnDestination: rt.forceDelete(id),
+  }
+}

@@ -1,0 +1,130 @@
+// From every host's facts to the preflight table and the modes the tour can use. Pure.
+import type { PreflightReport } from '../../shared/contract'
+import { MIGRATION_MODES, type Tour } from '../../shared/tour'
+import type { HostFacts } from './facts'
+import { chooseTechnique } from './modes'
+
+type Check = PreflightReport['hosts'][number]['checks'][number]
+
+const GiB = 1024 ** 3
+
+function versionAtLeast(v: number[], min: number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0
+    const b = min[i] ?? 0
+    if (a !== b) return a > b
+  }
+  return true
+}
+
+/** The bundle digest most hosts share: a lone different host is the odd one out. */
+function majority(values: (string | null)[]): string | null {
+  const counts = new Map<string, number>()
+  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1)
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
+}
+
+export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedOn: string | null): Check[] {
+  if (!f.reachable.ok) return [{ id: 'reachable', status: 'fail', detail: f.reachable.detail }]
+  const c: Check[] = [{ id: 'reachable', status: 'ok', detail: `connected${f.kernel ? `, kernel ${f.kernel}` : ''}` }]
+  c.push(f.runcVersion ? { id: 'runc', status: 'ok', detail: `runc ${f.runcVersion}` } : { id: 'runc', status: 'fail', detail: 'runc not found' })
+  if (!f.criuVersion) c.push({ id: 'criu', status: 'fail', detail: 'criu not found' })
+  else {
+    const v = f.criuVersion.join('.')
+    const kernelMajor = f.kernel ? f.kernel.split('.').map(Number) : []
+    // lab.md: criu < 4.2 cannot dump any INET socket on kernels >= 6.16.
+    const old = versionAtLeast(kernelMajor, [6, 16]) && !versionAtLeast(f.criuVersion, [4, 2])
+    c.push({ id: 'criu', status: old ? 'fail' : 'ok', detail: old ? `criu ${v}: versions before 4.2 cannot dump INET sockets on kernel ${f.kernel}` : `criu ${v}` })
+  }
+  c.push({ id: 'criu-check', status: f.criuCheck.ok ? 'ok' : 'fail', detail: f.criuCheck.detail })
+  c.push(
+    f.dirtyTrack.ok
+      ? { id: 'mem-dirty-track', status: 'ok', detail: 'soft-dirty tracking: CRIU pre-dump possible' }
+      : { id: 'mem-dirty-track', status: 'warn', detail: `CRIU pre-dump unavailable: kernel has no soft-dirty memory tracking (criu check --feature mem_dirty_track: ${f.dirtyTrack.detail}); pre-copy uses rsync's tracking` },
+  )
+  c.push(
+    f.uffd.ok
+      ? { id: 'uffd', status: 'ok', detail: 'userfaultfd: post-copy possible' }
+      : { id: 'uffd', status: 'warn', detail: `post-copy unavailable here: ${f.uffd.detail}` },
+  )
+  const cfg = majority(all.map((h) => h.bundle.configShaNoCgroup))
+  const rootfs = majority(all.map((h) => h.bundle.rootfs))
+  if (!f.bundle.ok) c.push({ id: 'bundle', status: 'fail', detail: f.bundle.detail })
+  else if (f.bundle.configShaNoCgroup !== cfg) c.push({ id: 'bundle', status: 'fail', detail: `config.json differs from the other hosts' (${f.bundle.detail})` })
+  else if (f.bundle.rootfs !== rootfs) c.push({ id: 'bundle', status: 'fail', detail: `rootfs differs from the other hosts' (${f.bundle.detail})` })
+  else {
+    const cg = all.some((h) => h.bundle.configSha !== f.bundle.configSha) ? '; config.json differs only in linux.cgroupsPath' : ''
+    c.push({ id: 'bundle', status: 'ok', detail: `identical on all hosts: ${f.bundle.detail}${cg}` })
+  }
+  const rss = all.find((h) => h.containerRssBytes)?.containerRssBytes ?? null
+  // Room for a snapshot and a final image on a source, and what arrives on a destination.
+  const need = rss ? 2 * rss : GiB / 4
+  if (f.diskFreeBytes === null) c.push({ id: 'disk', status: 'warn', detail: `free space under ${tour.options.imageDir} unknown` })
+  else {
+    const free = `${(f.diskFreeBytes / GiB).toFixed(1)} GiB free under ${tour.options.imageDir}`
+    c.push({ id: 'disk', status: f.diskFreeBytes < need ? 'fail' : f.diskFreeBytes < 2 * need ? 'warn' : 'ok', detail: `${free}, ~${(need / 1048576).toFixed(0)} MiB needed` })
+  }
+  if (tour.options.sharedStorage) c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'skip', detail: `shared storage: no copy (${f.rsync.detail})` })
+  else c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'fail', detail: f.rsync.ok ? `${f.rsync.detail}${f.rsync.zstd ? ', zstd' : ', no zstd'}` : `rsync not found: ${f.rsync.detail}` })
+  if (tour.floatingIp.method === 'keepalived') {
+    c.push({ id: 'keepalived', status: f.keepalived ? 'ok' : 'fail', detail: f.keepalived ? 'running' : 'not running: the floating IP cannot move' })
+  } else {
+    c.push({ id: 'keepalived', status: f.keepalived ? 'fail' : 'ok', detail: f.keepalived ? 'running while the tour moves the IP by hand: both hosts could end up holding it' : 'not running (manual IP moves)' })
+  }
+  const holders = all.filter((h) => h.holdsIp).map((h) => h.host)
+  c.push({
+    id: 'floating-ip',
+    status: f.holdsIp && holders.length > 1 ? 'fail' : 'ok',
+    detail: f.holdsIp ? (holders.length > 1 ? `holds ${tour.floatingIp.address}, and so do ${holders.filter((h) => h !== f.host).join(', ')}` : `holds ${tour.floatingIp.address}`) : 'does not hold the floating IP',
+  })
+  const running = all.filter((h) => h.container === 'running').map((h) => h.host)
+  const st = f.container
+  if (st === 'running') {
+    c.push({
+      id: 'container',
+      status: running.length > 1 ? 'fail' : expectedOn && expectedOn !== f.host ? 'warn' : 'ok',
+      detail: running.length > 1 ? `running here and on ${running.filter((h) => h !== f.host).join(', ')}: two servers` : `running${f.containerRssBytes ? `, ${(f.containerRssBytes / 1048576).toFixed(0)} MiB resident` : ''}${expectedOn && expectedOn !== f.host ? ` (the tour expected ${expectedOn})` : ''}`,
+    })
+  } else if (st === 'absent') c.push({ id: 'container', status: f.host === expectedOn && running.length === 0 ? 'fail' : 'ok', detail: f.host === expectedOn && running.length === 0 ? 'not running here, nor anywhere' : 'not here' })
+  else c.push({ id: 'container', status: 'warn', detail: `a ${st} container "${tour.container.id}" is left here; a restore removes it first` })
+  c.push(
+    f.nonlocalBind
+      ? { id: 'nonlocal-bind', status: 'ok', detail: 'ip_nonlocal_bind=1: restore may run before the IP arrives' }
+      : { id: 'nonlocal-bind', status: 'warn', detail: 'ip_nonlocal_bind=0: the IP move must finish before the restore' },
+  )
+  return c
+}
+
+/** The tour's hops from where the container is now, as (source, destination) pairs. */
+export function remainingHops(tour: Tour, position: number): [string, string][] {
+  const out: [string, string][] = []
+  for (let i = Math.max(position, 0); i + 1 < tour.hops.length; i++) out.push([tour.hops[i]!, tour.hops[i + 1]!])
+  return out
+}
+
+export function buildReport(tour: Tour, facts: HostFacts[], expectedOn: string | null, position: number): PreflightReport {
+  const hosts = facts.map((f) => ({ host: f.host, checks: hostChecks(tour, f, facts, expectedOn) }))
+  const byName = new Map(facts.map((f) => [f.host, f]))
+  const hops = remainingHops(tour, position)
+  const modes = MIGRATION_MODES.map((mode) => {
+    for (const [a, b] of hops) {
+      const src = byName.get(a)
+      const dst = byName.get(b)
+      if (!src || !dst) return { mode, available: false, reason: `no facts for ${src ? b : a}` }
+      // Capabilities only: later hops' hosts do not run the container yet.
+      const c = chooseTechnique(mode, tour, { ...src, container: 'running' }, { ...dst, container: 'absent' }, null)
+      if (!c.ok) return { mode, available: false, reason: c.reason }
+    }
+    return { mode, available: hops.length > 0, reason: hops.length === 0 ? 'no hops left in the tour' : undefined }
+  })
+  const owners = facts.filter((f) => f.holdsIp)
+  const on = facts.filter((f) => f.container === 'running')
+  const fail = hosts.some((h) => h.checks.some((c) => c.status === 'fail'))
+  return {
+    ok: !fail && modes.some((m) => m.available),
+    hosts,
+    modes,
+    floatingIpOwner: owners.length === 1 ? owners[0]!.host : null,
+    containerOn: on.length === 1 ? on[0]!.host : null,
+  }
+}

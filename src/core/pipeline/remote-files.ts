@@ -1,0 +1,53 @@
+// Small remote reads the steps share: sizes, CRIU stats files, container state.
+import type { CriuStats } from '../../shared/contract'
+import { decodeCriuStats } from '../criu/stats'
+import type { Remote } from '../ssh/types'
+import type { ContainerState } from './facts'
+import type { RuntimeArgv } from './runtime/types'
+
+/** Bytes under a directory (apparent size, as rsync counts them). */
+export async function dirBytes(r: Remote, dir: string): Promise<number | undefined> {
+  const res = await r.run(['du', '-sb', dir], { allowFail: true }).catch(() => null)
+  if (!res) return undefined
+  const n = Number(res.stdout.split(/\s/)[0])
+  return res.code === 0 && Number.isFinite(n) ? n : undefined
+}
+
+/** A CRIU stats file decoded; undefined when it is missing or unreadable (stats are figures, not gates). */
+export async function readCriuStats(r: Remote, file: string): Promise<CriuStats | undefined> {
+  const res = await r.run(['base64', '-w0', file], { allowFail: true }).catch(() => null)
+  if (!res || res.code !== 0) return undefined
+  try {
+    return decodeCriuStats(Buffer.from(res.stdout.trim(), 'base64'))
+  } catch {
+    return undefined
+  }
+}
+
+export interface RuntimeState {
+  state: ContainerState
+  pid: number | null
+}
+
+export async function containerState(r: Remote, rt: RuntimeArgv, id: string): Promise<RuntimeState> {
+  const res = await r.run(rt.state(id), { allowFail: true })
+  if (res.code !== 0) {
+    return /does not exist|not exist|no such/i.test(res.stderr + res.stdout) ? { state: 'absent', pid: null } : { state: 'unknown', pid: null }
+  }
+  return parseRuntimeState(res.stdout)
+}
+
+export function parseRuntimeState(json: string): RuntimeState {
+  try {
+    const o = JSON.parse(json) as { status?: string; pid?: number }
+    const s = o.status
+    const state: ContainerState = s === 'running' || s === 'stopped' || s === 'paused' || s === 'created' ? s : 'unknown'
+    return { state, pid: typeof o.pid === 'number' && o.pid > 0 ? o.pid : null }
+  } catch {
+    return { state: 'unknown', pid: null }
+  }
+}
+
+export const mib = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1048576).toFixed(1)} MiB`)
+export const secs = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`)
+export const usToMs = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1000)

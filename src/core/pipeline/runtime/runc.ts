@@ -1,0 +1,27 @@
+// runc's checkpoint/restore command lines (runc 1.3; flags from `runc checkpoint --help`).
+import type { CheckpointArgs, RestoreArgs, RuntimeArgv } from './types'
+
+export const runc: RuntimeArgv = {
+  name: 'runc',
+  version: () => ['runc', '--version'],
+  state: (id) => ['runc', 'state', id],
+  checkpoint(a: CheckpointArgs): string[] {
+    const argv = ['runc', 'checkpoint', '--image-path', a.imagePath]
+    if (a.workPath) argv.push('--work-path', a.workPath)
+    if (a.preDump) argv.push('--pre-dump')
+    if (a.leaveRunning) argv.push('--leave-running')
+    if (a.parentPath) argv.push('--parent-path', a.parentPath)
+    if (a.lazy) argv.push('--lazy-pages', '--page-server', a.lazy.pageServer, '--status-fd', String(a.lazy.statusFd))
+    argv.push(a.id)
+    return argv
+  },
+  restore(a: RestoreArgs): string[] {
+    const argv = ['runc', 'restore', '--detach', '--bundle', a.bundle, '--image-path', a.imagePath]
+    if (a.workPath) argv.push('--work-path', a.workPath)
+    if (a.lazyPages) argv.push('--lazy-pages')
+    argv.push(a.id)
+    return argv
+  },
+  delete: (id) => ['runc', 'delete', id],
+  forceDelete: (id) => ['runc', 'delete', '--force', id],
+}

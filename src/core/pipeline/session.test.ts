@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
+import { FakeGame } from './fake-game'
+import { FakeWorld } from './fake-world'
+import { PipelineSession } from './session'
+import { testTour } from './test-tour'
+
+// The pipeline against recorded fake hosts, with a real UDP game on loopback standing in for
+// the floating IP: the game answers only while exactly one host runs it and holds the IP.
+let world: FakeWorld
+const game = new FakeGame(() => world.where().length === 1 && world.ipOwners().join() === world.where().join())
+let port = 0
+
+beforeAll(async () => {
+  port = await game.start()
+})
+afterAll(() => game.stop())
+
+function setup(options = '') {
+  const tour = testTour({ floatingIp: '127.0.0.1', gamePort: port, options: `options: { compression: zstd${options} }` })
+  world = new FakeWorld(tour, 'stuttgart')
+  const events: { name: EventName; payload: EventPayload<EventName> }[] = []
+  const session = new PipelineSession({
+    tour,
+    remote: async (h) => world.remote(h),
+    emit: (name, payload) => events.push({ name, payload }),
+  })
+  const steps = () => events.filter((e) => e.name === 'step').map((e) => e.payload as StepEvent)
+  return { tour, session, events, steps }
+}
+
+const ran = (host: string, re: RegExp) => world.hosts.get(host)!.commands.filter((c) => re.test(c))
+
+describe('stop-and-copy hop', () => {
+  it('freezes, copies, moves the IP, restores, verifies, cleans up, in that order', async () => {
+    const { session, steps } = setup()
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r).toMatchObject({ ok: true, from: 'stuttgart', to: 'strasbourg', technique: 'stop-and-copy', containerOn: 'strasbourg', wireBytes: 13_100_000, imageBytes: 95_000_000 })
+    expect(world.where()).toEqual(['strasbourg'])
+    expect(world.ipOwners()).toEqual(['strasbourg'])
+    expect(session.currentHost).toBe('strasbourg')
+    expect(session.nextHopIndex).toBe(2)
+    const ends = steps().filter((s) => s.phase === 'end').map((s) => s.step)
+    expect(ends).toEqual(['preflight', 'preflight', 'checkpoint', 'transfer', 'ip-move', 'restore', 'verify', 'cleanup'])
+    expect(r.steps.map((s) => s.step)).toEqual(['preflight', 'preflight', 'checkpoint', 'transfer', 'ip-move', 'restore', 'verify', 'cleanup'])
+    expect(r.steps.find((s) => s.step === 'checkpoint')?.frozen).toBe(true)
+    // Source: checkpoint then, only after verify, `runc delete` without --force.
+    const src = world.hosts.get('stuttgart')!.commands
+    const ck = src.findIndex((c) => c.startsWith('runc checkpoint'))
+    const del = src.findIndex((c) => c === 'runc delete xonotic')
+    expect(ck).toBeGreaterThan(-1)
+    expect(del).toBeGreaterThan(ck)
+    expect(ran('stuttgart', /^rsync .* 198\.51\.100\.12:/)).toHaveLength(1)
+    expect(ran('strasbourg', /runc restore --detach/)).toHaveLength(1)
+    expect(steps().find((s) => s.step === 'verify' && s.phase === 'end')?.detail).toMatch(/state carried/)
+  })
+})
+
+describe('rollback', () => {
+  it('a failed restore on the destination puts the server back on the source, IP included', async () => {
+    const { session } = setup()
+    world.override = (host, argv) => (host === 'strasbourg' && argv.includes('restore') ? { code: 1, stderr: 'open /srv/globehop/xonotic/config.json: no such file or directory' } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/config\.json: no such file/)
+    expect(r.rollback).toMatch(/floating IP back on stuttgart/)
+    expect(r.rollback).toMatch(/restored the container on stuttgart from its local images/)
+    expect(r.rollback).toMatch(/the game answers at 127\.0\.0\.1 again/)
+    expect(r.containerOn).toBe('stuttgart')
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(world.ipOwners()).toEqual(['stuttgart'])
+    expect(session.currentHost).toBe('stuttgart')
+    // Rolled back with its own image, after removing the stopped container record.
+    expect(ran('stuttgart', /^sh -c .* runc restore --detach --bundle \/srv\/globehop\/xonotic --image-path \S+\/img --work-path \S+\/rollback-work xonotic$/)).toHaveLength(1)
+  })
+  it('a failed transfer rolls back too, and nothing is left on the destination', async () => {
+    const { session } = setup()
+    world.override = (host, argv) => (host === 'stuttgart' && argv[0] === 'rsync' ? { code: 12, stderr: 'rsync: connection unexpectedly closed' } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
+    expect(r.error).toMatch(/connection unexpectedly closed/)
+    expect(ran('strasbourg', /restore/)).toHaveLength(0)
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(world.ipOwners()).toEqual(['stuttgart'])
+  })
+  it('a checkpoint CRIU refused leaves the source running: no restore needed', async () => {
+    const { session } = setup()
+    world.override = (host, argv) => (host === 'stuttgart' && argv[1] === 'checkpoint' ? { code: 1, stderr: 'criu failed: type NOTIFY errno 0' } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.rollback).toMatch(/still runs on stuttgart \(CRIU left it running\)/)
+    expect(ran('stuttgart', /restore/)).toHaveLength(0)
+    expect(world.where()).toEqual(['stuttgart'])
+  })
+})
+
+describe('refusal before the freeze', () => {
+  it('forced CRIU pre-dump on a kernel without soft-dirty is refused with the reason, nothing frozen', async () => {
+    const { session } = setup()
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy', tracking: 'criu' })
+    expect(r).toMatchObject({ ok: false, technique: 'refused', containerOn: 'stuttgart' })
+    expect(r.error).toBe("pre-copy with CRIU's tracking unavailable on stuttgart: kernel has no soft-dirty memory tracking (criu check --feature mem_dirty_track: Dirty tracking is OFF. Memory snapshot will not work.)")
+    expect(world.log.filter((l) => /checkpoint|restore|rsync --archive|vrrp-owner/.test(l))).toEqual([])
+    expect(world.where()).toEqual(['stuttgart'])
+  })
+})
+
+describe('pre-copy with rsync tracking', () => {
+  it('snapshots while running until the delta converges, then a final dump sent as a delta', async () => {
+    const { session, steps } = setup()
+    let sends = 0
+    world.override = (host, argv) => {
+      if (host !== 'stuttgart' || argv[0] !== 'rsync' || argv[1] === '--version') return undefined
+      sends++
+      // 1st: everything literal; 2nd: an idle server's delta (lab.md); final: the same.
+      const [lit, mat, sent] = sends === 1 ? ['95,000,000', '0', '13,100,000'] : ['265,000', '94,700,000', '31,000']
+      return { stdout: `Literal data: ${lit} bytes\nMatched data: ${mat} bytes\nTotal bytes sent: ${sent}\nTotal bytes received: 900\n` }
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r).toMatchObject({ ok: true, technique: 'pre-copy (rsync delta)', wireBytes: 13_100_000 + 31_000 + 31_000 })
+    const cks = ran('stuttgart', /^runc checkpoint/)
+    expect(cks).toHaveLength(3)
+    expect(cks[0]).toMatch(/snap-1 .*--leave-running xonotic$/)
+    expect(cks[1]).toMatch(/snap-2 .*--leave-running xonotic$/)
+    expect(cks[2]).toMatch(/\/img --work-path \S+\/dump-work xonotic$/)
+    const rs = ran('stuttgart', /^rsync --archive/)
+    expect(rs[0]).not.toMatch(/--no-whole-file/)
+    expect(rs[1]).toMatch(/--no-whole-file/)
+    expect(rs[2]).toMatch(/--no-whole-file .*\/img\/ 198\.51\.100\.12:\S+\/img\/$/)
+    expect(r.steps.filter((s) => s.step === 'snapshot').map((s) => [s.iteration, s.frozen])).toEqual([[1, true], [2, true]])
+    expect(steps().some((s) => s.step === 'snapshot' && s.phase === 'progress' && /skipped 99\.7%/.test(s.detail ?? ''))).toBe(true)
+  })
+})
+
+describe('tour runner', () => {
+  it('step mode waits for next() between hops; cancel before the freeze stops the tour', async () => {
+    const { session } = setup()
+    const done: HopResult[] = []
+    const tourP = session.runTour({ auto: false, mode: 'stop-and-copy' }).then((r) => done.push(...r))
+    // The first hop runs at once, then the runner waits.
+    for (let i = 0; i < 200 && world.where()[0] !== 'strasbourg'; i++) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(world.where()).toEqual(['strasbourg'])
+    expect(ran('strasbourg', /^runc checkpoint/)).toHaveLength(0)
+    await expect(session.hop({})).rejects.toThrow(/busy with a tour/)
+    expect(session.next()).toBe(true)
+    await tourP
+    expect(done.map((h) => [h.from, h.to, h.ok])).toEqual([['stuttgart', 'strasbourg', true], ['strasbourg', 'montreal', true]])
+    expect(world.where()).toEqual(['montreal'])
+    expect(session.nextHopIndex).toBeNull()
+    expect(session.next()).toBe(false)
+  })
+  it('cancel while waiting for next ends the tour where it is', async () => {
+    const { session } = setup()
+    const tourP = session.runTour({ auto: false, mode: 'stop-and-copy' })
+    for (let i = 0; i < 200 && world.where()[0] !== 'strasbourg'; i++) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(session.cancel()).toMatchObject({ cancelled: true })
+    const results = await tourP
+    expect(results).toHaveLength(1)
+    expect(world.where()).toEqual(['strasbourg'])
+  })
+  it('cancel during pre-copy snapshots stops before the final freeze', async () => {
+    const { session } = setup()
+    let cancelResult: { cancelled: boolean } | null = null
+    world.override = (host, argv) => {
+      if (host === 'stuttgart' && argv.includes('--leave-running')) cancelResult = session.cancel()
+      return undefined
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(cancelResult).toMatchObject({ cancelled: true })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/cancelled before the freeze/)
+    expect(ran('stuttgart', /^runc checkpoint --image-path \S+\/img/)).toHaveLength(0)
+    expect(world.where()).toEqual(['stuttgart'])
+  })
+  it('cancel after the freeze is refused', async () => {
+    const { session } = setup()
+    let cancelResult: { cancelled: boolean; detail: string } | null = null
+    world.override = (host, argv) => {
+      if (host === 'stuttgart' && argv[0] === 'rsync' && argv[1] !== '--version') cancelResult = session.cancel()
+      return undefined
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(cancelResult).toMatchObject({ cancelled: false, detail: expect.stringMatching(/frozen/) })
+    expect(r.ok).toBe(true)
+  })
+})
+
+describe('preflight', () => {
+  it('reports every host, the modes and where the container and IP are', async () => {
+    const { session, events } = setup()
+    const rep = await session.preflight()
+    expect(rep.containerOn).toBe('stuttgart')
+    expect(rep.floatingIpOwner).toBe('stuttgart')
+    expect(rep.hosts.map((h) => h.host)).toEqual(['stuttgart', 'strasbourg', 'montreal'])
+    const st = rep.hosts[0]!.checks
+    expect(st.find((c) => c.id === 'mem-dirty-track')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/kernel has no soft-dirty memory tracking/) })
+    expect(st.find((c) => c.id === 'bundle')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/differs only in linux\.cgroupsPath/) })
+    expect(rep.modes.find((m) => m.mode === 'pre+post')).toMatchObject({ available: false })
+    expect(rep.modes.find((m) => m.mode === 'pre-copy')).toMatchObject({ available: true })
+    expect(rep.ok).toBe(true)
+    expect(events.filter((e) => e.name === 'preflight')).toHaveLength(1)
+  })
+})

@@ -1,0 +1,22 @@
+// After the destination serves: remove the source's stopped container and both hops' images.
+// A failure here is a warning, never a rollback: the game already runs on the destination.
+import { type HopContext, runStep } from '../hop-context'
+import { containerState } from '../remote-files'
+import { runc } from '../runtime/runc'
+
+export async function cleanup(ctx: HopContext): Promise<string | null> {
+  try {
+    await runStep(ctx, 'cleanup', { host: ctx.from.name, detail: `remove the stopped container on ${ctx.from.name} and the hop's images` }, async () => {
+      const st = await containerState(ctx.src, runc, ctx.tour.container.id)
+      // `runc delete` without --force refuses a running container: belt and braces.
+      if (st.state === 'stopped') await ctx.src.run(ctx.plan.cleanup.src[0]!)
+      else if (st.state !== 'absent') throw new Error(`the source container is ${st.state}; left in place`)
+      for (const argv of ctx.plan.cleanup.src.slice(1)) await ctx.src.run(argv)
+      for (const argv of ctx.plan.cleanup.dst) await ctx.dst.run(argv)
+      return { value: undefined }
+    })
+    return null
+  } catch (err) {
+    return `cleanup incomplete: ${err instanceof Error ? err.message : String(err)}`
+  }
+}

@@ -1,0 +1,40 @@
+// Pre-copy iterations while the game runs: a CRIU pre-dump (soft-dirty tracking) or a full
+// `checkpoint --leave-running` whose changes rsync's delta finds. Both pause the container
+// briefly; that pause is reported as frozen time because players feel it.
+import type { IterationFigures } from '../convergence'
+import { rsyncFigures } from '../convergence'
+import { commandFailure, type HopContext, runStep } from '../hop-context'
+import { dirBytes, mib, readCriuStats, usToMs } from '../remote-files'
+import { runRsync } from '../../transfer/rsync'
+
+export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
+  const s = ctx.plan.snapshot(i)
+  const what = tracking === 'criu' ? 'CRIU pre-dump of memory' : 'checkpoint --leave-running: a short pause, then the game runs on'
+  const stats = await runStep(ctx, 'snapshot', { host: ctx.from.name, iteration: i, frozen: true, detail: what }, async () => {
+    await ctx.src.run(s.checkpoint).catch((e: unknown) => {
+      throw commandFailure(tracking === 'criu' ? 'runc checkpoint --pre-dump' : 'runc checkpoint --leave-running', e)
+    })
+    const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/stats-dump`), dirBytes(ctx.src, s.imageDir)])
+    const pause = usToMs(st?.frozenTimeUs)
+    if (pause !== undefined) ctx.figures.snapshotFrozenMs.push(pause)
+    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${mib(bytes)}` }
+  })
+  let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0 }
+  const transfer = s.transfer
+  if (transfer) {
+    const sent = await runStep(ctx, 'snapshot-transfer', { host: ctx.from.name, iteration: i, detail: `to ${ctx.to.name} while the game runs` }, async (progress) => {
+      const r = await runRsync(ctx.src, transfer, (p) => progress({ bytesDone: p.bytes, bytesTotal: stats.bytes, detail: `${p.percent}%` }), ctx.signal)
+      const wire = r.stats.totalBytesSent ?? 0
+      ctx.figures.wireBytes += wire
+      return {
+        value: r.stats,
+        bytes: wire,
+        bytesTotal: stats.bytes,
+        detail: `${mib(wire)} on the wire (literal ${mib(r.stats.literalData)}, matched ${mib(r.stats.matchedData)})`,
+      }
+    })
+    if (tracking === 'rsync') figures = rsyncFigures(sent.literalData ?? 0, sent.matchedData ?? 0)
+  }
+  if (s.dropPrevious) await ctx.src.run(s.dropPrevious, { allowFail: true })
+  return figures
+}
