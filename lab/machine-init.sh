@@ -13,6 +13,13 @@ mount -t sysfs sysfs "$merged/sys"
 # runc creates container cgroups in the real tree (no cgroup namespace): relative cgroupsPaths
 # resolve under this machine's own cgroup, which the launcher joined before unshare.
 mount --rbind /sys/fs/cgroup "$merged/sys/fs/cgroup"
+# runc puts the cgroup-v2 (unified) part of a hybrid layout at an absolute path under the mount,
+# whatever cgroupsPath says: give this machine its own subtree there, as a real host has.
+for f in ${GLOBEHOP_CGROUP_PROCS:-}; do
+  case "$f" in
+    /sys/fs/cgroup/unified/*) mount --bind "${f%/cgroup.procs}" "$merged/sys/fs/cgroup/unified" ;;
+  esac
+done
 mount --rbind /dev "$merged/dev"
 mount -t tmpfs -o mode=755 tmpfs "$merged/run"
 mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp"
