@@ -7,9 +7,8 @@ import { parseArgs } from 'node:util'
 import type { AnyEvent, EventName, EventPayload, HopResult, PreflightReport, StepEvent } from '../shared/contract'
 import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
 import type { Emit } from '../core/events'
-import { PipelineSession, type ClientObserver } from '../core/pipeline/session'
-import { Prober } from '../core/probe/prober'
-import { SshPool } from '../core/ssh/pool'
+import type { PipelineSession } from '../core/pipeline/session'
+import { startTourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
 
@@ -87,20 +86,12 @@ async function withSession<T>(
 ): Promise<T> {
   const tour = await loadTour(c.tourPath)
   const emit = makeEmit(c.json, io)
-  const pool = new SshPool(tour, { emit: c.json ? emit : undefined })
-  let prober: Prober | null = null
-  let client: ClientObserver | undefined
-  if (c.probe) {
-    prober = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: tour.options.probeHz, emit: c.json ? emit : () => {} })
-    prober.start()
-    const p = prober
-    client = { hopStarted: (id) => p.setHop(id), hopEnded: () => p.setHop(null), clientView: (id) => p.clientView(id) }
-  }
+  // Human output shows steps and hops; --json shows everything, remote lines and probes included.
+  const rt = startTourRuntime(tour, { emit, sshEmit: c.json ? emit : undefined, proberEmit: c.json ? emit : undefined, probe: c.probe })
   try {
-    return await fn(new PipelineSession({ tour, remote: (h) => pool.get(h), emit, client }), tour)
+    return await fn(rt.pipeline, tour)
   } finally {
-    await prober?.stop()
-    await pool.close()
+    await rt.close()
   }
 }
 

@@ -15,10 +15,8 @@ import {
 } from '../shared/contract'
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
 import type { Emit } from './events'
-import { PipelineSession } from './pipeline/session'
-import { Prober } from './probe/prober'
-import { connectRemote } from './ssh/session'
-import type { Remote } from './ssh/types'
+import type { PipelineSession } from './pipeline/session'
+import { startTourRuntime, type TourRuntime } from './tour-runtime'
 import { loadTour, TourError } from './tour/load'
 
 export interface EngineOptions {
@@ -48,9 +46,7 @@ export class Engine {
   private tour: Tour | null = null
   private problems: TourProblem[] = []
   private readonly conn = new Map<string, { state: HostConnState; detail?: string }>()
-  private readonly remotes = new Map<string, Promise<Remote>>()
-  private pipeline: PipelineSession | null = null
-  private prober: Prober | null = null
+  private runtime: TourRuntime | null = null
   private busy: EngineState['busy'] = 'idle'
 
   constructor(private readonly opts: EngineOptions) {}
@@ -93,17 +89,18 @@ export class Engine {
       case 'preflight':
         return this.withBusy('preflight', () => this.session().preflight(args.mode as never))
       case 'hop':
-        return this.withBusy('hop', () => this.session().hop({ to: args.to as string | undefined, mode: args.mode as never }))
+        return this.withBusy('hop', () => this.session().hop(args as Parameters<PipelineSession['hop']>[0]))
       case 'tour':
-        return this.withBusy('tour', () => this.session().runTour({ auto: args.auto as boolean, mode: args.mode as never }))
+        return this.withBusy('tour', () => this.session().runTour(args as Parameters<PipelineSession['runTour']>[0]))
       case 'next':
-        return { accepted: this.pipeline?.next() ?? false }
+        return { accepted: this.runtime?.pipeline.next() ?? false }
       case 'cancel':
-        return this.pipeline?.cancel() ?? { cancelled: false, detail: 'nothing is running' }
+        return this.runtime?.pipeline.cancel() ?? { cancelled: false, detail: 'nothing is running' }
     }
   }
 
   async loadTour(path: string): Promise<void> {
+    if (this.busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${this.busy} is running`)
     await this.closeTour()
     try {
       this.tour = await loadTour(path)
@@ -114,44 +111,25 @@ export class Engine {
       this.emitState()
       throw new CommandError('bad-tour', this.problems.map(formatProblem).join('\n'))
     }
-    const tour = this.tour
-    for (const h of tour.hosts) this.conn.set(h.name, { state: 'idle' })
-    this.pipeline = new PipelineSession({
-      tour,
-      remote: (name) => this.remote(name),
+    for (const h of this.tour.hosts) this.conn.set(h.name, { state: 'idle' })
+    this.runtime = startTourRuntime(this.tour, {
       emit: this.emit,
-      client: {
-        hopStarted: (id) => this.prober?.setHop(id),
-        hopEnded: () => this.prober?.setHop(null),
-        clientView: (id) => this.prober?.clientView(id),
-      },
+      sshEmit: this.emit,
+      proberEmit: this.emit,
+      probe: this.opts.probe,
+      onConn: (name, state, detail) => this.setConn(name, state, detail),
     })
-    if (this.opts.probe !== false) {
-      this.prober = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: tour.options.probeHz, emit: this.emit })
-      this.prober.start()
-    }
     this.emitState()
   }
 
-  private remote(name: string): Promise<Remote> {
-    const tour = this.requireTour()
-    let r = this.remotes.get(name)
-    if (!r) {
-      const host = tour.hosts.find((h) => h.name === name)
-      if (!host) return Promise.reject(new CommandError('unknown-host', `unknown host "${name}" in ${tour.file}`))
-      r = connectRemote(host, { emit: this.emit, onState: (state, detail) => this.setConn(name, state, detail) })
-      // A failed connect is not cached: the next command tries again.
-      r.catch(() => this.remotes.delete(name))
-      this.remotes.set(name, r)
-    }
-    return r
-  }
-
   private async connectAll(): Promise<void> {
-    const tour = this.requireTour()
-    const results = await Promise.allSettled(tour.hosts.map((h) => this.remote(h.name)))
-    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${tour.hosts[i]!.name}: ${(r.reason as Error).message}`] : []))
-    if (failed.length > 0) throw new CommandError('connect-failed', `could not connect to ${failed.length} of ${tour.hosts.length} hosts:\n${failed.join('\n')}`)
+    const rt = this.runtime
+    if (!rt) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
+    try {
+      await rt.pool.connectAll()
+    } catch (err) {
+      throw new CommandError('connect-failed', (err as Error).message)
+    }
   }
 
   private setConn(name: string, state: HostConnState, detail?: string): void {
@@ -160,13 +138,8 @@ export class Engine {
   }
 
   private session(): PipelineSession {
-    if (!this.pipeline) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
-    return this.pipeline
-  }
-
-  private requireTour(): Tour {
-    if (!this.tour) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
-    return this.tour
+    if (!this.runtime) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
+    return this.runtime.pipeline
   }
 
   private async withBusy<T>(what: EngineState['busy'], fn: () => Promise<T>): Promise<T> {
@@ -207,8 +180,8 @@ export class Engine {
       host: this.opts.host,
       tour,
       tourProblems: this.problems,
-      currentHost: this.pipeline?.currentHost ?? t?.hops[0] ?? null,
-      nextHopIndex: this.pipeline ? this.pipeline.nextHopIndex : null,
+      currentHost: this.runtime?.pipeline.currentHost ?? t?.hops[0] ?? null,
+      nextHopIndex: this.runtime ? this.runtime.pipeline.nextHopIndex : null,
       busy: this.busy,
       notices: this.opts.notices ?? [],
     }
@@ -219,17 +192,13 @@ export class Engine {
   }
 
   private async closeTour(): Promise<void> {
-    await this.prober?.stop()
-    this.prober = null
-    this.pipeline = null
-    const remotes = [...this.remotes.values()]
-    this.remotes.clear()
+    const rt = this.runtime
+    this.runtime = null
     this.conn.clear()
-    await Promise.allSettled(remotes.map(async (r) => (await r).close()))
+    await rt?.close()
   }
 
   async close(): Promise<void> {
-    this.pipeline?.cancel()
     await this.closeTour()
     this.listeners.clear()
   }

@@ -200,6 +200,8 @@ export type ProbeState = z.infer<typeof ProbeStateSchema>
 // ---------- commands (UI -> engine) ----------
 
 const none = z.object({}).strict()
+/** Force pre-copy's way of tracking changed memory (default: the tour's preCopy.tracking). */
+const TrackingSchema = z.enum(['criu', 'rsync'])
 
 export const commands = {
   getState: { args: none, result: EngineStateSchema },
@@ -207,9 +209,9 @@ export const commands = {
   connect: { args: none, result: EngineStateSchema },
   preflight: { args: z.object({ mode: ModeSchema.optional() }).strict(), result: PreflightReportSchema },
   /** One hop to the next host of the tour (or `to`). */
-  hop: { args: z.object({ to: z.string().optional(), mode: ModeSchema.optional() }).strict(), result: HopResultSchema },
+  hop: { args: z.object({ to: z.string().optional(), mode: ModeSchema.optional(), tracking: TrackingSchema.optional() }).strict(), result: HopResultSchema },
   /** Run the rest of the tour; `auto` false waits for `next` between hops. */
-  tour: { args: z.object({ auto: z.boolean(), mode: ModeSchema.optional() }).strict(), result: z.array(HopResultSchema) },
+  tour: { args: z.object({ auto: z.boolean(), mode: ModeSchema.optional(), tracking: TrackingSchema.optional() }).strict(), result: z.array(HopResultSchema) },
   next: { args: none, result: z.object({ accepted: z.boolean() }) },
   cancel: { args: none, result: z.object({ cancelled: z.boolean(), detail: z.string() }) },
 } as const

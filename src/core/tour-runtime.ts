@@ -1,0 +1,52 @@
+// What a loaded tour runs on: one SSH pool, the UDP prober at the floating IP and the pipeline
+// session, wired together. The engine (UI hosts) and the CLI both start tours through this.
+import type { HostConnState } from '../shared/contract'
+import type { Tour } from '../shared/tour'
+import { noEmit, type Emit } from './events'
+import { PipelineSession, type ClientObserver } from './pipeline/session'
+import { Prober } from './probe/prober'
+import { SshPool } from './ssh/pool'
+
+export interface TourRuntimeOptions {
+  /** Pipeline events: steps, preflight, hops. */
+  emit: Emit
+  /** Remote command lines as `log` events (default: none). */
+  sshEmit?: Emit
+  /** Prober events: probe samples, outages, server status (default: none). */
+  proberEmit?: Emit
+  /** Probe the game at the floating IP, so hops carry the client-observed gap (default true). */
+  probe?: boolean
+  onConn?: (host: string, state: HostConnState, detail?: string) => void
+}
+
+export interface TourRuntime {
+  readonly tour: Tour
+  readonly pool: SshPool
+  readonly prober: Prober | null
+  readonly pipeline: PipelineSession
+  close(): Promise<void>
+}
+
+export function startTourRuntime(tour: Tour, opts: TourRuntimeOptions): TourRuntime {
+  const pool = new SshPool(tour, { emit: opts.sshEmit, onState: opts.onConn })
+  let prober: Prober | null = null
+  let client: ClientObserver | undefined
+  if (opts.probe !== false) {
+    const p = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: tour.options.probeHz, emit: opts.proberEmit ?? noEmit })
+    p.start()
+    prober = p
+    client = { hopStarted: (id) => p.setHop(id), hopEnded: () => p.setHop(null), clientView: (id) => p.clientView(id) }
+  }
+  const pipeline = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: opts.emit, client })
+  return {
+    tour,
+    pool,
+    prober,
+    pipeline,
+    async close() {
+      pipeline.cancel()
+      await prober?.stop()
+      await pool.close()
+    },
+  }
+}
