@@ -1,5 +1,6 @@
 // Helpers for tests that need the lab (the `lab` vitest project brings it up in global setup).
-import { labRequirements, labTourPath } from '../src/core/lab/index'
+import { FLOATING_IP, GAME_PORT, labRequirements, labTourPath } from '../src/core/lab/index'
+import { GameTestClient, type TestClientOptions } from '../src/core/lab/test-client'
 import { resetGame } from '../src/core/lab/reset'
 import { readState } from '../src/core/lab/state'
 import { labIsUp } from '../src/core/lab/up'
@@ -14,4 +15,11 @@ export function labForTests(): { available: boolean; reason: string; tourPath: s
 /** Game on the tour's first host, floating IP owned by it, no game container elsewhere. */
 export function labResetGame(): Promise<void> {
   return resetGame()
+}
+
+/** A scripted game client holding a player slot on the lab's game (at the floating IP); close() it. */
+export async function connectTestClient(name: string, opts: TestClientOptions = {}): Promise<GameTestClient> {
+  const c = new GameTestClient(opts)
+  await c.connect(FLOATING_IP, GAME_PORT, name)
+  return c
 }

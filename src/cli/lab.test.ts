@@ -14,6 +14,11 @@ describe('parseLabArgs', () => {
     expect(parseLabArgs(['exec', 'montreal', '--', 'criu', 'check', '--', 'x'])).toEqual({ cmd: 'exec', host: 'montreal', argv: ['criu', 'check', '--', 'x'] })
     expect(parseLabArgs(['exec', 'montreal'])).toEqual({ cmd: 'exec', host: 'montreal', argv: [] })
   })
+  it('parses client with defaults and options', () => {
+    expect(parseLabArgs(['client'])).toEqual({ cmd: 'client', name: 'globehop-client', seconds: null })
+    expect(parseLabArgs(['client', '--name', 'x', '--seconds', '30'])).toEqual({ cmd: 'client', name: 'x', seconds: 30 })
+    expect(() => parseLabArgs(['client', '--seconds', '0'])).toThrow(LabUsageError)
+  })
   it('parses link changes', () => {
     expect(parseLabArgs(['link', 'singapore', '--delay', '20', '--rate', '5'])).toEqual({ cmd: 'link', host: 'singapore', delayMs: 20, rateMbit: 5, off: false })
     expect(parseLabArgs(['link', 'singapore', '--rate', 'none'])).toMatchObject({ rateMbit: null, delayMs: undefined })

@@ -1,6 +1,7 @@
 // `globehop lab up|down|status|exec|link`: the one-machine testbed (src/core/lab).
 import { parseArgs } from 'node:util'
-import { formatStatus, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../core/lab/index'
+import { FLOATING_IP, formatStatus, GAME_PORT, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../core/lab/index'
+import { GameTestClient } from '../core/lab/test-client'
 
 export const LAB_USAGE = `usage:
   globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR]
@@ -8,6 +9,7 @@ export const LAB_USAGE = `usage:
   globehop lab status [--json]
   globehop lab exec HOST -- CMD [ARG...]
   globehop lab link HOST [--delay MS] [--rate MBIT|none] [--off]
+  globehop lab client [--name N] [--seconds S]   (a scripted player holding a slot; Ctrl-C to leave)
 hosts: ${LAB_HOSTS.map((h) => h.name).join(', ')}
 --delay is one-way, added in each direction (RTT from the app grows by twice it).
 Cache: --cache, else $GLOBEHOP_LAB_CACHE, else /var/cache/globehop-lab.`
@@ -18,6 +20,7 @@ export type LabCommand =
   | { cmd: 'status'; json: boolean }
   | { cmd: 'exec'; host: string; argv: string[] }
   | { cmd: 'link'; host: string; delayMs?: number; rateMbit?: number | null; off: boolean }
+  | { cmd: 'client'; name: string; seconds: number | null }
 
 export class LabUsageError extends Error {}
 
@@ -64,6 +67,10 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
       const rate = values.rate === undefined ? undefined : values.rate === 'none' ? null : numberArg('--rate', values.rate, 0.01)
       return { cmd: 'link', host: hostArg(positionals[0]), delayMs: values.delay === undefined ? undefined : numberArg('--delay', values.delay, 0), rateMbit: rate, off }
     }
+    case 'client': {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, seconds: { type: 'string' } }, strict: true, allowPositionals: false })
+      return { cmd: 'client', name: values.name ?? 'globehop-client', seconds: values.seconds === undefined ? null : numberArg('--seconds', values.seconds, 1) }
+    }
     default:
       throw new LabUsageError(sub ? `unknown lab command "${sub}"` : 'missing lab command')
   }
@@ -80,7 +87,7 @@ export async function runLabCli(argv: string[]): Promise<number> {
     }
     throw err
   }
-  if (c.cmd !== 'status') {
+  if (c.cmd !== 'status' && c.cmd !== 'client') {
     const why = labRequirements()
     if (why) {
       console.error(`globehop lab: ${why}`)
@@ -105,10 +112,40 @@ export async function runLabCli(argv: string[]): Promise<number> {
     }
     case 'exec':
       return labExec(c.host, c.argv)
+    case 'client':
+      return holdSlot(c.name, c.seconds)
     case 'link': {
       const link = await labLink(c.host, { delayMs: c.delayMs, rateMbit: c.rateMbit, off: c.off })
       console.log(`${c.host}: ${link.delayMs} ms each way (RTT +${2 * link.delayMs} ms), ${link.rateMbit === null ? 'unlimited' : `${link.rateMbit} Mbit/s`}`)
       return 0
     }
   }
+}
+
+/** Connects a scripted player to the lab's game and prints its status every 3 s until done. */
+async function holdSlot(name: string, seconds: number | null): Promise<number> {
+  const c = new GameTestClient()
+  try {
+    await c.connect(FLOATING_IP, GAME_PORT, name)
+  } catch (err) {
+    console.error(`globehop lab client: ${(err as Error).message}`)
+    return 1
+  }
+  console.log(`"${c.name}" joined ${FLOATING_IP}:${GAME_PORT}`)
+  const until = seconds === null ? Infinity : Date.now() + seconds * 1000
+  let stop = false
+  const onSig = () => (stop = true)
+  process.once('SIGINT', onSig)
+  try {
+    while (!stop && c.connected && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, until - Date.now()))))
+      const age = c.lastServerPacketAt === null ? 'never' : `${((Date.now() - c.lastServerPacketAt) / 1000).toFixed(1)} s ago`
+      console.log(`${c.connected ? 'connected' : 'disconnected'}; last server packet ${age}; ${c.serverPackets} packets`)
+    }
+  } finally {
+    process.off('SIGINT', onSig)
+    await c.close()
+  }
+  console.log(`left: ${c.disconnectReason ?? 'done'}`)
+  return c.disconnectReason === 'closed by us' ? 0 : 1
 }

@@ -2,67 +2,24 @@
 // emulated link delay, and a freeze of the container (`runc pause` for a known time inside the
 // host that runs it) shows up as one outage whose length matches an independent measurement
 // taken in the same test by a second socket of our own.
-import dgram from 'node:dgram'
 import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Outage, ProbeSample, ServerStatus } from '../../shared/contract'
+import type { ProbeSample } from '../../shared/contract'
 import { labForTests, labResetGame } from '../../../lab/testing'
 import { CONTAINER_ID, FLOATING_IP, GAME_PORT, labLink } from '../lab/index'
 import { gameStatus } from '../lab/game'
 import { inMachine } from '../lab/machine'
 import { readState, type HostState } from '../lab/state'
-import type { Emit } from '../events'
-import { encodePing } from './codec'
 import { median } from './hop-ledger'
+import { GapMeter } from './gap-meter'
 import { Prober } from './prober'
+import { recorder } from './event-recorder'
 
 const lab = labForTests()
 const HZ = 20
 const INTERVAL = 1000 / HZ
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** A second, independent observer: pings every 10 ms from one socket and keeps reply arrival times. */
-class GapMeter {
-  private readonly sock = dgram.createSocket('udp4')
-  private readonly arrivals: number[] = []
-  private timer: NodeJS.Timeout | null = null
-  constructor() {
-    this.sock.on('message', (_m, r) => {
-      if (r.address === FLOATING_IP && r.port === GAME_PORT) this.arrivals.push(performance.now())
-    })
-  }
-  start(): void {
-    const ping = encodePing()
-    this.timer = setInterval(() => this.sock.send(ping, GAME_PORT, FLOATING_IP), 10)
-  }
-  /** Longest stretch without a reply between `from` and `to` (monotonic ms). */
-  longestGap(from: number, to: number): { ms: number; start: number; end: number } {
-    const xs = this.arrivals.filter((t) => t >= from && t <= to)
-    let best = { ms: 0, start: from, end: from }
-    for (let i = 1; i < xs.length; i++) if (xs[i]! - xs[i - 1]! > best.ms) best = { ms: xs[i]! - xs[i - 1]!, start: xs[i - 1]!, end: xs[i]! }
-    return best
-  }
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    await new Promise<void>((r) => this.sock.close(() => r()))
-  }
-}
-
-function recorder() {
-  const samples: ProbeSample[] = []
-  const outages: Outage[] = []
-  const statuses: ServerStatus[] = []
-  const states: string[] = []
-  const emit: Emit = (name, payload) => {
-    if (name === 'probe') {
-      const p = payload as { samples: ProbeSample[]; state: string }
-      samples.push(...p.samples)
-      states.push(p.state)
-    } else if (name === 'outage') outages.push(payload as Outage)
-    else if (name === 'serverStatus') statuses.push(payload as ServerStatus)
-  }
-  return { samples, outages, statuses, states, emit }
-}
 
 const timelyRtts = (xs: ProbeSample[], fromEpoch: number) => xs.filter((s) => s.at >= fromEpoch && s.rttMs !== null && !s.late).map((s) => s.rttMs!)
 
@@ -127,7 +84,7 @@ describe.skipIf(!lab.available)(`prober against the lab's game${lab.available ? 
   it('a 2 s freeze is one outage, attributed to the running hop, as long as an independent observer saw it', async () => {
     const rec = recorder()
     const p = new Prober({ address: FLOATING_IP, port: GAME_PORT, hz: HZ, emit: rec.emit })
-    const meter = new GapMeter()
+    const meter = new GapMeter(FLOATING_IP, GAME_PORT)
     const t0 = performance.now()
     meter.start()
     p.start()

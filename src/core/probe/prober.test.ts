@@ -4,9 +4,9 @@ import dgram from 'node:dgram'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Outage, ProbeSample, ServerStatus } from '../../shared/contract'
-import type { Emit } from '../events'
+import type { Outage } from '../../shared/contract'
 import { Prober } from './prober'
+import { recorder } from './event-recorder'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const statusReply = readFileSync(new URL('./fixtures/status-bots.bin', import.meta.url)).toString('latin1')
@@ -43,21 +43,6 @@ async function fakeServer(plan: Plan) {
   }
 }
 
-function recorder() {
-  const samples: ProbeSample[] = []
-  const outages: Outage[] = []
-  const statuses: ServerStatus[] = []
-  const states: string[] = []
-  const emit: Emit = (name, payload) => {
-    if (name === 'probe') {
-      const p = payload as { samples: ProbeSample[]; state: string }
-      samples.push(...p.samples)
-      states.push(p.state)
-    } else if (name === 'outage') outages.push(payload as Outage)
-    else if (name === 'serverStatus') statuses.push(payload as ServerStatus)
-  }
-  return { samples, outages, statuses, states, emit }
-}
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
