@@ -35,7 +35,7 @@ describe.skipIf(!lab.available)(`CRIU stats from a real checkpoint/restore${lab.
     }
     expect(remote, 'every lab host runs the game?').not.toBeNull()
     const r = remote!
-    const dir = (await r.run(['mktemp', '-d', '/tmp/globehop-stats.XXXXXX'])).stdout.trim()
+    const dir = (await r.run(['mktemp', '-d', '-t', 'globehop-stats.XXXXXX'])).stdout.trim()
     try {
       await r.run(['runc', 'delete', '-f', ID], { allowFail: true })
       const bundle = `${dir}/bundle`

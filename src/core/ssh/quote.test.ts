@@ -39,7 +39,7 @@ const HOSTILE = [
   ' leading and trailing ',
   '',
   'ünïcødé 🌍 日本',
-  '|& > /tmp/x < /etc/passwd',
+  '|& > ~/x < /etc/passwd',
   "!'\"$`\\",
 ]
 
