@@ -9,7 +9,8 @@ usage:
   globehop preflight FILE [--mode M] [--json]
   globehop migrate FILE --to HOST [--mode M] [--json]
   globehop tour FILE [--auto] [--mode M] [--json]
-  globehop lab up|down|status|exec|link   the built-in local lab (root, Linux); \`globehop lab help\`
+  globehop lab up|down|status|exec|link|client
+                                          the built-in local lab (root, Linux); \`globehop lab\` lists them
 
 modes: stop-and-copy, pre-copy, post-copy, pre+post, auto
 `
