@@ -42,6 +42,9 @@ test.describe('live hop on the lab', () => {
     await expect(row).toHaveAttribute('data-ok', 'true')
     await expect.poll(async () => Number(await graph.getAttribute('data-outages')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
     await expect(page.getByTestId('host').filter({ hasText: 'Strasbourg' })).toContainText('game here')
+    // The commands that really ran are on screen.
+    await expect(page.getByTestId('command-log')).toContainText(/runc .*checkpoint/)
+    await expect(page.getByTestId('command-log')).toContainText(/runc .*restore/)
 
     const variance = await page.evaluate(() => {
       const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="ping-graph"] canvas')

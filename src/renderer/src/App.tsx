@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { GlobehopApi } from '../../shared/contract'
 import { MIGRATION_MODES, type Mode } from '../../shared/tour'
 import { Globe } from './globe/Globe'
+import { CommandLog } from './panels/CommandLog'
 import { HostList } from './panels/HostList'
 import { MetricsTable } from './panels/MetricsTable'
 import { PreflightTable } from './panels/PreflightTable'
@@ -148,6 +149,7 @@ export function App({ api }: { api: GlobehopApi }) {
         <div className="left">
           {state && <HostList state={state} />}
           <StepList steps={view.steps} />
+          <CommandLog api={api} />
         </div>
         <Globe tour={tour} currentHost={state?.currentHost ?? null} target={busy === 'idle' ? null : nextTarget} />
         <div className="bottom">
