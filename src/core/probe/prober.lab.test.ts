@@ -55,7 +55,8 @@ describe.skipIf(!lab.available)(`prober against the lab's game${lab.available ? 
         if (rttMs !== 2 * originalDelay) await labLink(host.name, { delayMs: rttMs / 2 })
         await sleep(600) // the delay line restarts: let the queue drain
         const from = performance.timeOrigin + performance.now()
-        await sleep(1500)
+        // 1.5 s of probes, plus one RTT so the last of them have come back before counting.
+        await sleep(1500 + rttMs + 100)
         const xs = timelyRtts(rec.samples, from).sort((a, b) => a - b)
         const min = xs[0]
         const m = median(xs)
