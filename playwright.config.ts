@@ -14,11 +14,11 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: 'test-results',
   globalSetup: './e2e/lab-setup.ts',
-  use: { trace: 'retain-on-failure', viewport: { width: 1440, height: 900 } },
+  use: { trace: 'retain-on-failure', screenshot: 'only-on-failure', viewport: { width: 1440, height: 900 } },
   projects: [
     {
       name: 'web',
-      testMatch: /web\..*spec\.ts/,
+      testMatch: /web\..*\.spec\.ts/,
       use: {
         browserName: 'chromium',
         baseURL: `http://127.0.0.1:${E2E_PORT}`,

@@ -1,6 +1,16 @@
 // Checks shared by the web and electron projects: the first screen shows the tour and a live globe.
 import { expect, type Page } from '@playwright/test'
 
+/** Uncaught errors in the page: a React crash leaves a blank screen that no locator notices. */
+export function trackPageErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  return errors
+}
+
 export const TOUR_LABELS = ['Stuttgart', 'Strasbourg', 'Montreal', 'Singapore']
 
 export async function expectFirstScreen(page: Page): Promise<void> {

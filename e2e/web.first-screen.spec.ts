@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
 import { E2E_TOKEN } from '../playwright.config'
-import { expectFirstScreen } from './first-screen'
+import { expectFirstScreen, trackPageErrors } from './first-screen'
 
 test.describe('browser host', () => {
   test('without the token there is no access', async ({ request }) => {
@@ -11,11 +11,13 @@ test.describe('browser host', () => {
   })
 
   test('shows the tour hosts on a live WebGL globe', async ({ page }) => {
+    const errors = trackPageErrors(page)
     await page.goto(`/?token=${E2E_TOKEN}`)
     await expectFirstScreen(page)
     // The token left the address bar for a cookie.
     expect(page.url()).not.toContain('token=')
     await page.screenshot({ path: 'test-results/globehop.png' })
+    expect(errors).toEqual([])
   })
 
   test('keyboard help opens and closes', async ({ page }) => {

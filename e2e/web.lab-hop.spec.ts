@@ -5,6 +5,7 @@ import path from 'node:path'
 import { labForTests, labResetGame } from '../lab/testing'
 import { Engine } from '../src/core/engine'
 import { serve, type RunningServer } from '../src/server/serve'
+import { trackPageErrors } from './first-screen'
 
 const lab = labForTests()
 
@@ -28,6 +29,7 @@ test.describe('live hop on the lab', () => {
   })
 
   test('the graph streams, shows the outage of a stop-and-copy hop, and the hop row appears', async ({ page }) => {
+    const errors = trackPageErrors(page)
     await page.goto(server.url)
     await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
     const graph = page.getByTestId('ping-graph')
@@ -38,7 +40,7 @@ test.describe('live hop on the lab', () => {
     await page.getByLabel('Migration mode').selectOption('stop-and-copy')
     await page.getByRole('button', { name: /^Hop to Strasbourg/ }).click()
     const row = page.getByTestId('hop-row')
-    await expect(row).toHaveCount(1, { timeout: 150_000 })
+    await expect(row).toHaveCount(1, { timeout: 120_000 })
     await expect(row).toHaveAttribute('data-ok', 'true')
     await expect.poll(async () => Number(await graph.getAttribute('data-outages')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
     await expect(page.getByTestId('host').filter({ hasText: 'Strasbourg' })).toContainText('game here')
@@ -63,5 +65,6 @@ test.describe('live hop on the lab', () => {
     })
     expect(variance).toBeGreaterThan(1)
     await page.screenshot({ path: 'test-results/globehop-hop.png' })
+    expect(errors).toEqual([])
   })
 })

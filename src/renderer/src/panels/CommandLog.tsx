@@ -21,7 +21,9 @@ export function CommandLog({ api }: { api: GlobehopApi }) {
       })
     })
   }, [api])
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [lines])
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' })
+  }, [lines])
   return (
     <section className="panel log" aria-label="Remote commands">
       <h2>Commands</h2>
