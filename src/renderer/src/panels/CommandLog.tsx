@@ -8,7 +8,7 @@ const PROGRESS = /^\s*[\d,.]+[KMGT]?\s+\d{1,3}%/
 
 export function CommandLog({ api }: { api: GlobehopApi }) {
   const [lines, setLines] = useState<(EventPayload<'log'> & { key: number })[]>([])
-  const end = useRef<HTMLLIElement>(null)
+  const list = useRef<HTMLOListElement>(null)
   useEffect(() => {
     let key = 0
     return api.onEvent((e) => {
@@ -21,13 +21,15 @@ export function CommandLog({ api }: { api: GlobehopApi }) {
       })
     })
   }, [api])
+  // Follow the newest line inside the list only (scrollIntoView would also scroll the host list away).
   useEffect(() => {
-    end.current?.scrollIntoView({ block: 'end' })
+    const el = list.current
+    if (el) el.scrollTop = el.scrollHeight
   }, [lines])
   return (
     <section className="panel log" aria-label="Remote commands">
       <h2>Commands</h2>
-      <ol data-testid="command-log">
+      <ol ref={list} data-testid="command-log">
         {lines.map((l) => (
           <li key={l.key} className={l.stream}>
             <span className="host">{l.host}</span>
@@ -35,7 +37,6 @@ export function CommandLog({ api }: { api: GlobehopApi }) {
             {l.line}
           </li>
         ))}
-        <li ref={end} aria-hidden="true" />
       </ol>
     </section>
   )
