@@ -1,9 +1,8 @@
 // One hop, start to finish: the step sequence of its technique, then verify and cleanup, or the
 // rollback when something failed after the freeze and before the destination served.
 import type { ClientView, HopResult, ServerStatus } from '../../shared/contract'
-import type { Host, Mode, Tour } from '../../shared/tour'
-import type { Emit } from '../events'
-import type { Remote, RemoteProcess } from '../ssh/types'
+import type { Mode } from '../../shared/tour'
+import type { RemoteProcess } from '../ssh/types'
 import { holdsFloatingIp } from '../floating-ip/move'
 import { converged, type IterationFigures } from './convergence'
 import { waitForStatus } from './game-query'
@@ -29,18 +28,10 @@ export interface ClientObserver {
   waitForService?(timeoutMs: number): Promise<boolean>
 }
 
-export interface HopArgs {
-  tour: Tour
-  hopId: string
-  from: Host
-  to: Host
-  src: Remote
-  dst: Remote
-  emit: Emit
+export interface HopArgs extends Pick<HopContext, 'tour' | 'hopId' | 'from' | 'to' | 'src' | 'dst' | 'emit' | 'signal'> {
   mode: Mode
   /** Picks the technique from preflight facts (and the link); throws HopRefused when it cannot. */
   decide: () => Promise<Decision>
-  signal: AbortSignal
   /** Asked between pre-copy iterations: a cancel before the freeze stops the hop there. */
   cancelRequested: () => boolean
   /** Told the moment the final freeze starts (cancel is refused from then on). */
