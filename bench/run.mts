@@ -1,0 +1,12 @@
+// `npm run bench`: every benchmark, each printing its ratio measured side by side in one run.
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+
+const here = import.meta.dirname
+let failed = 0
+for (const bench of ['probe-store.mts', 'hop-downtime.mts']) {
+  console.log(`\n== ${bench}`)
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, bench)], { stdio: 'inherit' })
+  if (r.status !== 0) failed++
+}
+process.exit(failed ? 1 : 0)
