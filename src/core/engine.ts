@@ -24,7 +24,7 @@ export interface EngineOptions {
   version: string
   /** Limitations of this machine to show the user (e.g. "Electron binary not installed"). */
   notices?: string[]
-  /** Start probing the game as soon as a tour is loaded (default true). */
+  /** Probe the game at the floating IP once the user connects (default true). */
   probe?: boolean
 }
 
@@ -59,7 +59,15 @@ export class Engine {
       return
     }
     const event = { name, payload: checked.data } as AnyEvent
-    for (const l of this.listeners) l(event)
+    for (const l of this.listeners) {
+      // One broken listener (a UI host's client) must not starve the others or throw into the
+      // prober's timer or a hop step that emitted the event.
+      try {
+        l(event)
+      } catch (err) {
+        console.error(`engine: a "${name}" event listener failed: ${(err as Error).message}`)
+      }
+    }
   }
 
   onEvent(listener: Listener): () => void {
@@ -117,6 +125,8 @@ export class Engine {
       sshEmit: this.emit,
       proberEmit: this.emit,
       probe: this.opts.probe,
+      // Nothing leaves the machine before the user acts: probing starts on connect, preflight or hop.
+      probeNow: false,
       onConn: (name, state, detail) => this.setConn(name, state, detail),
     })
     this.emitState()
@@ -125,6 +135,7 @@ export class Engine {
   private async connectAll(): Promise<void> {
     const rt = this.runtime
     if (!rt) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
+    rt.startProbing()
     try {
       await rt.pool.connectAll()
     } catch (err) {
@@ -139,6 +150,8 @@ export class Engine {
 
   private session(): PipelineSession {
     if (!this.runtime) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
+    // Preflight, hop and tour reach the hosts too (the user acted): probe, so hops carry the client's gap.
+    this.runtime.startProbing()
     return this.runtime.pipeline
   }
 

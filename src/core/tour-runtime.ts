@@ -16,6 +16,11 @@ export interface TourRuntimeOptions {
   proberEmit?: Emit
   /** Probe the game at the floating IP, so hops carry the client-observed gap (default true). */
   probe?: boolean
+  /**
+   * Send the first probe now (default true: the CLI's migrate and tour are the user's act). The
+   * engine passes false and calls startProbing() on Connect: loading a tour sends no packet.
+   */
+  probeNow?: boolean
   onConn?: (host: string, state: HostConnState, detail?: string) => void
 }
 
@@ -24,6 +29,8 @@ export interface TourRuntime {
   readonly pool: SshPool
   readonly prober: Prober | null
   readonly pipeline: PipelineSession
+  /** Starts the prober if it is not running yet (idempotent). */
+  startProbing(): void
   close(): Promise<void>
 }
 
@@ -33,7 +40,7 @@ export function startTourRuntime(tour: Tour, opts: TourRuntimeOptions): TourRunt
   let client: ClientObserver | undefined
   if (opts.probe !== false) {
     const p = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: tour.options.probeHz, emit: opts.proberEmit ?? noEmit })
-    p.start()
+    if (opts.probeNow !== false) p.start()
     prober = p
     client = { hopStarted: (id) => p.setHop(id), hopEnded: () => p.setHop(null), clientView: (id) => p.clientView(id) }
   }
@@ -43,6 +50,7 @@ export function startTourRuntime(tour: Tour, opts: TourRuntimeOptions): TourRunt
     pool,
     prober,
     pipeline,
+    startProbing: () => prober?.start(),
     async close() {
       pipeline.cancel()
       await prober?.stop()
