@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
 import { defaultTourPath } from '../core/tour/default'
 import { serve } from '../server/serve'
-import { findElectronBinary } from './electron-binary'
+import { findElectronBinary, sandboxChoice } from './electron-binary'
 import { UsageError } from './usage'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -59,15 +59,18 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
 }
 
 export async function runOpen(argv: string[]): Promise<number> {
-  const v = parse(argv, false)
+  // --no-sandbox is open's own opt-in (see sandboxChoice), taken out before the shared parse.
+  const v = parse(argv.filter((a) => a !== '--no-sandbox'), false)
   const electron = findElectronBinary()
-  if (!electron.ok) {
-    const notice = `${electron.reason}: showing globehop in the browser instead.`
+  const sandbox = sandboxChoice({ uid: process.getuid?.(), noSandbox: argv.includes('--no-sandbox'), env: process.env })
+  if (!electron.ok || sandbox.refused) {
+    const notice = electron.ok ? `${sandbox.refused}.` : `${electron.reason}: showing globehop in the browser instead.`
     console.error(`globehop: ${notice}`)
     return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open'], [notice])
   }
   const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour)] : [])]
-  return run(electron.path, process.getuid?.() === 0 ? [...args, '--no-sandbox'] : args, ROOT)
+  // With --no-sandbox the main process itself prints what it costs (whoever started it).
+  return run(electron.path, [...args, ...sandbox.args], ROOT)
 }
 
 /** Best effort: where no browser opener exists the printed URL is the way in. */

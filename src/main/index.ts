@@ -1,20 +1,50 @@
 // Electron's main process: a thin shell around the engine. One window, locked down per Electron's
-// security checklist; everything else lives in src/core.
-import { app, BrowserWindow, powerSaveBlocker, session } from 'electron'
+// security checklist (the pure policy is in ./policy); everything else lives in src/core.
+import { app, BrowserWindow, powerSaveBlocker, protocol, session, type WebContents } from 'electron'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Engine } from '../core/engine'
 import { defaultTourPath } from '../core/tour/default'
 import { CSP } from '../server/csp'
 import { wireIpc } from './ipc'
+import {
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appProtocolHandler,
+  isAllowedNavigation,
+  isEntryPage,
+  isPermissionAllowed,
+  noSandboxWarning,
+  rendererEntry,
+} from './policy'
 
-const rendererFile = path.join(import.meta.dirname, '../renderer/index.html')
-const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererFile).href
-const isTrustedUrl = (url: string) => url.split('#')[0]!.split('?')[0] === rendererUrl.split('?')[0]
+const rendererDir = path.join(import.meta.dirname, '../renderer')
+const entry = rendererEntry({
+  envUrl: process.env.ELECTRON_RENDERER_URL,
+  devBuild: import.meta.env.DEV,
+  electronViteMode: process.env.NODE_ENV_ELECTRON_VITE,
+  isPackaged: app.isPackaged,
+})
+if (entry.ignored) console.warn(`globehop: ${entry.ignored}`)
+const isTrustedUrl = (url: string) => isEntryPage(url, entry.url)
 
 function tourArg(): string | undefined {
   const i = process.argv.indexOf('--tour')
   return i >= 0 ? process.argv[i + 1] : process.env.GLOBEHOP_TOUR
+}
+
+/** Every web contents (the window, and anything Chromium might create) stays on the app's origin. */
+function lockDown(contents: WebContents): void {
+  const guard = (e: { preventDefault(): void }, url: string) => {
+    if (isAllowedNavigation(url, entry.url)) return
+    e.preventDefault()
+    console.warn(`globehop: blocked navigation to ${url}`)
+  }
+  contents.on('will-navigate', (e) => guard(e, e.url))
+  contents.on('will-frame-navigate', (e) => guard(e, e.url))
+  contents.on('will-redirect', (e) => guard(e, e.url))
+  contents.on('will-attach-webview', (e) => e.preventDefault())
+  // The app has no external links: no new windows, no hand-off to the system browser.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 }
 
 async function createWindow(): Promise<void> {
@@ -26,19 +56,20 @@ async function createWindow(): Promise<void> {
     title: 'globehop',
     show: false,
     webPreferences: {
+      // Bundled into one CommonJS file (electron.vite.config.ts): a sandboxed preload may only require electron.
       preload: path.join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      nodeIntegrationInWorker: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
       spellcheck: false,
     },
   })
   const unwire = wireIpc(engine, win.webContents, isTrustedUrl)
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!isTrustedUrl(url)) e.preventDefault()
-  })
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }))
   win.once('ready-to-show', () => win.show())
   // Keep the projector awake during a talk.
   const blocker = powerSaveBlocker.start('prevent-display-sleep')
@@ -50,19 +81,25 @@ async function createWindow(): Promise<void> {
   await engine.loadTour(tourArg() ?? defaultTourPath()).catch(() => {
     // The problems are in the engine state; the renderer shows them.
   })
-  if (process.env.ELECTRON_RENDERER_URL) await win.loadURL(rendererUrl)
-  else await win.loadFile(rendererFile)
+  await win.loadURL(entry.url)
 }
 
+// `globehop open` passes --no-sandbox only when the user asked for it; say what it costs.
+if (app.commandLine.hasSwitch('no-sandbox')) console.warn(noSandboxWarning(process.getuid?.()))
 app.enableSandbox()
+// Must happen before ready: the scheme's privileges are fixed when Chromium starts.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }])
+app.on('web-contents-created', (_e, contents) => lockDown(contents))
 app.whenReady().then(() => {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+  protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir, CSP))
+  const ses = session.defaultSession
+  // app:// responses carry the CSP themselves; this covers the dev server's pages.
+  ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(isPermissionAllowed(permission)))
+  ses.setPermissionCheckHandler((_wc, permission) => isPermissionAllowed(permission))
+  ses.setDevicePermissionHandler(() => false)
   void createWindow()
-})
-app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-attach-webview', (e) => e.preventDefault())
 })
 app.on('window-all-closed', () => app.quit())
