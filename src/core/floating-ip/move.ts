@@ -23,7 +23,8 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
   await waitForOwner(tour, from, to, opts.timeoutMs ?? 8000, opts.signal)
 }
 
-async function waitForOwner(tour: Tour, from: Remote, to: Remote, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+/** Polls both hosts until `to` holds the IP and `from` does not. */
+export async function waitForOwner(tour: Tour, from: Remote, to: Remote, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const ip = tour.floatingIp.address
   const deadline = Date.now() + timeoutMs
   for (;;) {

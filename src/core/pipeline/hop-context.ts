@@ -4,7 +4,10 @@ import type { CriuStats, HopResult, StepName } from '../../shared/contract'
 import type { Host, Tour } from '../../shared/tour'
 import type { Emit } from '../events'
 import { RemoteCommandError, type Remote } from '../ssh/types'
+import type { HopControl } from './hop-control'
+import type { Journal } from './journal'
 import type { HopPlan } from './plan'
+import type { WatchdogLimits } from './watchdog'
 
 export interface HopState {
   /** The final checkpoint began: from here on the players feel it. */
@@ -13,6 +16,8 @@ export interface HopState {
   sourceDumped: boolean
   /** Post-copy: the source sits frozen behind its page server. */
   lazyServing: boolean
+  /** The final image (or its last delta) fully arrived on the destination. */
+  transferred: boolean
   /** The floating IP was (or is being) handed to the destination. */
   ipMoved: boolean
   /** A restore was started on the destination. */
@@ -29,6 +34,7 @@ export const initialHopState = (): HopState => ({
   frozen: false,
   sourceDumped: false,
   lazyServing: false,
+  transferred: false,
   ipMoved: false,
   dstRestoreStarted: false,
   dstRunning: false,
@@ -45,12 +51,23 @@ export interface HopContext {
   dst: Remote
   plan: HopPlan
   emit: Emit
+  /** Aborts only before the freeze (a stop after it waits for the hop's end). */
   signal: AbortSignal
+  control: HopControl
+  journal: Journal
+  limits: WatchdogLimits
   state: HopState
   steps: HopResult['steps']
   figures: { imageBytes?: number; wireBytes: number; criuDump?: CriuStats; criuRestore?: CriuStats; snapshotFrozenMs: number[] }
   /** Figures read off the critical path (sizes, CRIU stats): awaited before the hop reports. */
   pending: Promise<unknown>[]
+}
+
+/** Sets a state flag, journaled first: a killed process leaves how far the hop got. */
+export function advance(ctx: Pick<HopContext, 'hopId' | 'state' | 'journal'>, flag: keyof HopState): void {
+  if (ctx.state[flag]) return
+  ctx.journal.record({ event: 'state', hopId: ctx.hopId, flag })
+  ctx.state[flag] = true
 }
 
 export type Progress = (p: { bytesDone?: number; bytesTotal?: number; detail?: string }) => void

@@ -6,7 +6,9 @@ import type { RemoteProcess } from '../ssh/types'
 import { holdsFloatingIp } from '../floating-ip/move'
 import { converged, type IterationFigures } from './convergence'
 import { waitForStatus } from './game-query'
-import { errorText, initialHopState, runStep, type HopContext } from './hop-context'
+import { advance, errorText, initialHopState, runStep, type HopContext } from './hop-context'
+import { noJournal, type Journal } from './journal'
+import { watchdogLimits, withDeadline, type WatchdogLimits } from './watchdog'
 import { techniqueLabel, type Technique } from './modes'
 import { planHop } from './plan'
 import { containerState } from './remote-files'
@@ -28,14 +30,15 @@ export interface ClientObserver {
   waitForService?(timeoutMs: number): Promise<boolean>
 }
 
-export interface HopArgs extends Pick<HopContext, 'tour' | 'hopId' | 'from' | 'to' | 'src' | 'dst' | 'emit' | 'signal'> {
+export interface HopArgs extends Pick<HopContext, 'tour' | 'hopId' | 'from' | 'to' | 'src' | 'dst' | 'emit' | 'control'> {
   mode: Mode
-  /** Picks the technique from preflight facts (and the link); throws HopRefused when it cannot. */
-  decide: () => Promise<Decision>
-  /** Asked between pre-copy iterations: a cancel before the freeze stops the hop there. */
-  cancelRequested: () => boolean
-  /** Told the moment the final freeze starts (cancel is refused from then on). */
-  onFreeze: () => void
+  /** The technique the session chose (its own preflight step) for this hop. */
+  decision: Decision
+  /** Step events and records so far (the session's decision step). */
+  steps: HopResult['steps']
+  startedAt: number
+  journal?: Journal
+  limits?: WatchdogLimits
   client?: ClientObserver
   verifyTimeoutMs?: number
 }
@@ -64,40 +67,32 @@ export class HopCancelled extends Error {
   }
 }
 
+const isLazy = (t: Technique) => t.kind === 'post-copy' || t.kind === 'pre+post'
+
 export async function runHop(a: HopArgs): Promise<HopResult> {
-  const startedAt = Date.now()
-  const steps: HopResult['steps'] = []
-  const sink = { hopId: a.hopId, emit: a.emit, steps }
-  let decision: Decision
-  try {
-    decision = await runStep(sink, 'preflight', { host: a.from.name, detail: `${a.mode} from ${a.from.name} to ${a.to.name}` }, async () => {
-      const d = await a.decide()
-      return { value: d, detail: `${techniqueLabel(d.technique)}: ${d.why}${d.compress ? '; zstd compression' : ''}` }
-    })
-  } catch (err) {
-    const result: HopResult = {
-      hopId: a.hopId, from: a.from.name, to: a.to.name, mode: a.mode, technique: 'refused', ok: false,
-      startedAt, endedAt: Date.now(), steps, wireBytes: 0, error: errorText(err), containerOn: a.from.name,
-    }
-    a.emit('hop', result)
-    return result
-  }
+  const { decision, control } = a
   const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress })
+  const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,
     hopId: a.hopId,
     from: a.from,
     to: a.to,
-    src: a.src,
-    dst: a.dst,
+    // Every command of the hop has a deadline: a host that stops answering fails its step.
+    src: withDeadline(a.src, limits.commandMs),
+    dst: withDeadline(a.dst, limits.commandMs),
     plan,
     emit: a.emit,
-    signal: a.signal,
+    signal: control.signal,
+    control,
+    journal: a.journal ?? noJournal,
+    limits,
     state: initialHopState(),
-    steps,
+    steps: a.steps,
     figures: { wireBytes: 0, snapshotFrozenMs: [] },
     pending: [],
   }
+  ctx.journal.record({ event: 'start', hopId: a.hopId, from: a.from.name, to: a.to.name, technique: techniqueLabel(decision.technique), lazy: isLazy(decision.technique), hopDir: plan.paths.hopDir, img: plan.paths.img })
   const lazy: LazyProcs = {}
   let error: string | undefined
   let rollbackText: string | undefined
@@ -107,25 +102,28 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
   try {
     const before = await prepare(ctx, a)
     const t = decision.technique
-    const last = await preCopy(ctx, a, t)
-    if (a.cancelRequested()) throw new HopCancelled()
-    a.onFreeze()
-    if (t.kind === 'post-copy' || t.kind === 'pre+post') await postCopyTail(ctx, a, decision, last, lazy, before)
+    const last = await preCopy(ctx, t)
+    if (control.signal.aborted) throw new HopCancelled()
+    control.freeze()
+    if (isLazy(t)) await postCopyTail(ctx, a, decision, last, lazy, before)
     else await copyTail(ctx, a, decision, last, before)
     containerOn = a.to.name
+    control.thaw()
     // The figures' reads finish before cleanup removes the files they read.
     await Promise.allSettled(ctx.pending)
     warning = await cleanup(ctx)
   } catch (err) {
     error = errorText(err)
-    if (err instanceof HopCancelled) {
-      await Promise.all([a.src.run(plan.cleanup.src[1]!, { allowFail: true }), a.dst.run(plan.cleanup.dst[0]!, { allowFail: true })]).catch(() => undefined)
+    if (err instanceof HopCancelled || (control.signal.aborted && !ctx.state.frozen)) {
+      error = new HopCancelled().message
+      await Promise.all([a.src.run(plan.cleanup.removeSourceImages, { allowFail: true }), a.dst.run(plan.cleanup.removeDestinationImages, { allowFail: true })]).catch(() => undefined)
     }
     const rb = await rollback(ctx, lazy)
     rollbackText = rb.text
     containerOn = rb.containerOn
     if (ctx.state.served) containerOn = a.to.name
   } finally {
+    control.thaw()
     a.client?.hopEnded(a.hopId)
   }
   await Promise.allSettled(ctx.pending)
@@ -136,7 +134,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     mode: a.mode,
     technique: techniqueLabel(decision.technique),
     ok: error === undefined,
-    startedAt,
+    startedAt: a.startedAt,
     endedAt: Date.now(),
     steps: ctx.steps,
     imageBytes: ctx.figures.imageBytes,
@@ -149,6 +147,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     rollback: rollbackText,
     containerOn,
   }
+  ctx.journal.record({ event: 'end', hopId: a.hopId, ok: result.ok, containerOn, detail: result.error })
   a.emit('hop', result)
   return result
 }
@@ -157,29 +156,29 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
 async function prepare(ctx: HopContext, a: HopArgs): Promise<ServerStatus | null> {
   return runStep(ctx, 'preflight', { host: a.from.name, detail: 'live state of both hosts, empty hop directories' }, async () => {
     const id = a.tour.container.id
-    const [s, d, ip] = await Promise.all([containerState(a.src, runc, id), containerState(a.dst, runc, id), holdsFloatingIp(a.src, a.tour.floatingIp.address)])
+    const [s, d, ip] = await Promise.all([containerState(ctx.src, runc, id), containerState(ctx.dst, runc, id), holdsFloatingIp(ctx.src, a.tour.floatingIp.address)])
     if (s.state !== 'running') throw new Error(`the container is ${s.state} on ${a.from.name}, not running: nothing to move`)
     if (d.state === 'running' || d.state === 'paused' || d.state === 'created') throw new Error(`a container "${id}" is already ${d.state} on ${a.to.name}`)
     // A stopped leftover (an earlier hop's source) would block the restore: clear it before the freeze.
     if (d.state === 'stopped') {
-      const del = await a.dst.run(runc.delete(id), { allowFail: true })
+      const del = await ctx.dst.run(runc.delete(id), { allowFail: true })
       if (del.code !== 0) throw new Error(`a stopped container "${id}" is left on ${a.to.name} and \`runc delete\` failed: ${del.stderr.trim().split('\n').slice(-1)[0] ?? ''}`)
     }
     if (!ip) throw new Error(`${a.from.name} does not hold the floating IP ${a.tour.floatingIp.address}`)
-    await Promise.all([a.src.run(ctx.plan.prepare.src), a.dst.run(ctx.plan.prepare.dst)])
+    await Promise.all([ctx.src.run(ctx.plan.prepare.src), ctx.dst.run(ctx.plan.prepare.dst)])
     const before = await waitForStatus(a.tour.floatingIp.address, a.tour.container.gamePort, 3000)
     return { value: before, detail: before ? `game answers: ${fragLine(before)}` : 'game did not answer before the hop: state continuity cannot be checked' }
   })
 }
 
 /** Pre-copy iterations until the convergence rule says stop; returns the last iteration number. */
-async function preCopy(ctx: HopContext, a: HopArgs, t: Technique): Promise<number> {
+async function preCopy(ctx: HopContext, t: Technique): Promise<number> {
   if (t.kind !== 'pre-copy' && t.kind !== 'pre+post') return 0
   const history: IterationFigures[] = []
   for (let i = 1; ; i++) {
-    if (a.cancelRequested()) throw new HopCancelled()
+    if (ctx.signal.aborted) throw new HopCancelled()
     history.push(await snapshot(ctx, i, t.tracking))
-    const v = converged(history, a.tour.options.preCopy, t.tracking)
+    const v = converged(history, ctx.tour.options.preCopy, t.tracking)
     ctx.emit('step', { hopId: ctx.hopId, step: 'snapshot', iteration: i, phase: 'progress', at: Date.now(), detail: v.reason })
     if (v.stop) return i
   }
@@ -210,7 +209,7 @@ async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, 
   }
   await ip
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
-  ctx.state.served = true
+  advance(ctx, 'served')
 }
 
 async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, lazy: LazyProcs, before: ServerStatus | null): Promise<void> {
@@ -229,6 +228,6 @@ async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: numb
   // Past the point of no return: an IP or verify failure is reported, never rolled back.
   await ip
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
-  ctx.state.served = true
+  advance(ctx, 'served')
   await lazyPagesDone(ctx, pageServer, lazy.daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)
 }

@@ -37,7 +37,7 @@ describe('stop-and-copy', () => {
   })
   it('rolls back from the source own image, and cleans up without --force on the source', () => {
     expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
-    expect(p.cleanup.src).toEqual([['runc', 'delete', 'xonotic'], ['rm', '-rf', H]])
+    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeDestinationImages: ['rm', '-rf', '--', H] })
     expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
   })
   it('without compression has no zstd flags', () => {

@@ -52,7 +52,12 @@ export interface HopPlan {
   restoreOnSource: string[]
   dumpStats: string
   restoreStats: string
-  cleanup: { src: string[][]; dst: string[][] }
+  cleanup: {
+    /** The source's stopped container, once the destination serves (`runc delete`, never --force). */
+    deleteSourceContainer: string[]
+    removeSourceImages: string[]
+    removeDestinationImages: string[]
+  }
   /** Destination after a failed restore: the container must not linger there. */
   discardOnDestination: string[]
 }
@@ -130,9 +135,10 @@ export function planHop(input: PlanInput): HopPlan {
   return {
     paths,
     technique,
+    // The hop dir says which technique filled it: `recover` never restores from a lazy image.
     prepare: {
-      src: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1"', 'sh', paths.hopDir],
-      dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1"', 'sh', paths.hopDir],
+      src: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
+      dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
     },
     snapshot,
     checkpoint: (last) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) }),
@@ -161,8 +167,9 @@ export function planHop(input: PlanInput): HopPlan {
     dumpStats: `${paths.dumpWork}/stats-dump`,
     restoreStats: `${statsDir}/stats-restore`,
     cleanup: {
-      src: [rt.delete(id), ['rm', '-rf', paths.hopDir]],
-      dst: [['rm', '-rf', paths.hopDir]],
+      deleteSourceContainer: rt.delete(id),
+      removeSourceImages: ['rm', '-rf', '--', paths.hopDir],
+      removeDestinationImages: ['rm', '-rf', '--', paths.hopDir],
     },
     discardOnDestination: rt.forceDelete(id),
   }

@@ -1,5 +1,6 @@
 // The pipeline as the engine and the CLI use it: preflight, one hop, a tour (step or auto),
-// next and cancel. One hop at a time; cancelling is honoured only before the freeze.
+// next and cancel. One hop at a time (HopControl); a cancel stops at once before the freeze and
+// at the hop's end after it.
 import type { HopResult, PreflightReport } from '../../shared/contract'
 import type { Mode, Tour } from '../../shared/tour'
 import type { Emit } from '../events'
@@ -7,9 +8,13 @@ import { hostByName } from '../tour/load'
 import type { Remote } from '../ssh/types'
 import { unreachableFacts, type HostFacts, type LinkFacts } from './facts'
 import { gatherHostFacts } from './host-facts'
-import { HopRefused, runHop, type ClientObserver, type Decision } from './hop'
+import { HopCancelled, HopRefused, runHop, type ClientObserver, type Decision } from './hop'
+import { errorText, runStep } from './hop-context'
+import { HopControl } from './hop-control'
+import type { Journal } from './journal'
+import { watchdogLimits } from './watchdog'
 import { measureLink } from './link'
-import { chooseCompression, chooseTechnique, type Tracking } from './modes'
+import { chooseCompression, chooseTechnique, techniqueLabel, type Tracking } from './modes'
 import { makeHopId } from './paths'
 import { buildReport } from './preflight-report'
 
@@ -20,6 +25,19 @@ export interface PipelineSessionOptions {
   remote: (hostName: string) => Promise<Remote>
   emit: Emit
   client?: ClientObserver
+  /** Where hops record their progress (default: none; the CLI and the engine keep one per tour). */
+  journal?: Journal
+  verifyTimeoutMs?: number
+}
+
+/** Rejects as soon as `signal` aborts (the work itself goes on and is ignored). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new HopCancelled())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new HopCancelled())
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 export interface HopRequest {
@@ -36,11 +54,9 @@ export class PipelineSession {
   /** Index into tour.hops of where the container is; -1 when it is off the tour's path. */
   private position = 0
   private current: string | null
-  private busy: 'idle' | 'preflight' | 'hop' | 'tour' = 'idle'
   private hopCount = 0
-  private abort: AbortController | null = null
-  private cancelFlag = false
-  private frozen = false
+  /** Busy, frozen and stop requests: one place, shared with the hop and the process guard. */
+  readonly control = new HopControl()
   private waiter: ((go: boolean) => void) | null = null
   private pendingNext = false
 
@@ -59,12 +75,12 @@ export class PipelineSession {
   }
 
   get isBusy(): boolean {
-    return this.busy !== 'idle'
+    return this.control.busy !== 'idle'
   }
 
   /** Facts from every host of the tour, the table event, and where the container really is. */
   async preflight(mode?: Mode): Promise<PreflightReport> {
-    this.claim('preflight')
+    this.control.claim('preflight')
     try {
       const names = this.tour.hosts.map((h) => h.name)
       const facts = await Promise.all(names.map((n) => this.gather(n)))
@@ -77,27 +93,27 @@ export class PipelineSession {
       this.opts.emit('preflight', report)
       return report
     } finally {
-      this.busy = 'idle'
+      this.control.release()
     }
   }
 
   async hop(args: HopRequest = {}): Promise<HopResult> {
-    this.claim('hop')
+    this.control.claim('hop')
     try {
       return await this.doHop(args)
     } finally {
-      this.busy = 'idle'
+      this.control.release()
     }
   }
 
   /** The rest of the tour. In step mode each hop after the first waits for next(). */
   async runTour(args: { auto: boolean; mode?: Mode; tracking?: Tracking }): Promise<HopResult[]> {
-    this.claim('tour')
+    this.control.claim('tour')
     const results: HopResult[] = []
     try {
       let first = true
       while (this.nextHopIndex !== null) {
-        if (this.cancelFlag) break
+        if (this.control.stopRequested) break
         if (!first && !args.auto && !(await this.waitNext())) break
         first = false
         const r = await this.doHop({ mode: args.mode, tracking: args.tracking })
@@ -106,7 +122,7 @@ export class PipelineSession {
       }
       return results
     } finally {
-      this.busy = 'idle'
+      this.control.release()
       this.waiter = null
       this.pendingNext = false
     }
@@ -114,7 +130,7 @@ export class PipelineSession {
 
   /** Lets a step-mode tour take its next hop. */
   next(): boolean {
-    if (this.busy !== 'tour') return false
+    if (this.control.busy !== 'tour') return false
     if (this.waiter) {
       const w = this.waiter
       this.waiter = null
@@ -123,25 +139,15 @@ export class PipelineSession {
     return true
   }
 
+  /** Stops now before the freeze; after it the hop finishes or rolls back, then nothing more runs. */
   cancel(): { cancelled: boolean; detail: string } {
-    if (this.busy === 'idle') return { cancelled: false, detail: 'nothing to cancel' }
-    if (this.frozen) {
-      return { cancelled: false, detail: 'the container is frozen and on its way: cancelling now could lose the server; the hop finishes or rolls back on its own' }
-    }
-    this.cancelFlag = true
-    this.abort?.abort()
+    const o = this.control.stop()
     if (this.waiter) {
       const w = this.waiter
       this.waiter = null
       w(false)
     }
-    return { cancelled: true, detail: this.busy === 'tour' ? 'tour stopped before the next freeze; the container stays where it is' : 'hop stopped before the freeze; the container stays on the source' }
-  }
-
-  private claim(what: 'preflight' | 'hop' | 'tour'): void {
-    if (this.busy !== 'idle') throw new Error(`busy with a ${this.busy}: one at a time`)
-    this.busy = what
-    this.cancelFlag = false
+    return { cancelled: o.cancelled, detail: o.detail }
   }
 
   private waitNext(): Promise<boolean> {
@@ -180,20 +186,35 @@ export class PipelineSession {
     const to = hostByName(this.tour, toName)
     const mode = args.mode ?? this.tour.options.mode
     const hopId = makeHopId(++this.hopCount, fromName, toName)
-    this.abort = new AbortController()
-    this.frozen = false
-    const [src, dst] = await Promise.all([this.opts.remote(fromName), this.opts.remote(toName)]).catch((err: unknown) => {
-      throw new Error(`cannot reach the hop's hosts: ${err instanceof Error ? err.message : String(err)}`)
+    const startedAt = Date.now()
+    const steps: HopResult['steps'] = []
+    const signal = this.control.signal
+    // A cancel ends a pending connect at once instead of waiting for its timeout.
+    const [src, dst] = await untilAborted(Promise.all([this.opts.remote(fromName), this.opts.remote(toName)]), signal).catch((err: unknown) => {
+      throw new Error(signal.aborted ? new HopCancelled().message : `cannot reach the hop's hosts: ${errorText(err)}`)
     })
-    const decide = async (): Promise<Decision> => {
-      const [sf, df] = await Promise.all([this.facts.get(fromName) ?? this.gather(fromName), this.facts.get(toName) ?? this.gather(toName)])
-      const needLink = !this.tour.options.sharedStorage && (mode === 'auto' || this.tour.options.compression === 'auto')
-      const link = needLink ? await this.link(src, fromName, toName) : null
-      // Container states are checked live right after; the facts say what the hosts can do.
-      const c = chooseTechnique(mode, this.tour, { ...sf, container: 'running' }, { ...df, container: 'absent' }, link, args.tracking)
-      if (!c.ok) throw new HopRefused(c.reason)
-      const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
-      return { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress: chooseCompression(this.tour, sf, link), dstNonlocalBind: df.nonlocalBind }
+    let decision: Decision
+    let link: LinkFacts | null = null
+    try {
+      // The technique is this session's decision, in its own step; the hop gets the result.
+      decision = await runStep({ hopId, emit: this.opts.emit, steps }, 'preflight', { host: fromName, detail: `${mode} from ${fromName} to ${toName}` }, async () => {
+        const [sf, df] = await untilAborted(Promise.all([this.facts.get(fromName) ?? this.gather(fromName), this.facts.get(toName) ?? this.gather(toName)]), signal)
+        const needLink = !this.tour.options.sharedStorage && (mode === 'auto' || this.tour.options.compression === 'auto')
+        link = needLink ? await untilAborted(this.link(src, fromName, toName), signal) : (this.links.get(`${fromName}>${toName}`) ?? null)
+        // Container states are checked live right after; the facts say what the hosts can do.
+        const c = chooseTechnique(mode, this.tour, { ...sf, container: 'running' }, { ...df, container: 'absent' }, link, args.tracking)
+        if (!c.ok) throw new HopRefused(c.reason)
+        const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
+        const d: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress: chooseCompression(this.tour, sf, link), dstNonlocalBind: df.nonlocalBind }
+        return { value: d, detail: `${techniqueLabel(d.technique)}: ${d.why}${d.compress ? '; zstd compression' : ''}` }
+      })
+    } catch (err) {
+      const refused: HopResult = {
+        hopId, from: fromName, to: toName, mode, technique: 'refused', ok: false,
+        startedAt, endedAt: Date.now(), steps, wireBytes: 0, error: signal.aborted ? new HopCancelled().message : errorText(err), containerOn: fromName,
+      }
+      this.opts.emit('hop', refused)
+      return refused
     }
     const result = await runHop({
       tour: this.tour,
@@ -204,14 +225,15 @@ export class PipelineSession {
       dst,
       emit: this.opts.emit,
       mode,
-      decide,
-      signal: this.abort.signal,
-      cancelRequested: () => this.cancelFlag,
-      onFreeze: () => (this.frozen = true),
+      decision,
+      steps,
+      startedAt,
+      control: this.control,
+      journal: this.opts.journal,
+      limits: watchdogLimits(link),
       client: this.opts.client,
+      verifyTimeoutMs: this.opts.verifyTimeoutMs,
     })
-    this.frozen = false
-    this.abort = null
     if (result.containerOn) this.adopt(result.containerOn)
     else this.current = null
     // The hosts' container states changed: later hops re-check them live anyway.

@@ -1,16 +1,16 @@
 // The final freeze and dump on the source (stop-and-copy and pre-copy's last step).
-import { commandFailure, type HopContext, runStep } from '../hop-context'
+import { advance, commandFailure, type HopContext, runStep } from '../hop-context'
 import { dirBytes, readCriuStats } from '../remote-files'
 
 export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise<void> {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
-  ctx.state.frozen = true
+  advance(ctx, 'frozen')
   await runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: 'freeze the container and dump it' }, async () => {
     // Never aborted half-way: CRIU must finish (or fail and thaw) on its own.
     await ctx.src.run(ctx.plan.checkpoint(lastSnapshot)).catch((e: unknown) => {
       throw commandFailure('runc checkpoint', e)
     })
-    ctx.state.sourceDumped = true
+    advance(ctx, 'sourceDumped')
     // Sizes and CRIU's figures are read beside the transfer: every round trip here is outage.
     const record = ctx.steps.length
     ctx.pending.push(

@@ -9,10 +9,9 @@ export async function cleanup(ctx: HopContext): Promise<string | null> {
     await runStep(ctx, 'cleanup', { host: ctx.from.name, detail: `remove the stopped container on ${ctx.from.name} and the hop's images` }, async () => {
       const st = await containerState(ctx.src, runc, ctx.tour.container.id)
       // `runc delete` without --force refuses a running container: belt and braces.
-      if (st.state === 'stopped') await ctx.src.run(ctx.plan.cleanup.src[0]!)
+      if (st.state === 'stopped') await ctx.src.run(ctx.plan.cleanup.deleteSourceContainer)
       else if (st.state !== 'absent') throw new Error(`the source container is ${st.state}; left in place`)
-      for (const argv of ctx.plan.cleanup.src.slice(1)) await ctx.src.run(argv)
-      for (const argv of ctx.plan.cleanup.dst) await ctx.dst.run(argv)
+      await Promise.all([ctx.src.run(ctx.plan.cleanup.removeSourceImages), ctx.dst.run(ctx.plan.cleanup.removeDestinationImages)])
       return { value: undefined }
     })
     return null

@@ -1,7 +1,7 @@
 // Post-copy: the source dumps everything but memory and serves pages from a page server; the
 // destination's `criu lazy-pages` daemon fetches them as the restored tasks fault.
 import type { RemoteProcess } from '../../ssh/types'
-import { type HopContext, runStep } from '../hop-context'
+import { advance, type HopContext, runStep } from '../hop-context'
 import { PAGE_SERVER_PORT, PAGE_SERVER_READY } from '../plan'
 import { dirBytes, mib, readCriuStats } from '../remote-files'
 
@@ -16,7 +16,7 @@ export async function ensurePipeMax(ctx: HopContext): Promise<void> {
 /** The lazy dump; resolves once its page server is up (the source is frozen behind it). */
 export async function lazyCheckpoint(ctx: HopContext, lastSnapshot: number): Promise<RemoteProcess> {
   await ensurePipeMax(ctx)
-  ctx.state.frozen = true
+  advance(ctx, 'frozen')
   return runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `lazy dump, page server on ${ctx.from.address}:${PAGE_SERVER_PORT}` }, async () => {
     let ready: () => void = () => {}
     const readyP = new Promise<void>((r) => (ready = r))
@@ -30,7 +30,7 @@ export async function lazyCheckpoint(ctx: HopContext, lastSnapshot: number): Pro
     if (first !== 'ready') {
       throw new Error(`lazy dump ended before its page server came up (exit ${first.code}): ${first.stderr.trim().split('\n').slice(-3).join(' | ')}`)
     }
-    ctx.state.lazyServing = true
+    advance(ctx, 'lazyServing')
     ctx.pending.push(dirBytes(ctx.src, ctx.plan.paths.img).then((b) => (ctx.figures.imageBytes = b)))
     return { value: proc, detail: 'page server ready' }
   })

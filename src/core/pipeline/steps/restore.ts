@@ -1,5 +1,5 @@
 // Restore on the destination (the hop's preflight removed a stopped leftover of the same id).
-import { commandFailure, type HopContext, runStep } from '../hop-context'
+import { advance, commandFailure, type HopContext, runStep } from '../hop-context'
 import { readCriuStats } from '../remote-files'
 
 export async function restore(ctx: HopContext): Promise<void> {
@@ -7,13 +7,13 @@ export async function restore(ctx: HopContext): Promise<void> {
   await runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: lazy ? 'runc restore --lazy-pages' : 'runc restore' }, async () => {
     // Preflight cleared the destination (a leftover is refused or removed before the freeze);
     // no extra round trip here, where every one is outage.
-    ctx.state.dstRestoreStarted = true
+    advance(ctx, 'dstRestoreStarted')
     await ctx.dst.run(ctx.plan.restore).catch((e: unknown) => {
       throw commandFailure(lazy ? 'runc restore --lazy-pages' : 'runc restore', e)
     })
-    ctx.state.dstRunning = true
+    advance(ctx, 'dstRunning')
     // Post-copy: the restored tasks now run on pages only the source's page server holds.
-    if (lazy) ctx.state.pointOfNoReturn = true
+    if (lazy) advance(ctx, 'pointOfNoReturn')
     ctx.pending.push(readCriuStats(ctx.dst, ctx.plan.restoreStats).then((st) => (ctx.figures.criuRestore = st)))
     return { value: undefined, detail: `restored${lazy ? '; past the point of no return: the source now serves the remaining pages' : ''}` }
   })

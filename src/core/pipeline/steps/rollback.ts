@@ -1,12 +1,15 @@
 // Carries out the rollback decision and says in words what it did. Every action is attempted
 // even when an earlier one failed: the goal is one running server with the IP pointing at it.
 import type { RemoteProcess } from '../../ssh/types'
-import { moveFloatingIp } from '../../floating-ip/move'
+import { delAddress, writeTrackFile } from '../../floating-ip/argv'
+import { moveFloatingIp, waitForOwner } from '../../floating-ip/move'
+import { RemoteTimeoutError, SshError } from '../../ssh/types'
 import { waitForStatus } from '../game-query'
-import { errorText, type HopContext, runStep } from '../hop-context'
+import { errorText, type HopContext, type Progress, runStep } from '../hop-context'
 import { containerState } from '../remote-files'
 import { decideRollback, type RollbackAction } from '../rollback-plan'
 import { runc } from '../runtime/runc'
+import { secs } from '../watchdog'
 import { fragLine } from './verify'
 
 export interface LazyProcs {
@@ -28,29 +31,70 @@ export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<Rollba
   if (d.kind === 'impossible') return { text: d.why, containerOn: ctx.to.name, restored: false }
   const did: string[] = []
   let ok = true
-  await runStep(ctx, 'rollback', { host: ctx.from.name, frozen: true, detail: `undo: ${d.actions.join(', ')}` }, async () => {
+  let answers = false
+  await runStep(ctx, 'rollback', { host: ctx.from.name, frozen: true, detail: `undo: ${d.actions.join(', ')}` }, async (progress) => {
+    const later: (() => Promise<string>)[] = []
     for (const a of d.actions) {
       try {
-        did.push(await act(ctx, a, lazy))
+        did.push(await act(ctx, a, lazy, progress, later))
+        if (a === 'verify-source') answers = true
       } catch (err) {
         ok = false
         did.push(`${a} FAILED: ${errorText(err)}`)
       }
     }
+    for (const f of later) {
+      try {
+        did.push(await f())
+      } catch (err) {
+        // The game runs on the source; the destination may take the IP back when it returns.
+        ok = false
+        did.push(`FAILED: ${errorText(err)}; run \`globehop recover\` once it is reachable`)
+      }
+    }
     return { value: undefined, detail: did.join('; ') }
   }).catch(() => undefined)
-  return { text: did.join('; '), containerOn: ok ? ctx.from.name : null, restored: ok }
+  return { text: did.join('; '), containerOn: ok || answers ? ctx.from.name : null, restored: ok }
 }
 
-async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs): Promise<string> {
+/** A failure that may pass when the host's link returns (as opposed to a command's own error). */
+function unreachable(err: unknown): boolean {
+  return err instanceof SshError || err instanceof RemoteTimeoutError
+}
+
+/**
+ * Runs `fn` against a host that may be cut off, retrying for the link's bounded time with progress
+ * shown: a destination left holding the IP (or a copy) would take players back when it returns.
+ */
+async function persist<T>(ctx: HopContext, host: string, what: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
+  const budget = ctx.limits.unreachableMs
+  const deadline = Date.now() + budget
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      const left = deadline - Date.now()
+      if (!unreachable(err) || left <= 0) {
+        if (unreachable(err)) throw new Error(`${host} stayed unreachable for ${secs(budget)} while trying to ${what}: ${errorText(err)}`)
+        throw err
+      }
+      progress({ detail: `${host} unreachable (${errorText(err)}); retrying to ${what}, ${secs(left)} left` })
+      await new Promise((r) => setTimeout(r, Math.min(3000, left)))
+    }
+  }
+}
+
+async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress: Progress, later: (() => Promise<string>)[]): Promise<string> {
   const id = ctx.tour.container.id
   switch (a) {
     case 'stop-destination': {
       lazy.daemon?.kill()
-      const st = await containerState(ctx.dst, runc, id)
-      if (st.state === 'absent') return `nothing left on ${ctx.to.name}`
-      await ctx.dst.run(ctx.plan.discardOnDestination)
-      return `removed the ${st.state} container on ${ctx.to.name}`
+      return persist(ctx, ctx.to.name, `remove the container there`, progress, async () => {
+        const st = await containerState(ctx.dst, runc, id)
+        if (st.state === 'absent') return `nothing left on ${ctx.to.name}`
+        await ctx.dst.run(ctx.plan.discardOnDestination)
+        return `removed the ${st.state} container on ${ctx.to.name}`
+      })
     }
     case 'abort-page-server': {
       // Without its lazy-pages client the page server's dump fails, and a failed dump thaws the
@@ -65,7 +109,28 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs): Promise
       throw new Error(`the page server on ${ctx.from.name} did not end after SIGINT`)
     }
     case 'ip-back': {
-      await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
+      const f = ctx.tour.floatingIp
+      if (f.method !== 'keepalived') {
+        await persist(ctx, ctx.to.name, `release ${f.address}`, progress, () => ctx.dst.run(delAddress(f.address, f.prefix, f.interface), { allowFail: true }))
+        await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
+        return `floating IP back on ${ctx.from.name}`
+      }
+      // The source wants the IP first (it can take it alone while the destination is cut off),
+      // then the destination must give it up, however long its link takes to come back.
+      await ctx.src.run(writeTrackFile(f.trackFile, true))
+      const release = () => ctx.dst.run(writeTrackFile(f.trackFile, false))
+      try {
+        await release()
+      } catch (err) {
+        if (!unreachable(err)) throw err
+        // Nothing runs there (no restore began): bring the game back first, chase the host after.
+        later.push(async () => {
+          await persist(ctx, ctx.to.name, 'set its track file to 0', progress, release)
+          return `${ctx.to.name} is back and gave up the floating IP`
+        })
+        return `floating IP claimed by ${ctx.from.name}; ${ctx.to.name} is unreachable and is retried after the game is back`
+      }
+      await waitForOwner(ctx.tour, ctx.dst, ctx.src, 10_000)
       return `floating IP back on ${ctx.from.name}`
     }
     case 'ensure-source': {

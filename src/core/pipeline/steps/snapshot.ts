@@ -5,7 +5,7 @@ import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
 import { commandFailure, type HopContext, runStep } from '../hop-context'
 import { dirBytes, mib, readCriuStats, usToMs } from '../remote-files'
-import { runRsync } from '../../transfer/rsync'
+import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
   const s = ctx.plan.snapshot(i)
@@ -23,7 +23,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
   const transfer = s.transfer
   if (transfer) {
     const sent = await runStep(ctx, 'snapshot-transfer', { host: ctx.from.name, iteration: i, detail: `to ${ctx.to.name} while the game runs` }, async (progress) => {
-      const r = await runRsync(ctx.src, transfer, (p) => progress({ bytesDone: p.bytes, bytesTotal: stats.bytes, detail: `${p.percent}%` }), ctx.signal)
+      const r = await watchedRsync(ctx, transfer, progress, stats.bytes)
       const wire = r.stats.totalBytesSent ?? 0
       ctx.figures.wireBytes += wire
       return {
