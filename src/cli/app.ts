@@ -18,10 +18,11 @@ interface AppArgs {
   port?: string
   host?: string
   open?: boolean
+  connect?: boolean
 }
 
 function parse(argv: string[], serveOptions: boolean): AppArgs {
-  const options: ParseArgsConfig['options'] = { tour: { type: 'string' } }
+  const options: ParseArgsConfig['options'] = { tour: { type: 'string' }, connect: { type: 'boolean' } }
   if (serveOptions) Object.assign(options!, { port: { type: 'string' }, host: { type: 'string' }, open: { type: 'boolean' } })
   try {
     return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as AppArgs
@@ -48,6 +49,11 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
   console.log(`globehop: serving ${tourFile}`)
   console.log(`globehop: open ${server.url}`)
   if (v.open) openBrowser(server.url)
+  // Loading the tour sent nothing; connecting (SSH, probes to the floating IP) is the user's act.
+  if (v.connect) {
+    console.error('globehop: connecting to the tour\'s hosts (--connect)')
+    engine.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
+  } else console.error('globehop: nothing is sent to the tour\'s hosts until you press Connect (or start with --connect)')
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
@@ -66,9 +72,9 @@ export async function runOpen(argv: string[]): Promise<number> {
   if (!electron.ok || sandbox.refused) {
     const notice = electron.ok ? `${sandbox.refused}.` : `${electron.reason}: showing globehop in the browser instead.`
     console.error(`globehop: ${notice}`)
-    return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open'], [notice])
+    return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open', ...(v.connect ? ['--connect'] : [])], [notice])
   }
-  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour)] : [])]
+  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour)] : []), ...(v.connect ? ['--connect'] : [])]
   // With --no-sandbox the main process itself prints what it costs (whoever started it).
   return run(electron.path, [...args, ...sandbox.args], ROOT)
 }

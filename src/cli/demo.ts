@@ -23,7 +23,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   console.error('globehop demo: bringing the lab up (the first run builds root filesystems and downloads the game: a few minutes)…')
   await labUp({ onProgress: (line) => console.error(`  ${line}`) })
   const tour = labTourPath()
-  return noOpen ? runServe(['--tour', tour]) : runOpen(['--tour', tour])
+  // Running the demo is the user's act, and the lab is this machine: connect at once.
+  return noOpen ? runServe(['--tour', tour, '--connect']) : runOpen(['--tour', tour, '--connect'])
 }
 
 /** The host packages the lab needs on Debian/Ubuntu (root only), so a fresh machine needs no manual step. */

@@ -1,10 +1,10 @@
 export const USAGE = `globehop: live container migration around the world
 
 usage:
-  globehop demo [--no-open]               bring the local lab up (root) and open the app on its tour
-  globehop open [--tour FILE]             open the app (Electron, or the browser host where Electron is missing)
-  globehop serve [--tour FILE] [--port N] [--host ADDR] [--open]
-                                          serve the app to a browser (127.0.0.1, token in the printed URL)
+  globehop demo [--no-open]               bring the local lab up (root), open the app on its tour and connect
+  globehop open [--tour FILE] [--connect] open the app (Electron, or the browser host where Electron is missing)
+  globehop serve [--tour FILE] [--port N] [--host ADDR] [--open] [--connect]
+                                          serve the app to a browser (127.0.0.1, token in the printed URL's #fragment)
   globehop validate FILE                  check a tour file; prints problems or "ok"
   globehop preflight FILE [--mode M] [--json]
   globehop migrate FILE --to HOST [--mode M] [--json]
@@ -13,6 +13,7 @@ usage:
                                           the built-in local lab (root, Linux); \`globehop lab\` lists them
 
 modes: stop-and-copy, pre-copy, post-copy, pre+post, auto
+open, serve: nothing is sent to the tour's hosts (SSH, probes) until you press Connect, or with --connect.
 `
 
 export class UsageError extends Error {

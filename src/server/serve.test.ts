@@ -1,12 +1,15 @@
-// The browser host against a real engine, a real HTTP server and a real WebSocket.
+// The browser host against a real engine, a real HTTP server and a real WebSocket: who gets in.
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { Engine } from '../core/engine'
-import type { ServerMessage } from '../shared/wire'
+import { WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from '../shared/wire'
+import { hostChecker } from './gate'
 import { serve, type RunningServer } from './serve'
+import { RawClient } from './testing/raw-ws'
 
 const TOUR = path.resolve(import.meta.dirname, '../../e2e/fixtures/loopback.yaml')
 
@@ -19,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>globehop</title>')
   engine = new Engine({ host: 'browser', version: 'test', probe: false })
   await engine.loadTour(TOUR)
-  server = await serve({ engine, rendererDir: dir, port: 0 })
+  server = await serve({ engine, rendererDir: dir, port: 0, log: () => {} })
   base = `http://127.0.0.1:${server.port}`
 })
 afterAll(async () => {
@@ -41,40 +44,89 @@ function call(ws: WebSocket, id: number, command: string, args: unknown): Promis
   })
 }
 
-function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+function open(token: string, origin = base): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, [WS_PROTOCOL, WS_TOKEN_PREFIX + token], { origin })
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
   })
 }
 
+/** GET with a chosen Host header (fetch does not let a caller set it). */
+function getWithHost(host: string, pathname = '/'): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: pathname, headers: { host } }, (res) => {
+      res.resume()
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 describe('browser host', () => {
-  it('binds loopback and prints a URL with a long random token', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{32}$/)
+  it('binds loopback and prints a URL with a long random token in the fragment', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{32}$/)
   })
 
-  it('refuses pages without the token and trades the token for a cookie', async () => {
-    expect((await fetch(`${base}/`)).status).toBe(403)
-    expect((await fetch(`${base}/?token=wrong`)).status).toBe(403)
-    const res = await fetch(`${base}/?token=${server.token}`, { redirect: 'manual' })
-    expect(res.status).toBe(303)
-    const cookie = res.headers.get('set-cookie')!
-    expect(cookie).toMatch(/HttpOnly/)
-    const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } })
+  it('serves the built renderer without a token and without a cookie, with its CSP', async () => {
+    const page = await fetch(`${base}/`)
     expect(page.status).toBe(200)
+    expect(page.headers.get('set-cookie')).toBeNull()
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
-    expect((await fetch(`${base}/../../etc/passwd`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(404)
+    expect((await fetch(`${base}/../../etc/passwd`)).status).toBe(404)
+    expect((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404)
+    expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405)
+    const head = await fetch(`${base}/index.html`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
   })
 
-  it('refuses a WebSocket without the token or from another origin', async () => {
-    await expect(open(`ws://127.0.0.1:${server.port}/ws`)).rejects.toThrow(/403/)
-    await expect(open(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/403/)
+  it('answers only at its own addresses (Host header), so DNS rebinding gets nothing', async () => {
+    const port = server.port
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) expect((await getWithHost(host)).status, host).toBe(200)
+    for (const host of [`evil.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `127.0.0.1.evil.example:${port}`, `[::1]:${port}:x`])
+      expect((await getWithHost(host)).status, host).toBe(403)
+  })
+
+  it('Host rules for other binds: the bound name, and IP literals only when bound to a wildcard', () => {
+    const lan = hostChecker('192.168.1.5', 8080)
+    expect(lan('192.168.1.5:8080')).toBe(true)
+    expect(lan('192.168.1.6:8080')).toBe(false)
+    const any = hostChecker('0.0.0.0', 8080)
+    expect(any('10.0.0.7:8080')).toBe(true)
+    expect(any('[fe80::1]:8080')).toBe(true)
+    expect(any('rebind.evil.example:8080')).toBe(false)
+    expect(hostChecker('::1', 80)('[::1]')).toBe(true)
+  })
+
+  it('refuses the WebSocket before upgrading without the token, with a wrong one, from another origin or Host', async () => {
+    const port = server.port
+    const cases: Array<[string, Parameters<typeof RawClient.upgradeRequest>[1], number]> = [
+      ['no token', {}, 401],
+      ['wrong token', { token: 'x'.repeat(32) }, 401],
+      ['token one character short', { token: server.token.slice(0, -1) }, 401],
+      ['another site', { token: server.token, origin: 'http://evil.example' }, 403],
+      ['same host, other port', { token: server.token, origin: `http://127.0.0.1:${port + 1}` }, 403],
+      ['rebound name', { token: server.token, host: `evil.example:${port}`, origin: `http://evil.example:${port}` }, 403],
+      ['other path', { token: server.token, path: '/socket' }, 404],
+    ]
+    for (const [name, opts, status] of cases) {
+      const { client, status: got } = await RawClient.open(port, opts)
+      expect(got, name).toBe(status)
+      await client.until(() => client.closed)
+      expect(client.frames, name).toEqual([])
+    }
+    // A non-browser client (no Origin) with the token gets in.
+    const { client, status } = await RawClient.open(port, { token: server.token, origin: null })
+    expect(status).toBe(101)
+    expect(client.response).toMatch(new RegExp(`Sec-WebSocket-Protocol: ${WS_PROTOCOL.replace('.', '\\.')}\\r?$`, 'mi'))
+    client.destroy()
   })
 
   it('carries commands, results, errors and events', async () => {
-    const ws = await open(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })
+    const ws = await open(server.token)
     try {
+      expect(ws.protocol).toBe(WS_PROTOCOL)
       const state = await call(ws, 1, 'getState', {})
       expect(state).toMatchObject({ type: 'result', id: 1, ok: true })
       expect((state as { result: { tour: { hosts: unknown[] } } }).result.tour.hosts).toHaveLength(4)
@@ -86,8 +138,16 @@ describe('browser host', () => {
       expect(res).toMatchObject({ ok: false, error: { code: 'bad-tour' } })
       expect((res as { error: { message: string } }).error.message).toMatch(/bad-tour\.yaml:\d+:\d+: hosts\[1\]\.lat/)
       expect(await event).toMatchObject({ type: 'event', event: { name: 'state' } })
+      expect(await call(ws, 5, 'loadTour', { path: TOUR })).toMatchObject({ ok: true })
     } finally {
       ws.close()
     }
+  })
+
+  it('refuses a token that is not base64url (it could not travel as a subprotocol)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gh-renderer-'))
+    writeFileSync(path.join(dir, 'index.html'), '')
+    await expect(serve({ engine, rendererDir: dir, token: 'short' })).rejects.toThrow(/token/)
+    await expect(serve({ engine, rendererDir: dir, token: 'has spaces and; semicolons!' })).rejects.toThrow(/token/)
   })
 })

@@ -1,16 +1,17 @@
 // The browser host: serves the built renderer over HTTP and carries the contract over a WebSocket.
-// Local by default (127.0.0.1) and locked with a random token printed in the URL: the first
-// request with ?token= sets an HttpOnly cookie; every other request and the socket need it.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+// Local by default (127.0.0.1). The static files hold no secret and need no token; the WebSocket
+// drives the engine and needs the random token printed in the URL's fragment (#token=, which the
+// browser never sends in a request), offered in the handshake and checked before upgrading.
+import { randomBytes } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import path from 'node:path'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { isCommandName } from '../shared/contract'
+import { WebSocketServer } from 'ws'
 import type { Engine } from '../core/engine'
+import { TOKEN_PATTERN, WS_PROTOCOL } from '../shared/wire'
 import { CSP } from './csp'
-import { parseClientMessage, serializeError, type ServerMessage } from '../shared/wire'
-
+import { hostChecker, hostForUrl, requestPath, upgradeRefusal } from './gate'
+import { attachClient, MAX_MESSAGE_BYTES } from './ws-client'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,85 +30,79 @@ export interface ServeOptions {
   rendererDir: string
   host?: string
   port?: number
-  /** Fixed token (tests); random otherwise. */
+  /** Fixed token (tests, GLOBEHOP_TOKEN); random otherwise. */
   token?: string
+  /** Where refused and dropped clients are reported (default: stderr). */
+  log?: (line: string) => void
 }
 
 export interface RunningServer {
+  /** http://HOST:PORT/#token=TOKEN: the fragment stays in the browser. */
   url: string
   token: string
   port: number
+  /** WebSocket clients connected now. */
+  readonly clients: number
   close(): Promise<void>
 }
 
-const COOKIE = 'globehop_token'
-
-function sameToken(a: string | undefined, b: string): boolean {
-  if (!a) return false
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
-function cookieToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.cookie ?? ''
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=')
-    if (k === COOKIE) return v.join('=')
-  }
-  return undefined
-}
-
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const index = path.join(opts.rendererDir, 'index.html')
+  const root = path.resolve(opts.rendererDir)
+  const index = path.join(root, 'index.html')
   if (!existsSync(index)) throw new Error(`the renderer is not built (${index} missing): run \`npm run build\` first`)
   const token = opts.token ?? randomBytes(24).toString('base64url')
+  if (!TOKEN_PATTERN.test(token)) throw new Error('the token must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -')
   const bind = opts.host ?? '127.0.0.1'
-
-  const authorized = (req: IncomingMessage, url: URL): boolean => sameToken(url.searchParams.get('token') ?? cookieToken(req), token)
+  const log = opts.log ?? ((line: string) => console.error(`globehop serve: ${line}`))
+  // Known once listening (port 0 picks one); nothing is answered before that.
+  let hostOk: (host: string | undefined) => boolean = () => false
 
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    if (!authorized(req, url)) {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('globehop: this address needs the token printed by `globehop serve` (open the full URL it printed).\n')
-      return
-    }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the URL for a cookie, and drop it from the address bar.
-      res.writeHead(303, { 'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, location: url.pathname })
-      res.end()
-      return
-    }
-    sendFile(res, opts.rendererDir, url.pathname)
+    const pathname = requestPath(req)
+    if (!hostOk(req.headers.host)) return refuse(res, 403, 'globehop: this server answers only at the address `globehop serve` printed.\n')
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed\n')
+    if (pathname === null) return refuse(res, 400, 'bad request\n')
+    sendFile(res, root, pathname, req.method === 'HEAD')
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 })
+  // Compression off: a small compressed frame could inflate far past maxPayload's intent.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  })
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const origin = req.headers.origin
-    const host = req.headers.host
-    // Browsers always send Origin on WebSocket: refuse other sites' pages (cross-site WebSocket hijacking).
-    const sameOrigin = !origin || (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`))
-    if (url.pathname !== '/ws' || !authorized(req, url) || !sameOrigin) {
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
-      socket.destroy()
+    // A reset during the handshake is that client's end, not the process's.
+    socket.on('error', () => socket.destroy())
+    const refusal = upgradeRefusal(req, hostOk, token)
+    if (refusal) {
+      socket.once('finish', () => socket.destroy())
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, opts.engine))
+    wss.handleUpgrade(req, socket, head, (ws) => attachClient(ws, opts.engine, log))
   })
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(opts.port ?? 0, bind, () => resolve())
+    server.listen(opts.port ?? 0, bind, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  // After listening, an accept error (EMFILE) is reported, not thrown.
+  server.on('error', (err) => log(`server error: ${err.message}`))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  const shownHost = bind.includes(':') ? `[${bind}]` : bind
+  hostOk = hostChecker(bind, port)
   return {
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    url: `http://${hostForUrl(bind)}:${port}/#token=${token}`,
     token,
     port,
+    get clients() {
+      return wss.clients.size
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate()
@@ -118,20 +113,20 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
 }
 
-function sendFile(res: ServerResponse, root: string, pathname: string): void {
+function refuse(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end(text)
+}
+
+function sendFile(res: ServerResponse, root: string, pathname: string, headOnly: boolean): void {
   let rel: string
   try {
     rel = decodeURIComponent(pathname)
   } catch {
-    res.writeHead(400).end()
-    return
+    return refuse(res, 400, 'bad request\n')
   }
   if (rel.endsWith('/')) rel += 'index.html'
   const file = path.join(root, path.normalize(rel))
-  if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
-    return
-  }
+  if (!file.startsWith(root + path.sep) || !isFile(file)) return refuse(res, 404, 'not found\n')
   const headers: Record<string, string> = {
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
     'x-content-type-options': 'nosniff',
@@ -139,30 +134,17 @@ function sendFile(res: ServerResponse, root: string, pathname: string): void {
   }
   if (file.endsWith('.html')) headers['content-security-policy'] = CSP
   res.writeHead(200, headers)
-  createReadStream(file).pipe(res)
+  if (headOnly) return void res.end()
+  // A file gone or unreadable between the check and the read ends this response only.
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res)
 }
 
-function attach(ws: WebSocket, engine: Engine): void {
-  const send = (m: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
+function isFile(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.isFile() === true
+  } catch {
+    return false
   }
-  const off = engine.onEvent((e) => send({ type: 'event', event: e }))
-  ws.on('close', off)
-  ws.on('message', async (data) => {
-    const msg = parseClientMessage(data.toString())
-    if (!msg.ok) {
-      send({ type: 'result', id: msg.id, ok: false, error: { code: 'bad-message', message: msg.error } })
-      return
-    }
-    const { id, command, args } = msg.value
-    if (!isCommandName(command)) {
-      send({ type: 'result', id, ok: false, error: { code: 'unknown-command', message: `unknown command "${command}"` } })
-      return
-    }
-    try {
-      send({ type: 'result', id, ok: true, result: await engine.handle(command, args) })
-    } catch (err) {
-      send({ type: 'result', id, ok: false, error: serializeError(err) })
-    }
-  })
 }

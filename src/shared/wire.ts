@@ -2,6 +2,18 @@
 import { z } from 'zod'
 import type { AnyEvent, WireError } from './contract'
 
+/** Where the browser host's WebSocket listens, and the subprotocol both ends speak. */
+export const WS_PATH = '/ws'
+export const WS_PROTOCOL = 'globehop.v1'
+/**
+ * The token rides in the handshake as a second subprotocol, `globehop.token.<token>`, so the server
+ * refuses before upgrading (browsers let a page set no other header). Never a cookie: cookies are
+ * not port-scoped and would reach every other service on 127.0.0.1.
+ */
+export const WS_TOKEN_PREFIX = 'globehop.token.'
+/** Tokens are base64url, which is also what a subprotocol value may hold. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/
+
 export const ClientMessageSchema = z.object({
   id: z.number().int(),
   command: z.string(),

@@ -1,8 +1,27 @@
 // The contract over the browser host's WebSocket, reconnecting when the host restarts.
 import { COMMAND_NAMES, type AnyEvent, type GlobehopApi } from '../../shared/contract'
-import { GlobehopError, type ServerMessage } from '../../shared/wire'
+import { GlobehopError, WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from '../../shared/wire'
 
-export function createWsApi(url: string): GlobehopApi {
+const TOKEN_KEY = 'globehop.token'
+
+/**
+ * The token `globehop serve` printed in the URL's fragment (#token=…, never sent to any server),
+ * taken out of the address bar and kept for this tab in sessionStorage (scoped to this origin,
+ * port included, unlike a cookie) so a reload still works.
+ */
+export function takeToken(): string | null {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token')
+  if (fromUrl) history.replaceState(null, '', location.pathname + location.search)
+  try {
+    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl)
+    return fromUrl ?? sessionStorage.getItem(TOKEN_KEY)
+  } catch {
+    return fromUrl // storage disabled: this load still works, a reload needs the URL again
+  }
+}
+
+export function createWsApi(url: string, token: string | null): GlobehopApi {
+  if (!token) return refusingApi()
   const listeners = new Set<(e: AnyEvent) => void>()
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   let nextId = 1
@@ -10,10 +29,11 @@ export function createWsApi(url: string): GlobehopApi {
   let opened: Promise<void>
 
   const open = () => {
-    socket = new WebSocket(url)
+    // The token rides as a subprotocol: the server refuses before upgrading without it.
+    socket = new WebSocket(url, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => resolve(), { once: true })
-      socket.addEventListener('error', () => reject(new GlobehopError('disconnected', `cannot reach the globehop host at ${url}`)), { once: true })
+      socket.addEventListener('error', () => reject(new GlobehopError('disconnected', `cannot reach the globehop host at ${url} (or it refused this page's token: open the address \`globehop serve\` printed)`)), { once: true })
     })
     opened.catch(() => {})
     socket.addEventListener('message', (m) => {
@@ -52,5 +72,13 @@ export function createWsApi(url: string): GlobehopApi {
       })
     }
   }
+  return api as GlobehopApi
+}
+
+/** Without a token nothing can be asked: every command says how to get one. */
+function refusingApi(): GlobehopApi {
+  const refuse = () => Promise.reject(new GlobehopError('no-token', 'this page has no access token: open the full address `globehop serve` printed (it ends in #token=…)'))
+  const api: Record<string, unknown> = { onEvent: () => () => {} }
+  for (const command of COMMAND_NAMES) api[command] = refuse
   return api as GlobehopApi
 }
