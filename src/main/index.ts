@@ -81,6 +81,8 @@ async function createWindow(): Promise<void> {
   await engine.loadTour(tourArg() ?? defaultTourPath()).catch(() => {
     // The problems are in the engine state; the renderer shows them.
   })
+  // Loading sent nothing; `globehop open --connect` (and the demo) asked to connect at once.
+  if (process.argv.includes('--connect')) engine.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
   await win.loadURL(entry.url)
 }
 
