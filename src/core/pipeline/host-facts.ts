@@ -3,7 +3,7 @@
 // changes a host.
 import { createHash } from 'node:crypto'
 import type { Tour } from '../../shared/tour'
-import type { Remote, RunResult } from '../ssh/types'
+import type { Remote, RunOptions, RunResult } from '../ssh/types'
 import { criuCheck, criuFeature, criuVersion, parseCriuVersion, parseRuncVersion } from '../criu/commands'
 import { holdsAddress, keepalivedRunning, listAddresses } from '../floating-ip/argv'
 import type { Capability, HostFacts } from './facts'
@@ -53,7 +53,7 @@ export function configDigests(text: string): { sha: string; shaNoCgroup: string;
 }
 
 export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts> {
-  const run = (argv: string[]) => r.run(argv, { allowFail: true, timeoutMs: 60_000 }).catch((e: unknown): RunResult => ({ code: -1, stdout: '', stderr: String(e), ms: 0 }))
+  const run = (argv: string[], log: RunOptions['log'] = true) => r.run(argv, { allowFail: true, timeoutMs: 60_000, log }).catch((e: unknown): RunResult => ({ code: -1, stdout: '', stderr: String(e), ms: 0 }))
   const bundle = tour.container.bundle
   // Two waves keep the channels per connection under OpenSSH's MaxSessions (10).
   const [kernel, rv, cv, check, dirty, uffd, rs] = await Promise.all([
@@ -66,7 +66,8 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     run(['rsync', '--version']),
   ])
   const [config, disk, ka, addrs, sysctl, state] = await Promise.all([
-    run(['cat', `${bundle}/config.json`]),
+    // OCI env often holds secrets: log that it was read, never what it says.
+    run(['cat', `${bundle}/config.json`], 'command'),
     run(diskFreeArgv(tour.options.imageDir)),
     run(keepalivedRunning()),
     run(listAddresses()),

@@ -8,9 +8,13 @@
 // The command therefore first reports `$$` on stderr (a marker line we strip), and a kill runs
 // `kill -s SIG -- -PID` on a second channel. The signal request is sent as well, for servers
 // where it works.
+//
+// The PID line and the command run under `sh` whatever the user's login shell is: see
+// shNeutralCommand in quote.ts.
 import { constants as osConstants } from 'node:os'
 import type { Client, ClientChannel } from 'ssh2'
 import { LineSplitter } from './lines'
+import { shNeutralCommand } from './quote'
 import type { RunResult, Stream } from './types'
 
 const MAX_OUTPUT = 16 * 1024 * 1024
@@ -57,6 +61,11 @@ function signalRequest(ch: ClientChannel, name: string): void {
   }
 }
 
+/** The name goes into the kill command line: only signal names pass. */
+export function checkSignalName(signal: string): void {
+  if (!/^(SIG)?[A-Z][A-Z0-9+-]*$/.test(signal)) throw new Error(`kill: bad signal name ${JSON.stringify(signal)}`)
+}
+
 export interface ExecOptions {
   stdin?: string | Buffer
   onLine?: (stream: Stream, line: string) => void
@@ -77,21 +86,28 @@ export class RemoteExec {
   private killedWith: string | null = null
   private timers: NodeJS.Timeout[] = []
   private giveUp: (() => void) | null = null
+  private readonly wrapped: string
 
+  /** Throws when the command is too long to send (see shNeutralCommand). */
   constructor(
     private readonly client: Client,
-    private readonly cmd: string,
+    cmd: string,
     private readonly opts: ExecOptions,
-  ) {}
+  ) {
+    this.wrapped = shNeutralCommand(`printf '${PID_MARK}%s\\n' "$$" >&2; ${cmd}`)
+  }
 
   /** Opens the channel (rejects when the server refuses it) and resolves once it is running. */
   open(): Promise<Promise<ExecOutcome>> {
     const t0 = Date.now()
-    const wrapped = `printf '${PID_MARK}%s\\n' "$$" >&2; ${this.cmd}`
     return new Promise((resolveOpen, rejectOpen) => {
-      this.client.exec(wrapped, (err, ch) => {
+      this.client.exec(this.wrapped, (err, ch) => {
         if (err) return rejectOpen(err)
         this.channel = ch
+        // A channel error (e.g. writing stdin after the connection died) must not be an
+        // unhandled 'error' event; the outcome is reported through 'close'.
+        ch.on('error', () => {})
+        ch.stderr.on('error', () => {})
         const out = new Capture()
         const errCap = new Capture()
         const outLines = new LineSplitter((l) => this.opts.onLine?.('stdout', l))
@@ -142,20 +158,34 @@ export class RemoteExec {
       return
     }
     // On its own channel, outside the caller's channel bound: a kill must not wait in a queue.
-    this.client.exec(`kill -s ${signal} -- -${this.pid} 2>/dev/null`, (err, ch) => {
-      if (!err) ch.on('close', () => {}).resume().end()
-    })
+    try {
+      this.client.exec(shNeutralCommand(`kill -s ${signal} -- -${this.pid} 2>/dev/null`), (err, ch) => {
+        if (err) return
+        ch.on('error', () => {})
+        ch.stderr.on('error', () => {})
+        ch.on('close', () => {}).resume().end()
+      })
+    } catch {
+      // ssh2 throws "Not connected" once the connection is gone: nothing left to signal.
+    }
   }
 
   /** TERM (or `signal`) now; KILL and channel close after the grace period; stop waiting after that. */
   kill(signal = 'TERM'): void {
+    checkSignalName(signal)
     if (this.finished || this.killedWith) return
     this.killedWith = signal
     this.signalGroup(signal)
     const g = this.opts.killGraceMs
     this.timers.push(
       setTimeout(() => this.signalGroup('KILL'), g),
-      setTimeout(() => this.channel?.close(), g + 1000),
+      setTimeout(() => {
+        try {
+          this.channel?.close()
+        } catch {
+          // the connection is already gone
+        }
+      }, g + 1000),
       setTimeout(() => this.giveUp?.(), g + 2000),
     )
   }

@@ -14,11 +14,12 @@
 // - known_hosts: tour `knownHosts` > config UserKnownHostsFile (first) > ~/.ssh/known_hosts.
 // `Match exec` blocks are not evaluated (no shell commands run from a config file), and
 // `Include` is not followed (the ssh-config package does not read included files).
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import SSHConfig from 'ssh-config'
 import type { SshTarget } from '../../shared/tour'
+import { MAX_SSH_CONFIG, readCappedSync } from './read-capped'
 
 export interface SshEndpoint {
   /** The name the tour (or a ProxyJump spec) used. */
@@ -43,10 +44,16 @@ export interface ResolveEnv {
   config?: SSHConfig | null
 }
 
-/** Reads and parses an ssh config file; null when it does not exist. */
+/** Reads and parses an ssh config file (a regular file, at most 1 MiB); null when it does not exist. */
 export function loadSshConfig(file = path.join(os.homedir(), '.ssh', 'config')): SSHConfig | null {
-  if (!existsSync(file)) return null
-  return SSHConfig.parse(readFileSync(file, 'utf8'))
+  let text: string
+  try {
+    text = readCappedSync('ssh', 'config file', file, MAX_SSH_CONFIG).toString('utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  return SSHConfig.parse(text)
 }
 
 function first(v: string | string[] | undefined): string | undefined {

@@ -1,10 +1,15 @@
 // Opens one authenticated ssh2 connection to an endpoint, through its jump hosts, with strict
 // host key checking against known_hosts. No retries here: session.ts decides when to reconnect.
-import { readFile } from 'node:fs/promises'
+//
+// Every ssh2 object here (clients, jump clients, forwarded streams) keeps an 'error' listener
+// for its whole life: ssh2 may emit 'error' more than once (a host that accepts TCP and never
+// speaks SSH gives a timeout, then "Connection lost before handshake"), and one unheard 'error'
+// event kills the process, and with it every hop in flight.
 import ssh2, { Client, type AnyAuthMethod, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2'
 import type { Readable } from 'node:stream'
 import type { SshEndpoint } from './config'
 import { checkHostKey, hostKeyName, knownKeyTypes, parseKnownHosts, type HostKeyCheck, type KnownHostEntry } from './known-hosts'
+import { MAX_KEY_FILE, MAX_KNOWN_HOSTS, readCapped, UnfitFileError } from './read-capped'
 import { SshError } from './types'
 
 export interface ConnectTuning {
@@ -20,6 +25,8 @@ export interface OpenConnection {
   client: Client
   /** Jump host connections it rides on, outermost first (closed with it). */
   via: Client[]
+  /** The endpoint's host key blob (SSH wire format), as checked against known_hosts. */
+  hostKey: Buffer
 }
 
 // A known_hosts key type and the host key algorithms ssh2 can negotiate for it (others, e.g.
@@ -32,13 +39,14 @@ const HOST_KEY_ALGOS: Record<string, ServerHostKeyAlgorithm[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 }
 
-async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
+async function readKnownHosts(label: string, file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'))
+    return parseKnownHosts((await readCapped(label, 'known_hosts file', file, MAX_KNOWN_HOSTS)).toString('utf8'))
   } catch (err) {
     // A missing file means "no host is known": the check then refuses with the file named.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw err
+    if (err instanceof UnfitFileError) throw new SshError(label, 'config', err.message)
+    throw new SshError(label, 'config', `${label}: cannot read known_hosts file ${file}: ${(err as Error).message}`)
   }
 }
 
@@ -63,12 +71,16 @@ async function authMethods(label: string, ep: SshEndpoint): Promise<AnyAuthMetho
   const sock = process.env.SSH_AUTH_SOCK
   // Same order as ssh: agent keys first, then identity files.
   if (ep.agent && sock) methods.push({ type: 'agent', username: ep.user, agent: sock })
+  const skipped: string[] = []
   for (const file of ep.identityFiles) {
     let text: Buffer
     try {
-      text = await readFile(file)
+      text = await readCapped(label, 'identity file', file, MAX_KEY_FILE)
     } catch (err) {
-      if (ep.identityFromTour) throw new SshError(label, 'config', `${label}: cannot read identity file ${file} named in the tour: ${(err as Error).message}`)
+      const unfit = err instanceof UnfitFileError
+      if (ep.identityFromTour) throw new SshError(label, 'config', unfit ? err.message : `${label}: cannot read identity file ${file} named in the tour: ${(err as Error).message}`)
+      // Keys from ~/.ssh/config or the default names: skipped like ssh does, but said why.
+      if (unfit) skipped.push(err.message.slice(label.length + 2))
       continue
     }
     const parsed = ssh2.utils.parseKey(text)
@@ -81,19 +93,20 @@ async function authMethods(label: string, ep: SshEndpoint): Promise<AnyAuthMetho
     methods.push({ type: 'publickey', username: ep.user, key: text })
   }
   if (methods.length === 0) {
-    throw new SshError(label, 'auth', `${label}: no way to log in to ${describeEndpoint(ep)}: no ssh-agent${ep.agent ? ' (SSH_AUTH_SOCK unset)' : ' (disabled by ssh.agent: false)'} and no usable identity file (set ssh.identityFile in the tour)`)
+    throw new SshError(label, 'auth', `${label}: no way to log in to ${describeEndpoint(ep)}: no ssh-agent${ep.agent ? ' (SSH_AUTH_SOCK unset)' : ' (disabled by ssh.agent: false)'} and no usable identity file (set ssh.identityFile in the tour)${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`)
   }
   return methods
 }
 
-function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tuning: ConnectTuning): Promise<Client> {
+function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tuning: ConnectTuning): Promise<{ client: Client; hostKey: Buffer }> {
   return (async () => {
-    const entries = await readKnownHosts(ep.knownHostsFile)
+    const entries = await readKnownHosts(label, ep.knownHostsFile)
     const auth = await authMethods(label, ep)
     const known = knownKeyTypes(entries, ep.hostname, ep.port).flatMap((t) => HOST_KEY_ALGOS[t] ?? [])
-    return await new Promise<Client>((resolve, reject) => {
+    return await new Promise<{ client: Client; hostKey: Buffer }>((resolve, reject) => {
       const client = new Client()
       let refused: string | null = null
+      let verified: Buffer | null = null
       let settled = false
       const fail = (err: Error) => {
         if (settled) return
@@ -115,16 +128,24 @@ function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tun
         algorithms: known.length > 0 ? { serverHostKey: { remove: known, prepend: known, append: [] } } : undefined,
         hostVerifier: (key: Buffer) => {
           const check = checkHostKey(entries, ep.hostname, ep.port, key)
-          if (check.ok) return true
+          if (check.ok) {
+            verified = Buffer.from(key)
+            return true
+          }
           refused = hostKeyMessage(label, ep, check, ep.knownHostsFile)
           return false
         },
       }
       client.once('ready', () => {
+        // 'ready' follows a successful hostVerifier; without a key something is badly off.
+        if (!verified) return fail(new SshError(label, 'host-key', `${label}: connected to ${describeEndpoint(ep)} without a verified host key; refusing`))
+        if (settled) return
         settled = true
-        resolve(client)
+        resolve({ client, hostKey: verified })
       })
-      client.once('error', (err: Error & { level?: string }) => {
+      // Permanent (see the top of this file); errors after the handshake go to 'close' watchers.
+      client.on('error', (err: Error & { level?: string }) => {
+        if (settled) return
         if (refused) return fail(new SshError(label, 'host-key', refused))
         if (err.level === 'client-authentication') {
           const tried = auth.map((a) => (a.type === 'agent' ? 'ssh-agent' : a.type === 'publickey' ? 'key file' : a.type)).join(', ')
@@ -145,8 +166,11 @@ function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tun
 function forward(via: Client, label: string, ep: SshEndpoint): Promise<Readable> {
   return new Promise((resolve, reject) => {
     via.forwardOut('127.0.0.1', 0, ep.hostname, ep.port, (err, stream) => {
-      if (err) reject(new SshError(label, 'network', `${label}: jump host cannot reach ${ep.hostname}:${ep.port}: ${err.message}`))
-      else resolve(stream)
+      if (err) return reject(new SshError(label, 'network', `${label}: jump host cannot reach ${ep.hostname}:${ep.port}: ${err.message}`))
+      // The next hop's client reports a broken tunnel itself; this only keeps the stream's own
+      // 'error' event from being unhandled.
+      stream.on('error', () => {})
+      resolve(stream)
     })
   })
 }
@@ -159,14 +183,14 @@ export async function openConnection(label: string, ep: SshEndpoint, tuning: Con
     for (let i = 0; i < ep.jumps.length; i++) {
       const j = ep.jumps[i]!
       const jumpLabel = `${label} (jump host ${j.alias})`
-      const c = await openOne(jumpLabel, j, sock, tuning)
+      const { client: c } = await openOne(jumpLabel, j, sock, tuning)
       via.push(c)
       sock = await forward(c, jumpLabel, ep.jumps[i + 1] ?? ep)
     }
-    const client = await openOne(label, ep, sock, tuning)
+    const { client, hostKey } = await openOne(label, ep, sock, tuning)
     // A jump connection dying takes the tunnel, and so the target connection, with it.
     for (const c of via) c.once('close', () => client.end())
-    return { client, via }
+    return { client, via, hostKey }
   } catch (err) {
     for (const c of via) c.end()
     throw err

@@ -49,6 +49,14 @@ export class SshPool {
     return opening
   }
 
+  /**
+   * The host key globehop verified against the user's known_hosts when it connected to `name`
+   * (null if it has not connected yet): what host-to-host ssh is told to expect (peer-known-hosts.ts).
+   */
+  verifiedHostKey(name: string): Buffer | null {
+    return this.remotes.get(name)?.verifiedHostKey?.() ?? null
+  }
+
   /** Connects every host of the tour at once; throws ConnectAllError naming each failing host. */
   async connectAll(): Promise<Map<string, Remote>> {
     const results = await Promise.allSettled(this.tour.hosts.map((h) => this.get(h.name)))

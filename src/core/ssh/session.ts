@@ -12,7 +12,7 @@ import { noEmit, type Emit } from '../events'
 import { loadSshConfig, resolveSshTarget, type SshEndpoint } from './config'
 import { DEFAULT_TUNING, openConnection, type ConnectTuning, type OpenConnection } from './connect'
 import { Limiter } from './limiter'
-import { RemoteExec } from './command'
+import { checkSignalName, RemoteExec } from './command'
 import { quoteArgv } from './quote'
 import { RemoteCommandError, RemoteTimeoutError, SshError, type Remote, type RemoteProcess, type RunOptions, type RunResult, type Stream } from './types'
 
@@ -48,6 +48,7 @@ export class SshRemote implements Remote {
   private conn: OpenConnection | null = null
   private connecting: Promise<Client> | null = null
   private closed = false
+  private hostKey: Buffer | null = null
   private readonly limiter: Limiter
   private readonly emit: Emit
   private readonly tuning: ConnectTuning
@@ -73,6 +74,11 @@ export class SshRemote implements Remote {
 
   get connected(): boolean {
     return this.conn !== null
+  }
+
+  /** The host key this connection verified (known_hosts): peers are told to expect it. */
+  verifiedHostKey(): Buffer | null {
+    return this.hostKey
   }
 
   private state(s: HostConnState, detail?: string): void {
@@ -112,6 +118,7 @@ export class SshRemote implements Remote {
           break
         }
         this.conn = conn
+        this.hostKey = conn.hostKey
         this.connects++
         conn.client.on('error', () => {}) // reported through 'close'; keeps Node from throwing
         conn.client.once('close', () => {
@@ -163,9 +170,10 @@ export class SshRemote implements Remote {
     if (opts.signal?.aborted) onAbort()
 
     const log = opts.log !== false
+    const logOutput = log && opts.log !== 'command'
     const onLine = (stream: Stream, line: string) => {
       opts.onLine?.(stream, line)
-      if (log) this.emit('log', { host: name, stream, line, at: Date.now() })
+      if (logOutput) this.emit('log', { host: name, stream, line, at: Date.now() })
     }
 
     const done = (async (): Promise<RunResult> => {
@@ -173,8 +181,12 @@ export class SshRemote implements Remote {
       try {
         const client = stopped ? null : await this.client()
         if (!client || stopped) throw this.stoppedError(cmd, stopped!, opts, '')
+        try {
+          exec = new RemoteExec(client, cmd, { stdin: opts.stdin, onLine, killGraceMs: this.opts.killGraceMs ?? 2000 })
+        } catch (err) {
+          throw new Error(`${name}: ${(err as Error).message}`)
+        }
         if (log) this.emit('log', { host: name, stream: 'cmd', line: cmd, at: Date.now() })
-        exec = new RemoteExec(client, cmd, { stdin: opts.stdin, onLine, killGraceMs: this.opts.killGraceMs ?? 2000 })
         const finished = await exec.open().catch((err: Error) => {
           throw new SshError(name, 'network', `${name}: cannot start \`${cmd}\`: ${err.message}`)
         })
@@ -197,7 +209,13 @@ export class SshRemote implements Remote {
       }
     })()
     // kill() of a start()ed process resolves `done` with the exit code; only timeouts/aborts reject.
-    return { done, kill: (signal?: string) => kill(signal ?? 'TERM', 'kill') }
+    return {
+      done,
+      kill: (signal?: string) => {
+        checkSignalName(signal ?? 'TERM')
+        kill(signal ?? 'TERM', 'kill')
+      },
+    }
   }
 
   private stoppedError(cmd: string, stopped: { why: string }, opts: RunOptions, stderrTail: string): Error {

@@ -1,5 +1,10 @@
 // A throwaway OpenSSH server on 127.0.0.1 for tests: own temp dir, host key, client key and
 // known_hosts. Root only (sshd's privilege separation), Linux only.
+//
+// Extra login users (e.g. one whose login shell is tcsh) exist only for this server: it runs in
+// its own mount namespace where /etc/passwd is a copy with their lines added, so the machine's
+// user database is never touched. They have UID 0 (so they read the root-owned key files and
+// exercise the root kill path) and a home of their own under the temp dir.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
@@ -38,6 +43,17 @@ function keygen(file: string): string {
   return readFileSync(`${file}.pub`, 'utf8').trim()
 }
 
+export interface TestUser {
+  name: string
+  /** Login shell, e.g. /usr/bin/tcsh. */
+  shell: string
+}
+
+/** Why extra login users cannot be made here (no unshare), or null when they can. */
+export function testUsersUnavailable(): string | null {
+  return existsSync('/usr/bin/unshare') ? null : '/usr/bin/unshare is missing (util-linux)'
+}
+
 export interface TestSshd {
   dir: string
   port: number
@@ -49,6 +65,8 @@ export interface TestSshd {
   hostPublicKey: string
   /** A tour host pointing at this server. */
   host(name?: string, ssh?: Partial<Host['ssh']>): Host
+  /** Home directory of an extra user given to startSshd. */
+  homeOf(user: string): string
   /** PIDs of the per-connection sshd processes (children of the listener). */
   sessionPids(): number[]
   stderr(): string
@@ -73,8 +91,9 @@ function sessionPidsOf(parent: number | undefined): number[] {
     .map(Number)
 }
 
-export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
+export async function startSshd(extraConfig: string[] = [], users: TestUser[] = []): Promise<TestSshd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'globehop-sshd-'))
+  const homeOf = (user: string) => path.join(dir, `home-${user}`)
   // Root sshd refuses to start without its privilege separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
   const hostPublicKey = keygen(path.join(dir, 'host_ed25519')).split(' ').slice(0, 2).join(' ')
@@ -106,7 +125,20 @@ export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
     ].join('\n') + '\n',
   )
   let log = ''
-  const proc: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const sshdArgv = [SSHD, '-D', '-e', '-f', config]
+  let argv = sshdArgv
+  if (users.length > 0) {
+    for (const u of users) {
+      if (!/^[a-z_][a-z0-9_-]*$/.test(u.name) || !path.isAbsolute(u.shell)) throw new Error(`bad test user ${JSON.stringify(u)}`)
+      mkdirSync(homeOf(u.name), { mode: 0o700 })
+    }
+    const passwd = path.join(dir, 'passwd')
+    const lines = users.map((u) => `${u.name}:x:0:0:globehop test user:${homeOf(u.name)}:${u.shell}`)
+    writeFileSync(passwd, `${readFileSync('/etc/passwd', 'utf8').trimEnd()}\n${lines.join('\n')}\n`)
+    // unshare without --fork execs sh, which execs sshd: the PID stays sshd's (sessionPids).
+    argv = ['/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind -- "$1" /etc/passwd && shift && exec "$@"', 'sh', passwd, ...sshdArgv]
+  }
+  const proc: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
   proc.stderr!.on('data', (b: Buffer) => (log += b.toString()))
   const exited = new Promise<void>((r) => proc.once('exit', () => r()))
   // Ready when it accepts TCP connections.
@@ -150,6 +182,7 @@ export async function startSshd(extraConfig: string[] = []): Promise<TestSshd> {
       address: '127.0.0.1',
       ssh: { host: '127.0.0.1', port, user: 'root', identityFile: path.join(dir, 'client_ed25519'), agent: false, knownHosts, ...ssh },
     }),
+    homeOf,
     sessionPids: () => sessionPidsOf(proc.pid),
     stderr: () => log,
     stopServer,

@@ -15,8 +15,12 @@ export interface RunOptions {
   /** Resolve with the exit code instead of throwing on non-zero exit. */
   allowFail?: boolean
   signal?: AbortSignal
-  /** false: do not emit `log` events for this command (polling); onLine still gets the lines. */
-  log?: boolean
+  /**
+   * Which `log` events (sent to every UI client) this command emits. true (default): the command
+   * line and every output line; 'command': the command line only, for output that may hold
+   * secrets (a bundle's config.json); false: none (polling). onLine gets the lines in every case.
+   */
+  log?: boolean | 'command'
 }
 
 export interface RunResult {
@@ -43,6 +47,9 @@ export interface Remote {
   /** Starts argv and returns at once. */
   start(argv: readonly string[], opts?: Omit<RunOptions, 'allowFail'>): RemoteProcess
   close(): Promise<void>
+  /** The host key (SSH wire-format blob) checked against the user's known_hosts on the current
+   *  or last connection; null before the first. Optional: test doubles need not have one. */
+  verifiedHostKey?(): Buffer | null
 }
 
 /** A remote command exited non-zero. */
