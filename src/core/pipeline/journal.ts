@@ -3,7 +3,7 @@
 // power cut) leaves enough for `globehop recover` to know which hop was open and how far it got.
 // One file per tour file; each line stands alone, and a torn last line is skipped on reading.
 import { createHash } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Tour } from '../../shared/tour'
@@ -45,9 +45,13 @@ export class FileJournal implements Journal {
 
   record(entry: JournalEntry): void {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 })
-    const fd = openSync(this.file, 'a', 0o600)
+    const fd = openSync(this.file, 'a+', 0o600)
     try {
-      writeSync(fd, `${JSON.stringify({ v: JOURNAL_VERSION, at: Date.now(), ...entry })}\n`)
+      // After a line torn by a crash, start a new line: glued to the fragment this entry would be lost.
+      const size = fstatSync(fd).size
+      const last = Buffer.alloc(1)
+      const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a
+      writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify({ v: JOURNAL_VERSION, at: Date.now(), ...entry })}\n`)
       fsyncSync(fd)
     } finally {
       closeSync(fd)
