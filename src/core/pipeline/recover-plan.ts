@@ -85,6 +85,8 @@ export function planRecovery(surveys: HostSurvey[], open: OpenHop | null): Recov
     const keep =
       running.find((s) => s.holdsIp) ?? running.find((s) => s.host === (served ? open.to : open?.from)) ?? running[0]!
     for (const s of running) if (s !== keep) actions.push({ kind: 'stop', host: s.host, why: `a second running copy (the one on ${keep.host} is kept)` })
+    // A paused or created leftover is a copy too (and blocks the next hop to its host).
+    for (const s of up) if (s.container === 'paused' || s.container === 'created') actions.push({ kind: 'stop', host: s.host, why: `a ${s.container} copy (the one running on ${keep.host} is kept)` })
     actions.push({ kind: 'ip-owner', host: keep.host }, { kind: 'verify', host: keep.host })
     return { keep: keep.host, actions, findings }
   }
