@@ -10,7 +10,7 @@ import type { HopControl } from './pipeline/hop-control'
 export interface GuardTarget {
   control: HopControl
   /** Stop what runs (the session's cancel: now before the freeze, at the hop's end after it). */
-  stop(): unknown
+  cancel(): unknown
 }
 
 export interface GuardOptions {
@@ -73,7 +73,7 @@ export function guardProcess(opts: GuardOptions): Guard {
       say(`${why}: nothing is frozen: cancelling, the container stays where it is`)
     }
     if (!first) return
-    t.stop()
+    t.cancel()
     void t.control.idle().then(() => {
       say('the hop is over: exiting')
       return finish(code)
@@ -86,9 +86,17 @@ export function guardProcess(opts: GuardOptions): Guard {
     return [sig, h] as const
   })
   // A reader that went away (`| head`, a closed terminal): stop as after a hang-up, never crash.
-  const onOutErr = (which: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException) => {
-    if (which === 'stderr') stderrOpen = false
-    if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') onStop(err.code === 'EIO' ? 'SIGHUP' : 'EPIPE')
+  const onOutErr = (which: 'stdout' | 'stderr') => {
+    let closed = false
+    return (err: NodeJS.ErrnoException) => {
+      if (which === 'stderr') stderrOpen = false
+      // One closed stream is one stop: every later write fails the same way and says nothing new.
+      if (closed) return
+      if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') {
+        closed = true
+        onStop(err.code === 'EIO' ? 'SIGHUP' : 'EPIPE')
+      }
+    }
   }
   const outErr = onOutErr('stdout')
   const errErr = onOutErr('stderr')
