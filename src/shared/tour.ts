@@ -1,6 +1,21 @@
 // The tour file's shape. Pure zod so the renderer can share the types; YAML parsing and
 // file/line reporting live in src/core/tour.
 import { z } from 'zod'
+import {
+  floatingIpValue,
+  hostValue,
+  interfaceName,
+  jumpValue,
+  localPath,
+  remotePath,
+  subnetEdge,
+  text,
+  TOUR_LIMITS,
+  trackFileValue,
+  userValue,
+} from './tour-values'
+
+export { TOUR_LIMITS } from './tour-values'
 
 export const MIGRATION_MODES = ['stop-and-copy', 'pre-copy', 'post-copy', 'pre+post', 'auto'] as const
 export const ModeSchema = z.enum(MIGRATION_MODES)
@@ -8,20 +23,21 @@ export type Mode = z.infer<typeof ModeSchema>
 
 const hostName = z
   .string()
+  .max(63, 'at most 63 characters')
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" or "_" (it names the host in hops and on the CLI)')
 
 export const SshTargetSchema = z.strictObject({
-  host: z.string().min(1),
+  host: hostValue,
   port: z.number().int().min(1).max(65535).default(22),
-  user: z.string().min(1).optional(),
+  user: userValue.optional(),
   /** Path to a private key; relative paths resolve against the tour file's folder. */
-  identityFile: z.string().min(1).optional(),
+  identityFile: localPath.optional(),
   /** Use ssh-agent (SSH_AUTH_SOCK) when present. */
   agent: z.boolean().default(true),
   /** `[user@]host[:port]` of a jump host, like OpenSSH's ProxyJump. */
-  jump: z.string().min(1).optional(),
+  jump: jumpValue.optional(),
   /** known_hosts file; relative paths resolve against the tour file's folder. Default ~/.ssh/known_hosts. */
-  knownHosts: z.string().min(1).optional(),
+  knownHosts: localPath.optional(),
 })
 export type SshTarget = z.infer<typeof SshTargetSchema>
 
@@ -30,32 +46,38 @@ export const SshDefaultsSchema = SshTargetSchema.partial()
 
 export const HostSchema = z.strictObject({
   name: hostName,
-  label: z.string().min(1),
+  label: text(TOUR_LIMITS.label),
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
   ssh: SshTargetSchema.partial(),
   /** Address other hosts use to reach this one (rsync, page server). Defaults to ssh.host. */
-  address: z.string().min(1).optional(),
+  address: hostValue.optional(),
 })
 export type HostInput = z.infer<typeof HostSchema>
 
 export const ContainerSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runc container id: letters, digits, ".", "_" or "-"'),
-  bundle: z.string().min(1),
+  id: z.string().max(128, 'at most 128 characters').regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runc container id: letters, digits, ".", "_" or "-"'),
+  bundle: remotePath,
   runtime: z.enum(['runc']).default('runc'),
   /** UDP port of the game server, probed at the floating IP. */
   gamePort: z.number().int().min(1).max(65535).default(26000),
 })
 
-export const FloatingIpSchema = z.strictObject({
-  address: z.string().min(1),
-  interface: z.string().min(1).default('eth0'),
-  /** Prefix length used by the manual method. */
-  prefix: z.number().int().min(0).max(32).default(24),
-  method: z.enum(['keepalived', 'manual']).default('keepalived'),
-  /** keepalived vrrp_track_file the pipeline writes: 1 on the owner, 0 elsewhere. */
-  trackFile: z.string().min(1).default('/run/globehop/vrrp-owner'),
-})
+export const FloatingIpSchema = z
+  .strictObject({
+    address: floatingIpValue,
+    interface: interfaceName.default('eth0'),
+    /** Prefix length used by the manual method. */
+    prefix: z.number().int().min(0).max(32).default(24),
+    method: z.enum(['keepalived', 'manual']).default('keepalived'),
+    /** keepalived vrrp_track_file the pipeline writes: 1 on the owner, 0 elsewhere. */
+    trackFile: trackFileValue.default('/run/globehop/vrrp-owner'),
+  })
+  .superRefine((f, ctx) => {
+    // The manual method adds address/prefix itself: a subnet's edge address is no host's.
+    const edge = f.method === 'manual' ? subnetEdge(f.address, f.prefix) : null
+    if (edge) ctx.addIssue({ code: 'custom', path: ['address'], message: `the ${edge} address of its /${f.prefix}, not a host address` })
+  })
 
 export const PreCopySchema = z.strictObject({
   tracking: z.enum(['auto', 'criu', 'rsync']).default('auto'),
@@ -74,21 +96,21 @@ export const OptionsSchema = z.strictObject({
   /** Images live on storage every host sees: skip the copy. */
   sharedStorage: z.boolean().default(false),
   /** Where images are written on every host. */
-  imageDir: z.string().min(1).default('/var/lib/globehop/images'),
+  imageDir: remotePath.default('/var/lib/globehop/images'),
   preCopy: PreCopySchema.default(PreCopySchema.parse({})),
   /** Probe rate of the UDP prober, per second. */
   probeHz: z.number().int().min(1).max(50).default(20),
 })
 
 export const TourSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
+  name: text(TOUR_LIMITS.name),
+  description: text(TOUR_LIMITS.description, { multiline: true }).optional(),
   defaults: z.strictObject({ ssh: SshDefaultsSchema.optional() }).optional(),
-  hosts: z.array(HostSchema).min(2, 'a tour needs at least two hosts'),
+  hosts: z.array(HostSchema).min(2, 'a tour needs at least two hosts').max(TOUR_LIMITS.hosts, `at most ${TOUR_LIMITS.hosts} hosts`),
   container: ContainerSchema,
   floatingIp: FloatingIpSchema,
   /** Host names in order; the first is where the container runs when the tour starts. */
-  hops: z.array(hostName).min(2, 'hops needs a start host and at least one destination'),
+  hops: z.array(hostName).min(2, 'hops needs a start host and at least one destination').max(TOUR_LIMITS.hops, `at most ${TOUR_LIMITS.hops} hops`),
   options: OptionsSchema.default(OptionsSchema.parse({})),
 })
 export type TourInput = z.infer<typeof TourSchema>

@@ -1,54 +1,47 @@
-// Reads a tour file: YAML -> zod -> cross-field checks, every problem with file, line and field.
-import { readFile } from 'node:fs/promises'
+// Reads a tour file: size and text -> YAML -> document guard -> zod -> cross checks, every problem
+// with file, line and field. Each stage bounds the work of the next (see prescan.ts, yaml-guard.ts).
 import path from 'node:path'
-import { isAlias, isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { formatProblem, TourSchema, type Host, type Tour, type TourInput, type TourProblem } from '../../shared/tour'
+import { TOUR_LIMITS, TourSchema, type Host, type Tour, type TourInput, type TourProblem } from '../../shared/tour'
+import { unsafeCharProblem } from '../../shared/tour-values'
+import { prescan } from './prescan'
+import { fieldName, locate, TourError, type Path } from './problems'
+import { readTourText } from './read'
+import { fieldAt, guardDocument } from './yaml-guard'
 
-export class TourError extends Error {
-  constructor(readonly problems: TourProblem[]) {
-    super(problems.map(formatProblem).join('\n'))
-    this.name = 'TourError'
-  }
-}
-
-type Path = readonly (string | number)[]
-
-function fieldName(p: Path): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '')
-}
-
-/** Position of the deepest node along `p` that exists in the document. */
-function locate(doc: Document, lc: LineCounter, p: Path): { line: number; column: number } {
-  for (let n = p.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(p.slice(0, n), true)
-    if (isNode(node) && !isAlias(node) && node.range) {
-      const pos = lc.linePos(node.range[0])
-      return { line: pos.line, column: pos.col }
-    }
-  }
-  return { line: 0, column: 0 }
-}
+export { TourError } from './problems'
 
 function zodMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `missing (expected ${issue.expected})`
   return issue.message
 }
 
 /** Parses tour text. `file` is used for messages and to resolve relative paths. */
 export function parseTour(text: string, file: string): Tour {
+  const early = prescan(text, file)
+  if (early.length > 0) throw new TourError(early)
   const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
+  // Duplicate keys are found by guardDocument: yaml's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false })
   if (doc.errors.length > 0) {
     throw new TourError(
       doc.errors.map((e) => {
         const pos = lc.linePos(e.pos[0])
-        return { file, line: pos.line, column: pos.col, field: '', message: `YAML: ${e.message.split('\n')[0]}` }
+        return { file, line: pos.line, column: pos.col, field: fieldAt(doc, e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` }
       }),
     )
   }
-  const raw: unknown = doc.toJS()
+  const guarded = guardDocument(doc, lc, file)
+  if (guarded.length > 0) throw new TourError(guarded)
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: TOUR_LIMITS.nodes })
+  } catch (err) {
+    // guardDocument already bounded aliases; this is yaml refusing something else.
+    throw new TourError([{ file, line: 0, column: 0, field: '', message: `YAML: ${(err as Error).message.split('\n')[0]}` }])
+  }
   const parsed = TourSchema.safeParse(raw ?? {})
   const problems: TourProblem[] = parsed.success
     ? []
@@ -64,7 +57,28 @@ export function parseTour(text: string, file: string): Tour {
     if (!seen.has(field)) problems.push({ file, ...locate(doc, lc, c.path), field, message: c.message })
   }
   if (problems.length > 0 || !parsed.success) throw new TourError(problems)
-  return resolveTour(parsed.data, file)
+  const tour = resolveTour(parsed.data, file)
+  const bad = resolvedPathProblems(parsed.data, tour)
+  if (bad.length > 0) throw new TourError(bad.map((b) => ({ file, ...locate(doc, lc, b.path), field: fieldName(b.path), message: b.message })))
+  return tour
+}
+
+/**
+ * Relative key and known_hosts paths are joined to the tour's folder (or HOME for `~/`), which
+ * the tour does not control: the joined path is checked again.
+ */
+function resolvedPathProblems(t: TourInput, tour: Tour): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = []
+  tour.hosts.forEach((h, i) => {
+    for (const key of ['identityFile', 'knownHosts'] as const) {
+      const resolved = h.ssh[key]
+      const problem = resolved === undefined ? null : unsafeCharProblem(resolved)
+      if (!problem) continue
+      const path: Path = t.hosts[i]!.ssh[key] !== undefined ? ['hosts', i, 'ssh', key] : ['defaults', 'ssh', key]
+      if (!out.some((o) => fieldName(o.path) === fieldName(path))) out.push({ path, message: `resolves to ${JSON.stringify(resolved)}: ${problem}` })
+    }
+  })
+  return out
 }
 
 function toKey(k: PropertyKey): string | number {
@@ -81,15 +95,15 @@ function crossCheck(raw: unknown): { path: Path; message: string }[] {
   const names = new Map<string, number>()
   hosts.forEach((h, i) => {
     if (typeof h?.name !== 'string') return
-    if (names.has(h.name)) out.push({ path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}" (also hosts[${names.get(h.name)}])` })
+    if (names.has(h.name)) out.push({ path: ['hosts', i, 'name'], message: `duplicate host name ${JSON.stringify(h.name)} (also hosts[${names.get(h.name)}])` })
     else names.set(h.name, i)
     if (!h.ssh?.host && !t.defaults?.ssh?.host) out.push({ path: ['hosts', i, 'ssh', 'host'], message: 'missing (expected string): no ssh.host here or in defaults.ssh' })
   })
   const hops: unknown[] = Array.isArray(t.hops) ? t.hops : []
   hops.forEach((name, i) => {
     if (typeof name !== 'string') return
-    if (!names.has(name)) out.push({ path: ['hops', i], message: `unknown host "${name}"; hosts are: ${[...names.keys()].join(', ')}` })
-    else if (i > 0 && hops[i - 1] === name) out.push({ path: ['hops', i], message: `hop from "${name}" to itself` })
+    if (!names.has(name)) out.push({ path: ['hops', i], message: `unknown host ${JSON.stringify(name)}; hosts are: ${[...names.keys()].join(', ')}` })
+    else if (i > 0 && hops[i - 1] === name) out.push({ path: ['hops', i], message: `hop from ${JSON.stringify(name)} to itself` })
   })
   return out
 }
@@ -127,14 +141,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export async function loadTour(file: string): Promise<Tour> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new TourError([{ file, line: 0, column: 0, field: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}` }])
-  }
-  return parseTour(text, file)
+  return parseTour(await readTourText(file), file)
 }
 
 export function hostByName(tour: Tour, name: string): Host {
