@@ -3,6 +3,7 @@ import { runOpen, runServe } from './app'
 import { runDemo } from './demo'
 import { runLabCli } from './lab'
 import { runMigrateCli, runPreflightCli, runTourCli } from './pipeline'
+import { runRecover } from './recover'
 import { USAGE, UsageError } from './usage'
 import { runValidate } from './validate'
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   preflight: runPreflightCli,
   migrate: runMigrateCli,
   tour: runTourCli,
+  recover: runRecover,
   lab: runLabCli,
 }
 

@@ -8,7 +8,8 @@ import type { AnyEvent, EventName, EventPayload, HopResult, PreflightReport, Ste
 import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
 import type { Emit } from '../core/events'
 import type { PipelineSession } from '../core/pipeline/session'
-import { startTourRuntime } from '../core/tour-runtime'
+import { guardProcess } from '../core/interrupt-guard'
+import { startTourRuntime, type TourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
 
@@ -16,6 +17,7 @@ export const PIPELINE_USAGE = `usage:
   globehop preflight TOUR [--mode M] [--json]
   globehop migrate TOUR --to HOST [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
   globehop tour TOUR [--auto] [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
+  globehop recover TOUR [--dry-run] [--wait SECONDS]
 modes: ${MIGRATION_MODES.join(', ')} (default: the tour's options.mode)
 tour without --auto waits for Enter before each hop after the first.`
 
@@ -82,17 +84,29 @@ function makeEmit(json: boolean, io: Out): Emit {
 async function withSession<T>(
   c: Common & { probe?: boolean },
   io: Out,
-  fn: (s: PipelineSession, tour: Tour) => Promise<T>,
+  fn: (s: PipelineSession, tour: Tour, rt: TourRuntime) => Promise<T>,
 ): Promise<T> {
   const tour = await loadTour(c.tourPath)
   const emit = makeEmit(c.json, io)
   // Human output shows steps and hops; --json shows everything, remote lines and probes included.
   const rt = startTourRuntime(tour, { emit, sshEmit: c.json ? emit : undefined, proberEmit: c.json ? emit : undefined, probe: c.probe })
+  // Ctrl-C, a hang-up or a closed pipe never abandon a frozen hop (see interrupt-guard.ts).
+  const guard = guardProcess({ target: () => rt.pipeline, beforeExit: () => Promise.race([rt.close(), new Promise<void>((r) => setTimeout(r, 3000))]) })
   try {
-    return await fn(rt.pipeline, tour)
+    return await fn(rt.pipeline, tour, rt)
   } finally {
     await rt.close()
+    guard.dispose()
   }
+}
+
+/** Before a new hop: a hop a killed process left unfinished is recovered first. */
+async function recoverFirst(rt: TourRuntime, io: Out): Promise<void> {
+  const open = rt.openHop()
+  if (!open) return
+  io.err(`an earlier hop ${open.from} -> ${open.to} did not finish (journal ${rt.journalFile}): recovering first`)
+  const r = await rt.recover((l) => io.err(`recover: ${l}`))
+  if (!r.ok) throw new Error(`recover could not repair everything; no new hop until it can (run \`globehop recover ${rt.tour.file}\`)`)
 }
 
 async function guard(io: Out, cmd: string, parse: () => unknown, body: () => Promise<number>): Promise<number> {
@@ -133,8 +147,9 @@ function preflightFailure(r: PreflightReport, mode?: Mode): string {
 export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<number> {
   let c!: ReturnType<typeof parseMigrateArgs>
   return guard(io, 'migrate', () => (c = parseMigrateArgs(argv)), async () => {
-    const r = await withSession(c, io, async (s, tour) => {
+    const r = await withSession(c, io, async (s, tour, rt) => {
       if (!tour.hosts.some((h) => h.name === c.to)) throw new Error(`unknown host "${c.to}"; hosts are: ${tour.hosts.map((h) => h.name).join(', ')}`)
+      await recoverFirst(rt, io)
       const pre = await s.preflight()
       if (pre.containerOn === null) throw new Error('preflight: the container runs on no host (or on more than one): nothing to migrate')
       return s.hop({ to: c.to, mode: c.mode, tracking: c.tracking })
@@ -151,7 +166,8 @@ function hopFailure(r: HopResult): string {
 export async function runTourCli(argv: string[], io: Out = stdio): Promise<number> {
   let c!: ReturnType<typeof parseTourArgs>
   return guard(io, 'tour', () => (c = parseTourArgs(argv)), async () => {
-    const results = await withSession(c, io, async (s) => {
+    const results = await withSession(c, io, async (s, _tour, rt) => {
+      await recoverFirst(rt, io)
       const pre = await s.preflight(c.mode)
       if (!c.json) io.out(formatPreflight(pre, c.mode))
       if (!pre.ok) throw new Error(preflightFailure(pre, c.mode))

@@ -9,6 +9,8 @@ usage:
   globehop preflight FILE [--mode M] [--json]
   globehop migrate FILE --to HOST [--mode M] [--json]
   globehop tour FILE [--auto] [--mode M] [--json]
+  globehop recover FILE [--dry-run] [--wait SECONDS]
+                                          after a crash mid-hop: find what runs where, repair it
   globehop lab up|down|status|exec|link|client
                                           the built-in local lab (root, Linux); \`globehop lab\` lists them
 

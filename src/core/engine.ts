@@ -16,6 +16,7 @@ import {
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
 import type { Emit } from './events'
 import type { PipelineSession } from './pipeline/session'
+import type { GuardTarget } from './interrupt-guard'
 import { startTourRuntime, type TourRuntime } from './tour-runtime'
 import { loadTour, TourError } from './tour/load'
 
@@ -47,7 +48,6 @@ export class Engine {
   private problems: TourProblem[] = []
   private readonly conn = new Map<string, { state: HostConnState; detail?: string }>()
   private runtime: TourRuntime | null = null
-  private busy: EngineState['busy'] = 'idle'
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -95,11 +95,11 @@ export class Engine {
         await this.connectAll()
         return this.state()
       case 'preflight':
-        return this.withBusy('preflight', () => this.session().preflight(args.mode as never))
+        return this.exclusive('preflight', (s) => s.preflight(args.mode as never))
       case 'hop':
-        return this.withBusy('hop', () => this.session().hop(args as Parameters<PipelineSession['hop']>[0]))
+        return this.exclusive('hop', (s) => s.hop(args as Parameters<PipelineSession['hop']>[0]))
       case 'tour':
-        return this.withBusy('tour', () => this.session().runTour(args as Parameters<PipelineSession['runTour']>[0]))
+        return this.exclusive('tour', (s) => s.runTour(args as Parameters<PipelineSession['runTour']>[0]))
       case 'next':
         return { accepted: this.runtime?.pipeline.next() ?? false }
       case 'cancel':
@@ -108,7 +108,8 @@ export class Engine {
   }
 
   async loadTour(path: string): Promise<void> {
-    if (this.busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${this.busy} is running`)
+    const busy = this.busy
+    if (busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${busy} is running`)
     await this.closeTour()
     try {
       this.tour = await loadTour(path)
@@ -129,7 +130,29 @@ export class Engine {
       probeNow: false,
       onConn: (name, state, detail) => this.setConn(name, state, detail),
     })
+    // Busy and frozen live in the pipeline's control; the UI hears every change.
+    this.runtime.pipeline.control.onChange(() => this.emitState())
     this.emitState()
+  }
+
+  /** What a process guard stops on a signal (the loaded tour's pipeline). */
+  guardTarget(): GuardTarget | null {
+    return this.runtime?.pipeline ?? null
+  }
+
+  private get busy(): EngineState['busy'] {
+    return this.runtime?.pipeline.control.busy ?? 'idle'
+  }
+
+  /** A hop a killed process left unfinished is repaired on connect, before anything else runs. */
+  private async recoverIfNeeded(rt: TourRuntime): Promise<void> {
+    const open = rt.openHop()
+    if (!open) return
+    const say = (line: string) => this.emit('log', { host: 'recover', stream: 'stdout', line, at: Date.now() })
+    say(`an earlier hop ${open.from} -> ${open.to} did not finish (journal ${rt.journalFile}): recovering`)
+    const r = await rt.recover(say)
+    say(r.ok ? `recovered: the game runs on ${r.containerOn}` : 'not fully recovered: see the lines above')
+    if (!r.ok) throw new CommandError('recover-failed', `an unfinished hop was found and could not be fully repaired; see the command log, or run \`globehop recover ${rt.tour.file}\``)
   }
 
   private async connectAll(): Promise<void> {
@@ -141,6 +164,7 @@ export class Engine {
     } catch (err) {
       throw new CommandError('connect-failed', (err as Error).message)
     }
+    await this.recoverIfNeeded(rt)
   }
 
   private setConn(name: string, state: HostConnState, detail?: string): void {
@@ -155,16 +179,10 @@ export class Engine {
     return this.runtime.pipeline
   }
 
-  private async withBusy<T>(what: EngineState['busy'], fn: () => Promise<T>): Promise<T> {
-    if (this.busy !== 'idle') throw new CommandError('busy', `cannot start ${what}: ${this.busy} is running (one hop at a time)`)
-    this.busy = what
-    this.emitState()
-    try {
-      return await fn()
-    } finally {
-      this.busy = 'idle'
-      this.emitState()
-    }
+  private async exclusive<T>(what: EngineState['busy'], fn: (s: PipelineSession) => Promise<T>): Promise<T> {
+    const busy = this.busy
+    if (busy !== 'idle') throw new CommandError('busy', `cannot start ${what}: ${busy} is running (one hop at a time)`)
+    return fn(this.session())
   }
 
   state(): EngineState {
@@ -196,6 +214,7 @@ export class Engine {
       currentHost: this.runtime?.pipeline.currentHost ?? t?.hops[0] ?? null,
       nextHopIndex: this.runtime ? this.runtime.pipeline.nextHopIndex : null,
       busy: this.busy,
+      frozen: this.runtime?.pipeline.control.frozen ?? false,
       notices: this.opts.notices ?? [],
     }
   }

@@ -3,6 +3,8 @@
 import type { HostConnState } from '../shared/contract'
 import type { Tour } from '../shared/tour'
 import { noEmit, type Emit } from './events'
+import { FileJournal, journalPath, openHop, readJournal, type Journal, type OpenHop } from './pipeline/journal'
+import { recover, type RecoverReport } from './pipeline/recover'
 import { PipelineSession, type ClientObserver } from './pipeline/session'
 import { Prober } from './probe/prober'
 import { SshPool } from './ssh/pool'
@@ -22,6 +24,8 @@ export interface TourRuntimeOptions {
    */
   probeNow?: boolean
   onConn?: (host: string, state: HostConnState, detail?: string) => void
+  /** Where hops journal their progress (default: the tour file's journal under the state dir). */
+  journal?: Journal
 }
 
 export interface TourRuntime {
@@ -29,6 +33,11 @@ export interface TourRuntime {
   readonly pool: SshPool
   readonly prober: Prober | null
   readonly pipeline: PipelineSession
+  readonly journalFile: string
+  /** The journal's unfinished hop, if a process died mid-hop. */
+  openHop(): OpenHop | null
+  /** `globehop recover` on this tour's hosts. */
+  recover(say: (line: string) => void, opts?: { dryRun?: boolean; unreachableMs?: number }): Promise<RecoverReport>
   /** Starts the prober if it is not running yet (idempotent). */
   startProbing(): void
   close(): Promise<void>
@@ -44,12 +53,17 @@ export function startTourRuntime(tour: Tour, opts: TourRuntimeOptions): TourRunt
     prober = p
     client = { hopStarted: (id) => p.setHop(id), hopEnded: () => p.setHop(null), clientView: (id) => p.clientView(id) }
   }
-  const pipeline = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: opts.emit, client })
+  const journalFile = journalPath(tour)
+  const journal = opts.journal ?? new FileJournal(journalFile)
+  const pipeline = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: opts.emit, client, journal })
   return {
     tour,
     pool,
     prober,
     pipeline,
+    journalFile,
+    openHop: () => openHop(readJournal(journalFile)),
+    recover: (say, o = {}) => recover({ tour, remote: (h) => pool.get(h), journal, journalFile, say, ...o }),
     startProbing: () => prober?.start(),
     async close() {
       pipeline.cancel()

@@ -12,7 +12,7 @@ import { HopCancelled, HopRefused, runHop, type ClientObserver, type Decision } 
 import { errorText, runStep } from './hop-context'
 import { HopControl } from './hop-control'
 import type { Journal } from './journal'
-import { watchdogLimits } from './watchdog'
+import { watchdogLimits, type WatchdogLimits } from './watchdog'
 import { measureLink } from './link'
 import { chooseCompression, chooseTechnique, techniqueLabel, type Tracking } from './modes'
 import { makeHopId } from './paths'
@@ -27,6 +27,8 @@ export interface PipelineSessionOptions {
   client?: ClientObserver
   /** Where hops record their progress (default: none; the CLI and the engine keep one per tour). */
   journal?: Journal
+  /** Overrides of the link-scaled watchdog limits (tests, slow disks). */
+  limits?: Partial<WatchdogLimits>
   verifyTimeoutMs?: number
 }
 
@@ -230,7 +232,7 @@ export class PipelineSession {
       startedAt,
       control: this.control,
       journal: this.opts.journal,
-      limits: watchdogLimits(link),
+      limits: { ...watchdogLimits(link), ...this.opts.limits },
       client: this.opts.client,
       verifyTimeoutMs: this.opts.verifyTimeoutMs,
     })

@@ -8,13 +8,14 @@ import { MetricsTable } from './panels/MetricsTable'
 import { PreflightTable } from './panels/PreflightTable'
 import { StepList } from './panels/StepList'
 import { PingGraph } from './ping/PingGraph'
+import { CONFIRM_WINDOW_MS, onEscape } from './keys/cancel-confirm'
 import { useEngine } from './useEngine'
 
 const HELP: [string, string][] = [
   ['→ / Space / PageDown', 'next hop'],
   ['P', 'preflight'],
   ['C', 'connect to every host'],
-  ['Esc', 'cancel (safe before the freeze)'],
+  ['Esc Esc', 'cancel: press twice within 2 s (safe before the freeze; a frozen hop always finishes or rolls back)'],
   ['?', 'this help'],
 ]
 
@@ -26,14 +27,31 @@ export function App({ api }: { api: GlobehopApi }) {
   const state = view.state
   const tour = state?.tour ?? null
   const busy = state?.busy ?? 'idle'
+  const [armedAt, setArmedAt] = useState<number | null>(null)
+  const [outcome, setOutcome] = useState<string | null>(null)
 
   const run = useCallback(
     (what: () => Promise<unknown>) => {
       setError(null)
+      setOutcome(null)
       what().catch((err: Error) => setError(err.message))
     },
     [setError],
   )
+  const cancel = useCallback(() => {
+    setArmedAt(null)
+    setError(null)
+    api
+      .cancel({})
+      .then((r) => setOutcome(r.cancelled ? `Cancelled: ${r.detail}` : r.detail))
+      .catch((err: Error) => setError(err.message))
+  }, [api, setError])
+  // The armed prompt goes away by itself when the window passes.
+  useEffect(() => {
+    if (armedAt === null) return
+    const t = setTimeout(() => setArmedAt(null), CONFIRM_WINDOW_MS)
+    return () => clearTimeout(t)
+  }, [armedAt])
   const modeArg = mode || undefined
   const hop = useCallback(() => {
     if (busy === 'tour') run(() => api.next({}))
@@ -48,12 +66,17 @@ export function App({ api }: { api: GlobehopApi }) {
         hop()
       } else if (e.key === 'p' || e.key === 'P') run(() => api.preflight({ mode: modeArg }))
       else if (e.key === 'c' || e.key === 'C') run(() => api.connect({}))
-      else if (e.key === 'Escape') run(() => api.cancel({}))
+      else if (e.key === 'Escape') {
+        const a = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: busy !== 'idle' })
+        if (a === 'close-help') setHelp(false)
+        else if (a === 'arm') setArmedAt(Date.now())
+        else if (a === 'cancel') cancel()
+      }
       else if (e.key === '?') setHelp((h) => !h)
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [api, hop, modeArg, run])
+  }, [api, hop, modeArg, run, armedAt, help, busy, cancel])
 
   const labelOf = (name: string) => tour?.hosts.find((h) => h.name === name)?.label ?? name
   const nextTarget = tour && state?.nextHopIndex != null ? (tour.hops[state.nextHopIndex] ?? null) : null
@@ -93,7 +116,7 @@ export function App({ api }: { api: GlobehopApi }) {
           <button disabled={!tour || busy !== 'idle' || nextTarget == null} onClick={() => run(() => api.tour({ auto: true, mode: modeArg }))}>
             Run tour
           </button>
-          <button disabled={busy === 'idle'} onClick={() => run(() => api.cancel({}))}>
+          <button disabled={busy === 'idle'} onClick={cancel}>
             Cancel
           </button>
           <button aria-label="Keyboard help" onClick={() => setHelp((h) => !h)}>
@@ -123,6 +146,22 @@ export function App({ api }: { api: GlobehopApi }) {
           {n}
         </p>
       ))}
+      {tour?.hosts.every((h) => h.conn === 'idle') && <p className="notice" role="status" data-testid="connect-hint">Nothing is sent to the tour's hosts until you press Connect (C).</p>}
+      {state?.frozen && (
+        <p className="notice frozen" role="status" data-testid="frozen">
+          The container is frozen and on its way: the hop finishes or rolls back on its own; it cannot be cancelled now.
+        </p>
+      )}
+      {armedAt !== null && busy !== 'idle' && (
+        <p className="notice" role="status" data-testid="cancel-armed">
+          Press Esc again within 2 s to cancel{state?.frozen ? ' (a frozen hop still finishes or rolls back first)' : ''}.
+        </p>
+      )}
+      {outcome && (
+        <p className="notice" role="status" data-testid="cancel-outcome">
+          {outcome}
+        </p>
+      )}
       {view.error && (
         <pre className="error" role="alert" data-testid="error">
           {view.error}

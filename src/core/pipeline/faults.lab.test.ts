@@ -1,0 +1,271 @@
+// Faults mid-hop on the real lab: after each, exactly one running copy, the floating IP on its
+// host only, the game answering with its bots' frags intact, and words that say what happened.
+// The CLI cases run `globehop migrate` as a child process and interrupt it while the container is
+// frozen (SIGINT, SIGHUP, a closed stdout pipe, SIGKILL followed by `globehop recover`).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { HopResult, StepEvent } from '../../shared/contract'
+import type { Tour } from '../../shared/tour'
+import { formatHop } from '../../cli/pipeline-format'
+import { stateCarried } from '../probe/status'
+import { SshPool } from '../ssh/pool'
+import { loadTour } from '../tour/load'
+import { fragSum, gameStatus, labCut, labForTests, labResetGame, scoredStatus, whereIsEverything } from '../../../lab/testing'
+import { FileJournal, journalPath, openHop, readJournal } from './journal'
+import { PipelineSession } from './session'
+
+const lab = labForTests()
+const skipWhy = lab.available ? '' : ` (skipped: ${lab.reason})`
+const repo = path.resolve(import.meta.dirname, '../../..')
+
+let tour: Tour
+let pool: SshPool
+let stateDir: string
+
+/** One running copy, the IP with it, the game answering, frags not reset. */
+async function oneServerOn(host: string, before: { players: { frags: number }[] } | null): Promise<void> {
+  expect(await whereIsEverything(pool, tour)).toEqual({ running: [host], ip: [host] })
+  const now = await gameStatus(tour)
+  if (before) expect(stateCarried(before as never, now), `frags before ${JSON.stringify(before.players)} after ${JSON.stringify(now.players)}`).toBe(true)
+  expect(fragSum(now)).toBeGreaterThan(0)
+}
+
+function session(events: StepEvent[] = [], limits = {}): PipelineSession {
+  const journal = new FileJournal(journalPath(tour, { GLOBEHOP_STATE_DIR: stateDir }))
+  return new PipelineSession({ tour, remote: (h) => pool.get(h), emit: (n, p) => (n === 'step' ? events.push(p as StepEvent) : undefined), journal, limits })
+}
+
+interface Cli {
+  child: ChildProcess
+  stdout: string[]
+  stderr: string[]
+  exit: Promise<number | null>
+  /** Resolves when a stdout line matches. */
+  waitFor(re: RegExp, ms?: number): Promise<string>
+}
+
+function cli(args: string[]): Cli {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/globehop.mjs'), ...args], {
+    cwd: repo,
+    env: { ...process.env, GLOBEHOP_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = []
+  let carry = ''
+  child.stdout!.on('data', (b: Buffer) => {
+    carry += b.toString()
+    const lines = carry.split('\n')
+    carry = lines.pop()!
+    for (const l of lines) {
+      stdout.push(l)
+      for (const w of [...waiters]) {
+        if (!w.re.test(l)) continue
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(l)
+      }
+    }
+  })
+  child.stdout!.on('error', () => {})
+  child.stderr!.on('data', (b: Buffer) => stderr.push(...b.toString().split('\n').filter(Boolean)))
+  const exit = new Promise<number | null>((r) => child.on('close', (code, sig) => r(code ?? (sig ? -1 : null))))
+  return {
+    child,
+    stdout,
+    stderr,
+    exit,
+    waitFor: (re, ms = 120_000) =>
+      new Promise((resolve, reject) => {
+        const hit = stdout.find((l) => re.test(l))
+        if (hit) return resolve(hit)
+        const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; stderr: ${stderr.join('\n')}`)), ms)
+        waiters.push({ re, resolve: (l) => (clearTimeout(t), resolve(l)) })
+      }),
+  }
+}
+
+/** The JSON event line of a finished final dump: from here on the container is frozen. */
+const DUMPED = /"step":"checkpoint".*"phase":"end"/
+
+describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout: 600_000 }, () => {
+  beforeAll(async () => {
+    tour = await loadTour(lab.tourPath)
+    pool = new SshPool(tour, { sshConfig: null })
+  })
+  beforeEach(() => {
+    stateDir = mkdtempSync(path.join(os.tmpdir(), 'globehop-faults-'))
+  })
+  afterAll(async () => {
+    await pool?.close()
+    rmSync(stateDir, { recursive: true, force: true })
+  })
+
+  for (const [sig, code] of [['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    it(`a: ${sig} while frozen: the CLI says so, finishes the hop, then exits ${code}`, async () => {
+      await labResetGame()
+      const before = await scoredStatus(tour)
+      const c = cli(['migrate', tour.file, '--to', 'strasbourg', '--mode', 'stop-and-copy', '--json'])
+      await c.waitFor(DUMPED)
+      c.child.kill(sig)
+      const t0 = Date.now()
+      const exitCode = await c.exit
+      expect(exitCode, c.stderr.join('\n')).toBe(code)
+      expect(c.stderr.join('\n')).toMatch(/the container is frozen: finishing the hop \(or rolling it back\), then exiting/)
+      // It did not just die: the hop ran on for seconds (the transfer) and reported.
+      expect(Date.now() - t0).toBeGreaterThan(500)
+      const hop = c.stdout.map((l) => JSON.parse(l) as { name: string; payload: HopResult }).find((e) => e.name === 'hop')
+      expect(hop?.payload.ok, hop?.payload.error).toBe(true)
+      await oneServerOn('strasbourg', before)
+      expect(openHop(readJournal(journalPath(tour, { GLOBEHOP_STATE_DIR: stateDir })))).toBeNull()
+    })
+  }
+
+  it('a: stdout closed mid-hop (`--json | head`): no crash, the hop finishes, exit 141', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const c = cli(['migrate', tour.file, '--to', 'strasbourg', '--mode', 'stop-and-copy', '--json'])
+    await c.waitFor(DUMPED)
+    c.child.stdout!.destroy()
+    const exitCode = await c.exit
+    expect(exitCode, c.stderr.join('\n')).toBe(141)
+    expect(c.stderr.join('\n')).toMatch(/EPIPE: the container is frozen: finishing the hop/)
+    await oneServerOn('strasbourg', before)
+  })
+
+  it('a: SIGINT before the freeze cancels at once; the game stays on the source', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const c = cli(['migrate', tour.file, '--to', 'strasbourg', '--mode', 'stop-and-copy', '--json'])
+    await c.waitFor(/"step":"preflight".*"phase":"start"/)
+    c.child.kill('SIGINT')
+    expect(await c.exit).toBe(130)
+    expect(c.stdout.some((l) => /"step":"checkpoint"/.test(l))).toBe(false)
+    await oneServerOn('stuttgart', before)
+  })
+
+  it('a: SIGKILL while frozen, then `globehop recover` brings the game back from the journal', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const c = cli(['migrate', tour.file, '--to', 'strasbourg', '--mode', 'stop-and-copy', '--json'])
+    await c.waitFor(DUMPED)
+    c.child.kill('SIGKILL')
+    await c.exit
+    const open = openHop(readJournal(journalPath(tour, { GLOBEHOP_STATE_DIR: stateDir })))
+    expect(open).toMatchObject({ from: 'stuttgart', to: 'strasbourg', reached: expect.arrayContaining(['frozen', 'sourceDumped']) })
+    // Nothing answers now: no host runs the game.
+    expect((await whereIsEverything(pool, tour)).running).toEqual([])
+    const r = cli(['recover', tour.file, '--wait', '20'])
+    expect(await r.exit, r.stderr.join('\n') + r.stdout.join('\n')).toBe(0)
+    const out = r.stdout.join('\n')
+    console.log(out)
+    expect(out).toMatch(/found: journal: hop stuttgart -> strasbourg \(stop-and-copy\) did not finish/)
+    expect(out).toMatch(/did: restored the container on stuttgart from \S+\/img/)
+    expect(out).toMatch(/did: 198\.51\.100\.100 on stuttgart/)
+    expect(out).toMatch(/recovered: the game runs on stuttgart/)
+    await oneServerOn('stuttgart', before)
+    // Recovered: the journal has no open hop, and a second recover changes nothing.
+    expect(openHop(readJournal(journalPath(tour, { GLOBEHOP_STATE_DIR: stateDir })))).toBeNull()
+    const again = cli(['recover', tour.file, '--wait', '5'])
+    expect(await again.exit).toBe(0)
+    expect(again.stdout.join('\n')).not.toMatch(/did: restored/)
+  })
+
+  it('c: the destination disk fills during the transfer: the step names it, the game goes back', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const dst = await pool.get('strasbourg')
+    const dir = `${tour.options.imageDir}/${tour.container.id}`
+    await dst.run(['sh', '-c', 'mkdir -p "$1" && mount -t tmpfs -o size=8m globehop-full "$1"', 'sh', dir])
+    try {
+      const r = await session().hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      console.log(formatHop(r))
+      expect(r.ok).toBe(false)
+      expect(r.error).toMatch(/No space left on device|ENOSPC|disk/i)
+      expect(r.rollback).toMatch(/restored the container on stuttgart/)
+      expect(r.containerOn).toBe('stuttgart')
+      await oneServerOn('stuttgart', before)
+    } finally {
+      await dst.run(['umount', dir], { allowFail: true })
+    }
+  })
+
+  it('d: the destination is cut off mid-transfer for longer than the keepalives: the transfer fails, the game goes back, the IP cannot flip back later', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    const s = session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 })
+    let cut: { restore: () => Promise<void> } | null = null
+    const restoreLater: Promise<void>[] = []
+    const hop = s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    // Cut once the transfer moved some bytes; bring the link back 30 s later (the hop is still rolling back).
+    const watch = setInterval(() => {
+      if (cut || !events.some((e) => e.step === 'transfer' && e.phase === 'progress' && (e.bytesDone ?? 0) > 0)) return
+      cut = { restore: async () => {} }
+      restoreLater.push(
+        labCut('strasbourg').then(async (c) => {
+          cut = c
+          await new Promise((r) => setTimeout(r, 30_000))
+          await c.restore()
+        }),
+      )
+    }, 100)
+    try {
+      const r = await hop
+      console.log(formatHop(r))
+      expect(r.ok).toBe(false)
+      expect(r.error).toMatch(/moved no byte for 8 s|unreachable|connection lost|timed out/)
+      expect(r.rollback).toMatch(/restored the container on stuttgart/)
+      expect(events.some((e) => e.step === 'rollback' && /strasbourg unreachable/.test(e.detail ?? ''))).toBe(true)
+      expect(r.containerOn).toBe('stuttgart')
+    } finally {
+      clearInterval(watch)
+      await Promise.all(restoreLater)
+    }
+    // Well after the link came back the IP is still with the game: strasbourg gave it up.
+    await new Promise((r) => setTimeout(r, 3000))
+    await oneServerOn('stuttgart', before)
+  })
+
+  it('f: keepalived stopped on the destination after preflight: the IP move fails, the game goes back', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const s = session()
+    await s.preflight()
+    const dst = await pool.get('strasbourg')
+    await dst.run(['pkill', '-x', 'keepalived'])
+    try {
+      const r = await s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      console.log(formatHop(r))
+      expect(r.ok).toBe(false)
+      expect(r.error).toMatch(/floating IP .* did not move to strasbourg/)
+      expect(r.containerOn).toBe('stuttgart')
+      await oneServerOn('stuttgart', before)
+    } finally {
+      // As the lab's boot script starts it, in its own session so it outlives this command.
+      await dst.run(['sh', '-c', 'setsid /usr/sbin/keepalived --dont-fork --log-console --vrrp -f /etc/keepalived/keepalived.conf </dev/null >>/run/log/keepalived.log 2>&1 &'])
+      await new Promise((r) => setTimeout(r, 1500))
+    }
+    const pre = await session().preflight()
+    expect(pre.hosts.find((h) => h.host === 'strasbourg')?.checks.find((c) => c.id === 'keepalived')?.status).toBe('ok')
+  })
+
+  it('g: the game process dies inside the container: preflight says so and no hop starts', async () => {
+    await labResetGame()
+    const src = await pool.get('stuttgart')
+    await src.run(['sh', '-c', 'pkill -KILL -f darkplaces-server'])
+    await new Promise((r) => setTimeout(r, 1000))
+    const s = session()
+    const pre = await s.preflight()
+    const checks = pre.hosts.find((h) => h.host === 'stuttgart')?.checks ?? []
+    expect(JSON.stringify(checks)).toMatch(/not running|stopped|does not answer|no game/)
+    const r = await s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/not running|stopped|nothing to move|does not answer/)
+    expect((await whereIsEverything(pool, tour)).running).not.toContain('strasbourg')
+    await labResetGame()
+  })
+})
