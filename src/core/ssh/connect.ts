@@ -111,7 +111,9 @@ function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tun
       const fail = (err: Error) => {
         if (settled) return
         settled = true
-        client.end()
+        // destroy, not end: end() half-closes and waits for the peer's FIN, which a host that
+        // never spoke SSH may never send (the socket would stay open for good).
+        client.destroy()
         reject(err)
       }
       const cfg: ConnectConfig = {

@@ -4,7 +4,8 @@
 // Extra login users (e.g. one whose login shell is tcsh) exist only for this server: it runs in
 // its own mount namespace where /etc/passwd is a copy with their lines added, so the machine's
 // user database is never touched. They have UID 0 (so they read the root-owned key files and
-// exercise the root kill path) and a home of their own under the temp dir.
+// exercise the root kill path) and a home of their own under the temp dir. root's home there is
+// a fresh dir as well.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
@@ -127,14 +128,20 @@ export async function startSshd(extraConfig: string[] = [], users: TestUser[] = 
   let log = ''
   const sshdArgv = [SSHD, '-D', '-e', '-f', config]
   let argv = sshdArgv
-  if (users.length > 0) {
+  // With unshare, root's home is a fresh dir too: the machine's ~/.bashrc (pyenv hooks and the
+  // like, seconds per command under load) must not run in every test command.
+  if (users.length > 0 || testUsersUnavailable() === null) {
     for (const u of users) {
-      if (!/^[a-z_][a-z0-9_-]*$/.test(u.name) || !path.isAbsolute(u.shell)) throw new Error(`bad test user ${JSON.stringify(u)}`)
-      mkdirSync(homeOf(u.name), { mode: 0o700 })
+      if (!/^[a-z_][a-z0-9_-]*$/.test(u.name) || u.name === 'root' || !path.isAbsolute(u.shell)) throw new Error(`bad test user ${JSON.stringify(u)}`)
     }
+    for (const name of ['root', ...users.map((u) => u.name)]) mkdirSync(homeOf(name), { mode: 0o700 })
     const passwd = path.join(dir, 'passwd')
+    const system = readFileSync('/etc/passwd', 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l.startsWith('root:') ? l.split(':').map((f, i) => (i === 5 ? homeOf('root') : f)).join(':') : l))
     const lines = users.map((u) => `${u.name}:x:0:0:globehop test user:${homeOf(u.name)}:${u.shell}`)
-    writeFileSync(passwd, `${readFileSync('/etc/passwd', 'utf8').trimEnd()}\n${lines.join('\n')}\n`)
+    writeFileSync(passwd, `${[...system, ...lines].join('\n')}\n`)
     // unshare without --fork execs sh, which execs sshd: the PID stays sshd's (sessionPids).
     argv = ['/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind -- "$1" /etc/passwd && shift && exec "$@"', 'sh', passwd, ...sshdArgv]
   }
