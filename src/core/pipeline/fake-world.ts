@@ -19,6 +19,11 @@ export class FakeWorld {
   readonly log: string[] = []
   /** Per-test overrides: return a reply to take over a command, undefined to fall through. */
   override: (host: string, argv: readonly string[]) => Reply = () => undefined
+  /** Per-test: an error to throw instead of answering (a host cut off: an SshError), undefined to answer. */
+  throwFor: (host: string, argv: readonly string[]) => Error | undefined = () => undefined
+  /** Per-test: a wait before the command is answered (a slow or silent command); an abort of the
+   *  command's signal ends it as the real session does (AbortError "... was cancelled"). */
+  delay: (host: string, argv: readonly string[], opts: RunOptions) => Promise<void> | undefined = () => undefined
 
   constructor(
     readonly tour: Tour,
@@ -108,6 +113,10 @@ class FakeRemote implements Remote {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     await Promise.resolve()
+    const err = this.world.throwFor(this.host.name, argv)
+    if (err) throw err
+    const wait = this.world.delay(this.host.name, argv, opts)
+    if (wait) await untilAborted(wait, opts.signal, `${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
     const r = this.world.answer(this.host.name, argv)
     if (opts.onLine) for (const l of r.stdout.split('\n')) if (l) opts.onLine('stdout', l)
     if (r.code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, argv.join(' '), r.code, r.stderr)
@@ -120,4 +129,18 @@ class FakeRemote implements Remote {
   }
 
   async close(): Promise<void> {}
+}
+
+function untilAborted(p: Promise<void>, signal: AbortSignal | undefined, words: string): Promise<void> {
+  if (!signal) return p
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      const e = new Error(words)
+      e.name = 'AbortError'
+      reject(e)
+    }
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
