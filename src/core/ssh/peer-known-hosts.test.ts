@@ -9,7 +9,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Host } from '../../shared/tour'
 import { checkHostKey, parseKnownHosts } from './known-hosts'
-import { hostSshOpts, PEER_KNOWN_HOSTS, peerHostKeys, renderPeerKnownHosts, writePeerKnownHostsArgv, writePeerKnownHosts } from './peer-known-hosts'
+import { hostSshOpts, PEER_KNOWN_HOSTS, peerHostKeys, renderPeerKnownHosts, syncPeerKnownHosts, writePeerKnownHostsArgv, writePeerKnownHosts } from './peer-known-hosts'
 import { SshPool } from './pool'
 import { connectRemote, type SshRemote } from './session'
 import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from './test-sshd'
@@ -169,6 +169,27 @@ describe.skipIf(why !== null)(`peer known_hosts with a real sshd and OpenSSH's s
     expect(readFileSync(file, 'utf8')).toContain(`[localhost]:${sshd.port} ssh-ed25519 `)
     expect(ssh(file, 'localhost')).toMatchObject({ code: 0, stdout: 'in\n' })
     expect(ssh(file, '127.0.0.1').code).toBe(255)
+  })
+
+  it("syncPeerKnownHosts writes every host's file from the pool, and refuses before every host is connected", async () => {
+    // Two tour hosts on the one test sshd, peers reach them under two names.
+    const hosts = [
+      { ...sshd.host('paris', { user: 'gh-peer' }), address: '127.0.0.1' },
+      { ...sshd.host('tokyo', { user: 'gh-peer' }), address: 'localhost' },
+    ]
+    const pool = new SshPool({ hosts } as ConstructorParameters<typeof SshPool>[0], { sshConfig: null })
+    const file = path.join(scratch, 'synced')
+    try {
+      await expect(syncPeerKnownHosts(hosts, pool, file)).rejects.toThrow('no verified host key for paris, tokyo: connect to them first')
+      await pool.connectAll()
+      await syncPeerKnownHosts(hosts, pool, file)
+      const text = readFileSync(file, 'utf8')
+      expect(text).toContain(`[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`)
+      expect(text).toContain(`[localhost]:${sshd.port} ${sshd.hostPublicKey}\n`)
+      expect(ssh(file, 'localhost').code).toBe(0)
+    } finally {
+      await pool.close()
+    }
   })
 
   it('the writer replaces a symlink at the path instead of writing through it', async () => {

@@ -130,3 +130,18 @@ export function writePeerKnownHostsArgv(file: string = PEER_KNOWN_HOSTS): string
 export async function writePeerKnownHosts(remote: Remote, peers: readonly PeerHostKey[], file: string = PEER_KNOWN_HOSTS): Promise<void> {
   await remote.run(writePeerKnownHostsArgv(file), { stdin: renderPeerKnownHosts(peers), log: 'command', timeoutMs: 30_000 })
 }
+
+/** What syncPeerKnownHosts needs of the pool (SshPool has both). */
+export interface VerifiedRemotes {
+  get(name: string): Promise<Remote>
+  verifiedHostKey(name: string): Buffer | null
+}
+
+/**
+ * After every host is connected: writes, on every host, the keys globehop verified for all of
+ * them. Call it after connectAll and before the first host-to-host ssh (the link probe).
+ */
+export async function syncPeerKnownHosts(hosts: readonly Host[], pool: VerifiedRemotes, file: string = PEER_KNOWN_HOSTS): Promise<void> {
+  const peers = peerHostKeys(hosts, (n) => pool.verifiedHostKey(n))
+  await Promise.all(hosts.map(async (h) => writePeerKnownHosts(await pool.get(h.name), peers, file)))
+}
