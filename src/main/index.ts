@@ -3,6 +3,7 @@
 import { app, BrowserWindow, powerSaveBlocker, protocol, session, type WebContents } from 'electron'
 import path from 'node:path'
 import { Engine } from '../core/engine'
+import { guardProcess } from '../core/interrupt-guard'
 import { defaultTourPath } from '../core/tour/default'
 import { CSP } from '../server/csp'
 import { wireIpc } from './ipc'
@@ -70,6 +71,19 @@ async function createWindow(): Promise<void> {
     },
   })
   const unwire = wireIpc(engine, win.webContents, isTrustedUrl)
+  // Closing the window (or Ctrl-C / SIGTERM / SIGHUP to this process) never abandons a frozen
+  // hop: the hop finishes or rolls back first (src/core/interrupt-guard.ts).
+  let closing = false
+  win.on('close', (e) => {
+    const t = engine.guardTarget()
+    if (!t || t.control.busy === 'idle' || closing) return
+    e.preventDefault()
+    closing = true
+    win.setTitle(t.control.frozen ? 'globehop: the container is frozen: finishing the hop, then closing' : 'globehop: cancelling, then closing')
+    t.cancel()
+    void t.control.idle().then(() => win.close())
+  })
+  guardProcess({ target: () => engine.guardTarget(), exit: (code) => app.exit(code), beforeExit: () => engine.close() })
   win.once('ready-to-show', () => win.show())
   // Keep the projector awake during a talk.
   const blocker = powerSaveBlocker.start('prevent-display-sleep')

@@ -3,7 +3,7 @@
 // with an independent UDP prober as the client, and after every hop the test asks the game
 // itself whether it answers at the floating IP and whether its bots' frags carried over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { HopResult, ServerStatus } from '../../shared/contract'
+import type { HopResult } from '../../shared/contract'
 import type { Tour } from '../../shared/tour'
 import { formatHop } from '../../cli/pipeline-format'
 import { labLink } from '../lab/index'
@@ -12,8 +12,7 @@ import { Prober } from '../probe/prober'
 import { stateCarried } from '../probe/status'
 import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
-import { labForTests, labResetGame } from '../../../lab/testing'
-import { queryStatus } from './game-query'
+import { fragSum, gameStatus, labForTests, labResetGame, scoredStatus, whereIsEverything } from '../../../lab/testing'
 import { PipelineSession, type ClientObserver } from './session'
 
 const lab = labForTests()
@@ -30,46 +29,12 @@ function session(): { s: PipelineSession; prober: Prober } {
   return { s, prober }
 }
 
-const fragSum = (st: ServerStatus) => st.players.reduce((a, p) => a + Math.abs(p.frags), 0)
-
-/** Waits until the bots scored (a fresh server has every frag at 0: nothing to lose yet). */
-async function scoredStatus(): Promise<ServerStatus> {
-  const deadline = Date.now() + 90_000
-  for (;;) {
-    const st = await status()
-    if (fragSum(st) >= 3 || Date.now() > deadline) return st
-    await new Promise((r) => setTimeout(r, 2000))
-  }
-}
-
-async function status(): Promise<ServerStatus> {
-  for (let i = 0; i < 20; i++) {
-    const st = await queryStatus(tour.floatingIp.address, tour.container.gamePort, 500)
-    if (st) return st
-  }
-  throw new Error(`the game does not answer at ${tour.floatingIp.address}`)
-}
-
-/** Which hosts run the container and hold the IP, asked of every host. */
-async function whereIsEverything(): Promise<{ running: string[]; ip: string[] }> {
-  const running: string[] = []
-  const ip: string[] = []
-  for (const h of tour.hosts) {
-    const r = await pool.get(h.name)
-    const st = await r.run(['runc', 'state', tour.container.id], { allowFail: true, log: false })
-    if (st.code === 0 && JSON.parse(st.stdout).status === 'running') running.push(h.name)
-    const a = await r.run(['ip', '-o', '-4', 'addr', 'show'], { log: false })
-    if (a.stdout.includes(` inet ${tour.floatingIp.address}/`)) ip.push(h.name)
-  }
-  return { running, ip }
-}
-
 /** A whole tour in one mode; after every hop: one server, IP with it, game answers, frags kept. */
 async function tourIn(mode: 'stop-and-copy' | 'post-copy' | 'pre-copy', expectTechnique: string): Promise<HopResult[]> {
   await labResetGame()
   const { s, prober } = session()
   try {
-    const before = await scoredStatus()
+    const before = await scoredStatus(tour)
     expect(fragSum(before), `bots should have scored before the tour starts: ${JSON.stringify(before.players)}`).toBeGreaterThanOrEqual(3)
     let last = before
     const results: HopResult[] = []
@@ -82,9 +47,9 @@ async function tourIn(mode: 'stop-and-copy' | 'post-copy' | 'pre-copy', expectTe
       expect(r.error, r.rollback).toBeUndefined()
       expect(r.ok).toBe(true)
       expect(r.technique).toBe(expectTechnique)
-      const where = await whereIsEverything()
+      const where = await whereIsEverything(pool, tour)
       expect(where).toEqual({ running: [r.to], ip: [r.to] })
-      const now = await status()
+      const now = await gameStatus(tour)
       // State carried: a restarted server would come back with every frag at zero.
       expect(stateCarried(last, now), `frags before ${JSON.stringify(last.players)} after ${JSON.stringify(now.players)}`).toBe(true)
       expect(fragSum(now)).toBeGreaterThan(0)
@@ -116,15 +81,15 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
         expect(h.checks.find((c) => c.id === 'mem-dirty-track')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/kernel has no soft-dirty memory tracking \(criu check --feature mem_dirty_track: .*Dirty tracking is OFF/) })
       }
       expect(rep.modes.find((m) => m.mode === 'pre+post')).toMatchObject({ available: false, reason: expect.stringMatching(/soft-dirty/) })
-      const before = await status()
+      const before = await gameStatus(tour)
       const r = await s.hop({ to: 'strasbourg', mode: 'pre-copy', tracking: 'criu' })
       expect(r).toMatchObject({ ok: false, technique: 'refused', containerOn: 'stuttgart' })
       expect(r.error).toMatch(/^pre-copy with CRIU's tracking unavailable on stuttgart: kernel has no soft-dirty memory tracking/)
       expect(r.steps.map((x) => x.step)).toEqual(['preflight'])
       // Nothing was frozen: the prober saw no gap, and the game is where it was.
       expect(r.client?.downtimeMs ?? null).toBeNull()
-      expect(await whereIsEverything()).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
-      expect(stateCarried(before, await status())).not.toBe(false)
+      expect(await whereIsEverything(pool, tour)).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
+      expect(stateCarried(before, await gameStatus(tour))).not.toBe(false)
     } finally {
       await prober.stop()
     }
@@ -145,8 +110,8 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
       expect(r.rollback).toMatch(/floating IP back on stuttgart/)
       expect(r.rollback).toMatch(/restored the container on stuttgart from its local images/)
       expect(r.containerOn).toBe('stuttgart')
-      expect(await whereIsEverything()).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
-      await status()
+      expect(await whereIsEverything(pool, tour)).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
+      await gameStatus(tour)
     } finally {
       await dst.run(['mv', `${cfg}.away`, cfg], { allowFail: true })
       await prober.stop()
