@@ -4,11 +4,11 @@
 /** keepalived's vrrp_track_file: 1 makes this host the owner (weight 100), 0 gives it up. */
 export function writeTrackFile(file: string, owner: boolean): string[] {
   // Values go in as positional parameters, never pasted into the script.
-  return ['sh', '-c', 'mkdir -p "${1%/*}" && printf "%s\\n" "$2" >"$1"', 'sh', file, owner ? '1' : '0']
+  return ['sh', '-c', 'mkdir -p -- "${1%/*}" && printf "%s\\n" "$2" >"$1"', 'sh', file, owner ? '1' : '0']
 }
 
 export function readTrackFile(file: string): string[] {
-  return ['cat', file]
+  return ['cat', '--', file]
 }
 
 export function addAddress(ip: string, prefix: number, iface: string): string[] {
@@ -21,7 +21,7 @@ export function delAddress(ip: string, prefix: number, iface: string): string[] 
 
 /** Gratuitous ARP so neighbours drop the old MAC at once (iputils arping, unsolicited mode). */
 export function gratuitousArp(ip: string, iface: string): string[] {
-  return ['arping', '-U', '-c', '3', '-w', '2', '-I', iface, ip]
+  return ['arping', '-U', '-c', '3', '-w', '2', '-I', iface, '--', ip]
 }
 
 export function listAddresses(): string[] {

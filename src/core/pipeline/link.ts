@@ -11,8 +11,9 @@ export const PROBE_BYTES = 1048576
 export function linkProbeArgv(to: Host): string[] {
   const script = [
     'a=$1; p=$2; u=$3; n=$4',
-    `ssh_() { ssh ${HOST_SSH_OPTS.join(' ')} -p "$p" -l "$u" "$a" "$@"; }`,
-    'ping -c 3 -i 0.2 -q "$a" 2>/dev/null | tail -n 1',
+    // `--` before the address: whatever the tour says, ssh and ping never read it as an option.
+    `ssh_() { ssh ${HOST_SSH_OPTS.join(' ')} -p "$p" -l "$u" -- "$a" "$@"; }`,
+    'ping -c 3 -i 0.2 -q -- "$a" 2>/dev/null | tail -n 1',
     // Opens the shared master first, so both timings below ride on it.
     'ssh_ true || exit 1',
     't0=$(date +%s%N); head -c "$n" /dev/urandom | ssh_ "cat >/dev/null" || exit 1',

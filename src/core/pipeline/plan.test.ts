@@ -12,7 +12,7 @@ import { rsyncArgv } from '../transfer/rsync'
 const run = promisify(execFile)
 const tour = testTour()
 const H = '/var/lib/globehop/images/xonotic/h1'
-const RSH = 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=~/.ssh/globehop-%C -o ControlPersist=60 -p 22 -l root'
+const RSH = 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=~/.ssh/globehop-%C -o ControlPersist=60 -p 22 -l root --'
 const RSYNC = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2']
 const ZSTD = ['--compress', '--compress-choice=zstd', '--compress-level=1']
 
@@ -26,7 +26,7 @@ describe('stop-and-copy', () => {
     expect(p.checkpoint(0)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
   })
   it('pushes the image from the source to the destination address with zstd', () => {
-    expect(p.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+    expect(p.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
   })
   it('restores detached in the bundle with /dev/null stdio', () => {
     expect(p.restore).toEqual([
@@ -41,7 +41,7 @@ describe('stop-and-copy', () => {
     expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
   })
   it('without compression has no zstd flags', () => {
-    expect(plan({ kind: 'stop-and-copy' }, false).transfer).toEqual([...RSYNC, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+    expect(plan({ kind: 'stop-and-copy' }, false).transfer).toEqual([...RSYNC, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
   })
   it('takes no snapshots', () => {
     expect(() => p.snapshot(1)).toThrow(/no snapshots/)
@@ -53,17 +53,17 @@ describe('pre-copy with rsync tracking', () => {
   it('snapshot 1: checkpoint --leave-running, whole copy into the final image dir', () => {
     const s = p.snapshot(1)
     expect(s.checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/snap-1`, '--work-path', `${H}/snap-1-work`, '--leave-running', 'xonotic'])
-    expect(s.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/snap-1/`, `198.51.100.12:${H}/img/`])
+    expect(s.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, '--', `${H}/snap-1/`, `198.51.100.12:${H}/img/`])
     expect(s.dropPrevious).toBeNull()
   })
   it('snapshot 2: delta against the basis, previous snapshot dropped after', () => {
     const s = p.snapshot(2)
-    expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
+    expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
     expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`])
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
-    expect(p.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, `${H}/img/`, `198.51.100.12:${H}/img/`])
+    expect(p.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
   })
 })
 
@@ -72,7 +72,7 @@ describe('pre-copy with CRIU tracking', () => {
   it('pre-dumps chain with relative parent paths', () => {
     expect(p.snapshot(1).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/pre-1`, '--work-path', `${H}/pre-1-work`, '--pre-dump', 'xonotic'])
     expect(p.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/pre-2`, '--work-path', `${H}/pre-2-work`, '--pre-dump', '--parent-path', '../pre-1', 'xonotic'])
-    expect(p.snapshot(2).transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, `${H}/pre-2/`, `198.51.100.12:${H}/pre-2/`])
+    expect(p.snapshot(2).transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, '--', `${H}/pre-2/`, `198.51.100.12:${H}/pre-2/`])
     expect(p.snapshot(2).dropPrevious).toBeNull()
   })
   it('final dump names the last pre-dump as parent', () => {

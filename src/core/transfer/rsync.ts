@@ -37,18 +37,21 @@ const SAFE_WORD = /^[A-Za-z0-9._:-]+$/
 
 export function rsyncArgv(a: RsyncArgs): string[] {
   for (const [what, v] of [['address', a.target.address], ['user', a.target.user]] as const) {
-    // rsync splits --rsh on spaces itself: only plain words may go into it.
-    if (!SAFE_WORD.test(v)) throw new Error(`rsync: unsafe ${what} ${JSON.stringify(v)} for the remote shell`)
+    // rsync splits --rsh on spaces itself: only plain words may go into it, and none an option.
+    if (!SAFE_WORD.test(v) || v.startsWith('-')) throw new Error(`rsync: unsafe ${what} ${JSON.stringify(v)} for the remote shell`)
   }
-  const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user].join(' ')
+  // rsync appends the host and its server command to --rsh: the `--` keeps ssh from reading the host as an option.
+  const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user, '--'].join(' ')
   const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2']
   if (a.delta) argv.push('--no-whole-file')
   if (a.compress) argv.push('--compress', '--compress-choice=zstd', '--compress-level=1')
-  argv.push('--rsh', rsh, `${trailing(a.from)}`, `${a.target.address}:${trailing(a.to)}`)
+  argv.push('--rsh', rsh, '--', trailing(a.from), `${hostPart(a.target.address)}:${trailing(a.to)}`)
   return argv
 }
 
 const trailing = (dir: string) => (dir.endsWith('/') ? dir : `${dir}/`)
+/** An IPv6 literal needs brackets, or rsync splits `host:path` at its first colon. */
+const hostPart = (address: string) => (address.includes(':') ? `[${address}]` : address)
 
 export interface RsyncOutcome {
   stats: RsyncStats

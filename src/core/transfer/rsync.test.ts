@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { stubCommands } from '../../../test/stub-commands'
+import { rsyncArgv } from './rsync'
+
+const target = { address: '198.51.100.12', port: 22, user: 'root' }
+
+describe('rsync argv: no tour value can be read as an option', () => {
+  it('puts `--` before the source and destination, and at the end of --rsh (rsync appends the host there)', () => {
+    const argv = rsyncArgv({ from: '/a', to: '/b', target, compress: false })
+    expect(argv.slice(-3)).toEqual(['--', '/a/', '198.51.100.12:/b/'])
+    const rsh = argv[argv.indexOf('--rsh') + 1]!
+    expect(rsh.endsWith(' -p 22 -l root --')).toBe(true)
+  })
+
+  it('refuses an address or user that ssh would take for an option, or a shell would read', () => {
+    for (const address of ['-oProxyCommand=x', '-v', '-F/tmp/x', 'a b', '$(id)', 'h;reboot']) {
+      expect(() => rsyncArgv({ from: '/a', to: '/b', target: { ...target, address }, compress: false }), address).toThrow(/unsafe address/)
+    }
+    expect(() => rsyncArgv({ from: '/a', to: '/b', target: { ...target, user: '-oProxyCommand=x' }, compress: false })).toThrow(/unsafe user/)
+  })
+
+  it('run for real: ssh gets its options, then `--`, then the host (an IPv6 literal bracketed for rsync, bare for ssh)', () => {
+    const src = mkdtempSync(path.join(tmpdir(), 'gh-rsync-'))
+    writeFileSync(path.join(src, 'pages-1.img'), 'x')
+    for (const address of ['198.51.100.12', '2001:db8::12']) {
+      const stub = stubCommands({ ssh: 'exit 255' })
+      const argv = rsyncArgv({ from: src, to: '/var/lib/globehop/images/x', target: { ...target, address }, compress: false })
+      expect(argv.at(-1)).toBe(`${address.includes(':') ? `[${address}]` : address}:/var/lib/globehop/images/x/`)
+      const r = spawnSync(argv[0]!, argv.slice(1), { env: stub.env, encoding: 'utf8', timeout: 20_000 })
+      expect(r.status).not.toBe(0)
+      const [call, ...more] = stub.calls()
+      expect(more).toEqual([])
+      const dd = call!.args.indexOf('--')
+      expect(call!.args.slice(dd - 4, dd + 3)).toEqual(['-p', '22', '-l', 'root', '--', address, 'rsync'])
+      expect(call!.args.slice(dd + 1).at(-1)).toBe('/var/lib/globehop/images/x/')
+    }
+  })
+})
