@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Host } from '../../shared/tour'
+import { HostSchema, SshTargetSchema, type Host } from '../../shared/tour'
 import { stubCommands } from '../../../test/stub-commands'
 import { linkProbeArgv, parseLinkProbe } from './link'
 
@@ -18,6 +18,14 @@ function runProbe(address: string, stubs: Record<string, string>) {
 }
 
 describe('link probe: the address is never an option to ping or ssh', () => {
+  it('the tour schema refuses such an address in the first place', () => {
+    for (const v of ['-oProxyCommand=touch /tmp/x', '-v', ' -v']) {
+      expect(HostSchema.shape.address.safeParse(v).success, v).toBe(false)
+      expect(SshTargetSchema.shape.host.safeParse(v).success, v).toBe(false)
+    }
+    expect(HostSchema.shape.address.safeParse('montreal.example.org').success).toBe(true)
+  })
+
   it('passes `--` before the address to every ping and ssh, even for an address shaped like an option', () => {
     const address = '-oProxyCommand=touch /tmp/globehop-pwned'
     const { r, calls } = runProbe(address, {
