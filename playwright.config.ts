@@ -29,7 +29,8 @@ export default defineConfig({
   ],
   webServer: {
     command: `node bin/globehop.mjs serve --port ${E2E_PORT} --tour e2e/fixtures/loopback.yaml`,
-    url: `http://127.0.0.1:${E2E_PORT}/?token=${E2E_TOKEN}`,
+    // The page itself needs no token (it holds no secret); the WebSocket does.
+    url: `http://127.0.0.1:${E2E_PORT}/`,
     env: { GLOBEHOP_TOKEN: E2E_TOKEN },
     reuseExistingServer: false,
     timeout: 120_000,

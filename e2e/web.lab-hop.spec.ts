@@ -33,6 +33,10 @@ test.describe('live hop on the lab', () => {
     await page.goto(server.url)
     await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
     const graph = page.getByTestId('ping-graph')
+    // Nothing is probed before the user connects.
+    await page.waitForTimeout(1000)
+    await expect(graph).toHaveAttribute('data-points', '0')
+    await page.getByRole('button', { name: 'Connect', exact: true }).click()
     // 20 Hz: a few seconds give dozens of points.
     await expect.poll(async () => Number(await graph.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(40)
     await expect(graph).toHaveAttribute('data-state', 'answering')
