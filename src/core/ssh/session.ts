@@ -43,6 +43,24 @@ function tail(text: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Opens the exec channel. sshd frees a finished session's MaxSessions slot a moment after our
+ * side saw its channel close (it collects dead channels after handling the packets at hand), so
+ * a channel opened in that gap is refused though the bound holds. A refused channel ran nothing:
+ * two quick retries cover the gap; a real overload still fails.
+ */
+async function openChannel(exec: RemoteExec): Promise<Awaited<ReturnType<RemoteExec['open']>>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await exec.open()
+    } catch (err) {
+      // ssh2 sets `reason` only on a CHANNEL_OPEN_FAILURE from the server.
+      if ((err as { reason?: unknown }).reason === undefined || attempt >= 2) throw err
+      await sleep(20 * (attempt + 1))
+    }
+  }
+}
+
 export class SshRemote implements Remote {
   readonly endpoint: SshEndpoint
   private conn: OpenConnection | null = null
@@ -187,7 +205,7 @@ export class SshRemote implements Remote {
           throw new Error(`${name}: ${(err as Error).message}`)
         }
         if (log) this.emit('log', { host: name, stream: 'cmd', line: cmd, at: Date.now() })
-        const finished = await exec.open().catch((err: Error) => {
+        const finished = await openChannel(exec).catch((err: Error) => {
           throw new SshError(name, 'network', `${name}: cannot start \`${cmd}\`: ${err.message}`)
         })
         // kill() may have come while the channel was opening.
