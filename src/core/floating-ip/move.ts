@@ -13,7 +13,8 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
   const f = tour.floatingIp
   if (f.method === 'keepalived') {
     // Both writes at once: the new owner's priority rises while the old one's drops.
-    await Promise.all([to.run(writeTrackFile(f.trackFile, true)), from.run(writeTrackFile(f.trackFile, false))])
+    const signal = opts.signal
+    await Promise.all([to.run(writeTrackFile(f.trackFile, true), { signal }), from.run(writeTrackFile(f.trackFile, false), { signal })])
   } else {
     await from.run(delAddress(f.address, f.prefix, f.interface), { allowFail: true })
     if (!(await holdsFloatingIp(to, f.address))) await to.run(addAddress(f.address, f.prefix, f.interface))

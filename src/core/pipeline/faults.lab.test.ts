@@ -201,14 +201,15 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     let cut: { restore: () => Promise<void> } | null = null
     const restoreLater: Promise<void>[] = []
     const hop = s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
-    // Cut once the transfer moved some bytes; bring the link back 30 s later (the hop is still rolling back).
+    // Cut once the transfer moved some bytes; bring the link back 45 s later: after the stall limit,
+    // the keepalives and the command deadline, while the rollback is still chasing strasbourg.
     const watch = setInterval(() => {
       if (cut || !events.some((e) => e.step === 'transfer' && e.phase === 'progress' && (e.bytesDone ?? 0) > 0)) return
       cut = { restore: async () => {} }
       restoreLater.push(
         labCut('strasbourg').then(async (c) => {
           cut = c
-          await new Promise((r) => setTimeout(r, 30_000))
+          await new Promise((r) => setTimeout(r, 45_000))
           await c.restore()
         }),
       )
@@ -220,6 +221,9 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
       expect(r.error).toMatch(/moved no byte for 8 s|unreachable|connection lost|timed out/)
       expect(r.rollback).toMatch(/restored the container on stuttgart/)
       expect(events.some((e) => e.step === 'rollback' && /strasbourg unreachable/.test(e.detail ?? ''))).toBe(true)
+      // The game came back before strasbourg did, and strasbourg then gave the IP up.
+      expect(r.rollback).toMatch(/strasbourg is unreachable and is retried after the game is back/)
+      expect(r.rollback).toMatch(/strasbourg is back and gave up the floating IP/)
       expect(r.containerOn).toBe('stuttgart')
     } finally {
       clearInterval(watch)
@@ -256,7 +260,8 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
   it('g: the game process dies inside the container: preflight says so and no hop starts', async () => {
     await labResetGame()
     const src = await pool.get('stuttgart')
-    await src.run(['sh', '-c', 'pkill -KILL -f darkplaces-server'])
+    // comm is cut to 15 characters; -f would match this very command line.
+    await src.run(['pkill', '-KILL', '-x', 'darkplaces-serv'])
     await new Promise((r) => setTimeout(r, 1000))
     const s = session()
     const pre = await s.preflight()

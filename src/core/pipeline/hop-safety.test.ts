@@ -208,6 +208,34 @@ describe('rollback with the destination cut off', () => {
   }, 20_000)
 })
 
+describe('rollback with the destination cut off after its restore started', () => {
+  it('never restores a second copy on the source while the destination may run one; says to run recover', async () => {
+    const { session } = setup({ unreachableMs: 1000 })
+    // The restore reaches strasbourg (and runs there), then strasbourg stops answering.
+    let restored = false
+    world.throwFor = (host, argv) => {
+      if (host !== 'strasbourg') return undefined
+      if (restored) return new SshError('strasbourg', 'lost', 'strasbourg: connection lost while running restore; its outcome is unknown')
+      if (argv.includes('runc') && argv.includes('restore')) restored = true
+      return undefined
+    }
+    world.override = (host, argv) => {
+      if (host === 'strasbourg' && argv.includes('runc') && argv.includes('restore')) {
+        world.hosts.get('strasbourg')!.container = 'running'
+        return { code: 255, stderr: 'connection lost' }
+      }
+      return undefined
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.rollback).toMatch(/stop-destination FAILED/)
+    expect(r.rollback).toMatch(/ensure-source SKIPPED: strasbourg may still run the game; run `globehop recover` once it answers/)
+    // One copy (on strasbourg), never two.
+    expect(world.where()).toEqual(['strasbourg'])
+    expect(ran('stuttgart', /runc restore/)).toHaveLength(0)
+  }, 20_000)
+})
+
 describe('watchdogs', () => {
   it('a transfer that prints nothing for longer than the stall limit fails and rolls back', async () => {
     const { session, steps } = setup({ stallMs: 1000 })

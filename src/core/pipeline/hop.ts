@@ -184,11 +184,22 @@ async function preCopy(ctx: HopContext, t: Technique): Promise<number> {
   }
 }
 
-/** Starts the IP move beside whatever follows; its failure surfaces when awaited. */
-function startIpMove(ctx: HopContext): Promise<void> {
-  const p = ipMove(ctx)
-  p.catch(() => undefined)
-  return p
+/**
+ * Starts the IP move beside whatever follows; its failure surfaces when awaited. When the copy
+ * fails first, `giveUp` ends the move's wait at once: the rollback sets both track files itself,
+ * and players should not wait for a cut-off destination's command deadline first.
+ */
+function startIpMove(ctx: HopContext): { done: Promise<void>; giveUp: () => Promise<void> } {
+  const abort = new AbortController()
+  const done = ipMove(ctx, abort.signal)
+  done.catch(() => undefined)
+  return {
+    done,
+    giveUp: async () => {
+      abort.abort()
+      await done.catch(() => undefined)
+    },
+  }
 }
 
 async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, before: ServerStatus | null): Promise<void> {
@@ -196,18 +207,19 @@ async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, 
   const ip = startIpMove(ctx)
   try {
     await transfer(ctx, true)
-    if (!d.dstNonlocalBind) await ip
+    if (!d.dstNonlocalBind) await ip.done
   } catch (err) {
-    await ip.catch(() => undefined)
+    await ip.giveUp()
     throw err
   }
   // With ip_nonlocal_bind the restored socket binds the floating IP before it arrives.
   try {
     await restore(ctx)
-  } finally {
-    await ip.catch(() => undefined)
+  } catch (err) {
+    await ip.giveUp()
+    throw err
   }
-  await ip
+  await ip.done
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
 }
@@ -219,14 +231,19 @@ async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: numb
   try {
     await transfer(ctx, true)
     lazy.daemon = await startLazyDaemon(ctx)
-    if (!d.dstNonlocalBind) await ip
+    if (!d.dstNonlocalBind) await ip.done
   } catch (err) {
-    await ip.catch(() => undefined)
+    await ip.giveUp()
     throw err
   }
-  await restore(ctx)
+  try {
+    await restore(ctx)
+  } catch (err) {
+    await ip.giveUp()
+    throw err
+  }
   // Past the point of no return: an IP or verify failure is reported, never rolled back.
-  await ip
+  await ip.done
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
   await lazyPagesDone(ctx, pageServer, lazy.daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)

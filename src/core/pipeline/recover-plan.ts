@@ -42,6 +42,8 @@ export interface RecoveryPlan {
   findings: string[]
   /** Why nothing (more) can be done, and what the operator can do. */
   blocked?: string
+  /** What blocks: a host that cannot be asked (worth waiting for), or no image at all. */
+  blockedBy?: 'unreachable' | 'no-image'
 }
 
 const LAZY = new Set(['post-copy', 'pre+post'])
@@ -106,6 +108,7 @@ export function planRecovery(surveys: HostSurvey[], open: OpenHop | null): Recov
       keep: null,
       actions,
       findings,
+      blockedBy: 'unreachable',
       blocked: `no reachable host runs the game, and ${names} cannot be asked whether it still does: restoring elsewhere could start a second copy. Bring ${names} back (or power it off for good) and run \`globehop recover\` again.`,
     }
   }
@@ -120,7 +123,7 @@ export function planRecovery(surveys: HostSurvey[], open: OpenHop | null): Recov
   const pick = candidates[0]
   if (!pick) {
     const lazy = open?.lazy ? ` The unfinished hop was ${open.technique}: its image holds no memory (the pages were on ${open.from}'s page server).` : ''
-    return { keep: null, actions, findings, blocked: `no host runs the game and no complete image is left to restore from.${lazy} Start the container again by hand (runc run) on one host.` }
+    return { keep: null, actions, findings, blockedBy: 'no-image', blocked: `no host runs the game and no complete image is left to restore from.${lazy} Start the container again by hand (runc run) on one host.` }
   }
   actions.push(
     { kind: 'restore', host: pick.s.host, img: pick.im.img, hopDir: pick.im.hopDir, why: `newest complete image (${pick.im.technique ?? 'unknown technique'}, ${pick.im.dumpedHere ? 'dumped there' : 'transferred there'})` },

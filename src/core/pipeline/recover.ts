@@ -81,13 +81,13 @@ export async function recover(o: RecoverOptions): Promise<RecoverReport> {
   const surveys = await Promise.all(names.map((n) => surveyHost(o.tour, n, () => o.remote(n))))
   let plan = planRecovery(surveys, open)
   // Blocked only because a host cannot be asked: wait for it (bounded), then decide again.
-  if (plan.blocked && !o.dryRun && surveys.some((s) => !s.reachable)) {
+  if (plan.blocked && !o.dryRun && surveys.some((s) => !s.reachable) && plan.blockedBy === 'unreachable') {
     const budget = o.unreachableMs ?? 120_000
     const deadline = Date.now() + budget
     for (const f of plan.findings) o.say(`found: ${f}`)
     o.say(`waiting up to ${secs(budget)} for ${surveys.filter((s) => !s.reachable).map((s) => s.host).join(', ')}: ${plan.blocked}`)
     while (Date.now() < deadline && surveys.some((s) => !s.reachable)) {
-      await new Promise((r) => setTimeout(r, 3000))
+      await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, deadline - Date.now()))))
       for (const [i, s] of surveys.entries()) if (!s.reachable) surveys[i] = await surveyHost(o.tour, s.host, () => o.remote(s.host))
       const still = surveys.filter((s) => !s.reachable).map((s) => s.host)
       o.say(still.length ? `still unreachable: ${still.join(', ')} (${secs(Math.max(0, deadline - Date.now()))} left)` : 'every host answers again')
@@ -213,7 +213,7 @@ async function chaseUnreachable(o: RecoverOptions, hosts: string[], keep: string
     }
     if (left.size === 0) break
     o.say(`still unreachable: ${[...left].join(', ')} (${secs(Math.max(0, deadline - Date.now()))} left)`)
-    await new Promise((r) => setTimeout(r, 3000))
+    await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, deadline - Date.now()))))
   }
   if (left.size > 0) {
     const f = o.tour.floatingIp

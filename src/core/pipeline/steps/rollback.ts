@@ -34,12 +34,19 @@ export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<Rollba
   let answers = false
   await runStep(ctx, 'rollback', { host: ctx.from.name, frozen: true, detail: `undo: ${d.actions.join(', ')}` }, async (progress) => {
     const later: (() => Promise<string>)[] = []
+    let dstUnknown = false
     for (const a of d.actions) {
+      if (dstUnknown && (a === 'ensure-source' || a === 'verify-source')) {
+        // A copy may still run there: a second one on the source is worse than none for now.
+        did.push(`${a} SKIPPED: ${ctx.to.name} may still run the game; run \`globehop recover\` once it answers`)
+        continue
+      }
       try {
         did.push(await act(ctx, a, lazy, progress, later))
         if (a === 'verify-source') answers = true
       } catch (err) {
         ok = false
+        if (a === 'stop-destination') dstUnknown = true
         did.push(`${a} FAILED: ${errorText(err)}`)
       }
     }
@@ -118,14 +125,15 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
       // The source wants the IP first (it can take it alone while the destination is cut off),
       // then the destination must give it up, however long its link takes to come back.
       await ctx.src.run(writeTrackFile(f.trackFile, true))
-      const release = () => ctx.dst.run(writeTrackFile(f.trackFile, false))
+      const release = (timeoutMs?: number) => ctx.dst.run(writeTrackFile(f.trackFile, false), { timeoutMs })
       try {
-        await release()
+        // A short first try: a cut-off destination must not keep the game down for a whole deadline.
+        await release(Math.min(ctx.limits.commandMs, 5000))
       } catch (err) {
         if (!unreachable(err)) throw err
         // Nothing runs there (no restore began): bring the game back first, chase the host after.
         later.push(async () => {
-          await persist(ctx, ctx.to.name, 'set its track file to 0', progress, release)
+          await persist(ctx, ctx.to.name, 'set its track file to 0', progress, () => release())
           return `${ctx.to.name} is back and gave up the floating IP`
         })
         return `floating IP claimed by ${ctx.from.name}; ${ctx.to.name} is unreachable and is retried after the game is back`
