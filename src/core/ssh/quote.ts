@@ -1,5 +1,6 @@
-// Quoting for a POSIX remote shell. SSH sends one command string that the remote user's shell
-// parses again, so every argv element is wrapped in single quotes, where nothing is special
+// Quoting for a POSIX remote shell. SSH sends one command string, which `sh` on the host parses
+// again (whatever the login shell: see shNeutralCommand below), so every argv element is wrapped
+// in single quotes, where nothing is special
 // except the closing quote itself (POSIX XCU 2.2.2). A `'` inside becomes `'\''`: close the
 // quote, a backslash-escaped literal quote, reopen.
 
