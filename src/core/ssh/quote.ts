@@ -1,8 +1,7 @@
 // Quoting for a POSIX remote shell. SSH sends one command string, which `sh` on the host parses
 // again (whatever the login shell: see shNeutralCommand below), so every argv element is wrapped
-// in single quotes, where nothing is special
-// except the closing quote itself (POSIX XCU 2.2.2). A `'` inside becomes `'\''`: close the
-// quote, a backslash-escaped literal quote, reopen.
+// in single quotes, where nothing is special except the closing quote itself (POSIX XCU 2.2.2).
+// A `'` inside becomes `'\''`: close the quote, a backslash-escaped literal quote, reopen.
 
 // Words made only of these characters mean the same quoted or not; leaving them bare keeps
 // logged command lines readable. Deliberately absent: `=` (a first word `a=b` is an
