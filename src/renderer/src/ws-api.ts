@@ -27,6 +27,7 @@ export function createWsApi(url: string, token: string | null): GlobehopApi {
   let nextId = 1
   let socket: WebSocket
   let opened: Promise<void>
+  let everOpened = false
 
   const open = () => {
     // The token rides as a subprotocol: the server refuses before upgrading without it.
@@ -36,6 +37,12 @@ export function createWsApi(url: string, token: string | null): GlobehopApi {
       socket.addEventListener('error', () => reject(new GlobehopError('disconnected', `cannot reach the globehop host at ${url} (or it refused this page's token: open the address \`globehop serve\` printed)`)), { once: true })
     })
     opened.catch(() => {})
+    socket.addEventListener('open', () => {
+      // Events sent while this page was away (the host restarted, or dropped a page that fell
+      // behind) are lost: go on from a fresh snapshot.
+      if (everOpened) (api as unknown as GlobehopApi).getState({}).then((payload) => listeners.forEach((l) => l({ name: 'state', payload })), () => {})
+      everOpened = true
+    })
     socket.addEventListener('message', (m) => {
       const msg = JSON.parse(String(m.data)) as ServerMessage
       if (msg.type === 'event') {
