@@ -171,7 +171,7 @@ describe.skipIf(why !== null)(`peer known_hosts with a real sshd and OpenSSH's s
     expect(ssh(file, '127.0.0.1').code).toBe(255)
   })
 
-  it("syncPeerKnownHosts writes every host's file from the pool, and refuses before every host is connected", async () => {
+  it("syncPeerKnownHosts writes every host's file from the pool, connecting them first", async () => {
     // Two tour hosts on the one test sshd, peers reach them under two names.
     const hosts = [
       { ...sshd.host('paris', { user: 'gh-peer' }), address: '127.0.0.1' },
@@ -180,13 +180,20 @@ describe.skipIf(why !== null)(`peer known_hosts with a real sshd and OpenSSH's s
     const pool = new SshPool({ hosts } as ConstructorParameters<typeof SshPool>[0], { sshConfig: null })
     const file = path.join(scratch, 'synced')
     try {
-      await expect(syncPeerKnownHosts(hosts, pool, file)).rejects.toThrow('no verified host key for paris, tokyo: connect to them first')
-      await pool.connectAll()
-      await syncPeerKnownHosts(hosts, pool, file)
+      // Connects what is not connected yet (as the pipeline's remote() does).
+      await syncPeerKnownHosts(hosts, (n) => pool.get(n), file)
       const text = readFileSync(file, 'utf8')
       expect(text).toContain(`[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`)
       expect(text).toContain(`[localhost]:${sshd.port} ${sshd.hostPublicKey}\n`)
       expect(ssh(file, 'localhost').code).toBe(0)
+      // Test doubles (no verifiedHostKey) are left alone: no command sent to them.
+      const calls: string[][] = []
+      const fake = { host: hosts[0]!, run: async (a: readonly string[]) => (calls.push([...a]), { code: 0, stdout: '', stderr: '', ms: 0 }), start: () => ({ done: Promise.reject(new Error('no')), kill: () => {} }), close: async () => {} }
+      await syncPeerKnownHosts(hosts, async () => fake)
+      expect(calls).toEqual([])
+      // A real remote with no key yet (never connected) is an error, not a silent skip.
+      const unconnected = { ...fake, verifiedHostKey: () => null }
+      await expect(syncPeerKnownHosts(hosts, async () => unconnected)).rejects.toThrow('no verified host key for paris, tokyo: connect to them first')
     } finally {
       await pool.close()
     }

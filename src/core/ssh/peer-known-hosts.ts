@@ -131,17 +131,18 @@ export async function writePeerKnownHosts(remote: Remote, peers: readonly PeerHo
   await remote.run(writePeerKnownHostsArgv(file), { stdin: renderPeerKnownHosts(peers), log: 'command', timeoutMs: 30_000 })
 }
 
-/** What syncPeerKnownHosts needs of the pool (SshPool has both). */
-export interface VerifiedRemotes {
-  get(name: string): Promise<Remote>
-  verifiedHostKey(name: string): Buffer | null
-}
-
 /**
- * After every host is connected: writes, on every host, the keys globehop verified for all of
- * them. Call it after connectAll and before the first host-to-host ssh (the link probe).
+ * Writes, on each of `hosts`, the keys globehop verified for all of them, connecting those not
+ * connected yet (`remote` as the pipeline's, or `(n) => pool.get(n)`). Call it with the hosts
+ * about to talk before their first host-to-host ssh: every host in preflight (before the link
+ * probes, which run in parallel), source and destination at the start of a hop. Remotes without
+ * verifiedHostKey (test doubles) are left out; a real one without a key yet is an error.
  */
-export async function syncPeerKnownHosts(hosts: readonly Host[], pool: VerifiedRemotes, file: string = PEER_KNOWN_HOSTS): Promise<void> {
-  const peers = peerHostKeys(hosts, (n) => pool.verifiedHostKey(n))
-  await Promise.all(hosts.map(async (h) => writePeerKnownHosts(await pool.get(h.name), peers, file)))
+export async function syncPeerKnownHosts(hosts: readonly Host[], remote: (name: string) => Promise<Remote>, file: string = PEER_KNOWN_HOSTS): Promise<void> {
+  const remotes = await Promise.all(hosts.map((h) => remote(h.name)))
+  const real = hosts.filter((_h, i) => typeof remotes[i]!.verifiedHostKey === 'function')
+  if (real.length === 0) return
+  const byName = new Map(hosts.map((h, i) => [h.name, remotes[i]!]))
+  const peers = peerHostKeys(real, (n) => byName.get(n)!.verifiedHostKey!())
+  await Promise.all(real.map((h) => writePeerKnownHosts(byName.get(h.name)!, peers, file)))
 }
