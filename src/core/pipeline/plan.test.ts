@@ -8,12 +8,13 @@ import { planHop, withNullStdio, withStatusFifo, PAGE_SERVER_READY } from './pla
 import { testTour } from './test-tour'
 import type { Technique } from './modes'
 import { rsyncArgv } from '../transfer/rsync'
+import { hostSshOpts } from '../ssh/peer-known-hosts'
 
 const run = promisify(execFile)
 const tour = testTour()
 const H = '/var/lib/globehop/images/xonotic/h1'
-const RSH = 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 -o ControlMaster=auto -o ControlPath=~/.ssh/globehop-%C -o ControlPersist=60 -p 22 -l root --'
-const RSYNC = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2']
+const RSH = `ssh ${hostSshOpts().join(' ')} -p 22 -l root --`
+const RSYNC = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', '--timeout=60']
 const ZSTD = ['--compress', '--compress-choice=zstd', '--compress-level=1']
 
 function plan(technique: Technique, compress = true, t = tour) {

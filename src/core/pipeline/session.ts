@@ -5,6 +5,7 @@ import type { HopResult, PreflightReport } from '../../shared/contract'
 import type { Mode, Tour } from '../../shared/tour'
 import type { Emit } from '../events'
 import { hostByName } from '../tour/load'
+import { syncPeerKnownHosts } from '../ssh/peer-known-hosts'
 import type { Remote } from '../ssh/types'
 import { unreachableFacts, type HostFacts, type LinkFacts } from './facts'
 import { gatherHostFacts } from './host-facts'
@@ -194,6 +195,10 @@ export class PipelineSession {
     // A cancel ends a pending connect at once instead of waiting for its timeout.
     const [src, dst] = await untilAborted(Promise.all([this.opts.remote(fromName), this.opts.remote(toName)]), signal).catch((err: unknown) => {
       throw new Error(signal.aborted ? new HopCancelled().message : `cannot reach the hop's hosts: ${errorText(err)}`)
+    })
+    // Host-to-host ssh trusts only the keys this session verified (never accept-new).
+    await untilAborted(syncPeerKnownHosts([from, to], this.opts.remote), signal).catch((err: unknown) => {
+      throw new Error(signal.aborted ? new HopCancelled().message : `cannot write the hosts' known_hosts for host-to-host ssh: ${errorText(err)}`)
     })
     let decision: Decision
     let link: LinkFacts | null = null

@@ -1,5 +1,6 @@
 // Host-to-host copy of an image directory: rsync runs on the source and pushes over SSH to the
 // destination, so image bytes never pass through the app's machine.
+import { hostSshOpts } from '../ssh/peer-known-hosts'
 import type { Remote } from '../ssh/types'
 import { parseProgressText, parseRsyncStats, type RsyncProgress, type RsyncStats } from './rsync-progress'
 
@@ -20,18 +21,14 @@ export interface RsyncArgs {
   delta?: boolean
 }
 
-// The hosts authorize the lab/app key for each other; a first contact between two hosts accepts
-// and records the key (OpenSSH's accept-new), a changed key still fails. One master connection
-// per host pair is shared by the link probe, the snapshots and the final transfer: over a 280 ms
-// RTT a fresh SSH handshake costs ~1 s of the players' outage.
-export const HOST_SSH_OPTS = [
-  '-o', 'BatchMode=yes',
-  '-o', 'StrictHostKeyChecking=accept-new',
-  '-o', 'ConnectTimeout=10',
-  '-o', 'ControlMaster=auto',
-  '-o', 'ControlPath=~/.ssh/globehop-%C',
-  '-o', 'ControlPersist=60',
-]
+// Host-to-host ssh checks the destination strictly against the host keys globehop itself verified
+// (peer-known-hosts.ts writes them on the source before each hop): never trust on first use. One
+// master connection per host pair is shared by the link probe, the snapshots and the final
+// transfer: over a 280 ms RTT a fresh SSH handshake costs ~1 s of the players' outage.
+export const HOST_SSH_OPTS = hostSshOpts()
+
+/** rsync's own I/O timeout: an rsync left behind by a dead app connection still ends. */
+export const RSYNC_IO_TIMEOUT_S = 60
 
 const SAFE_WORD = /^[A-Za-z0-9._:-]+$/
 
@@ -42,7 +39,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
   }
   // rsync appends the host and its server command to --rsh: the `--` keeps ssh from reading the host as an option.
   const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user, '--'].join(' ')
-  const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2']
+  const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', `--timeout=${RSYNC_IO_TIMEOUT_S}`]
   if (a.delta) argv.push('--no-whole-file')
   if (a.compress) argv.push('--compress', '--compress-choice=zstd', '--compress-level=1')
   argv.push('--rsh', rsh, '--', trailing(a.from), `${hostPart(a.target.address)}:${trailing(a.to)}`)
