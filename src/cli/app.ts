@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
+import { guardProcess } from '../core/interrupt-guard'
 import { defaultTourPath } from '../core/tour/default'
 import { serve } from '../server/serve'
 import { findElectronBinary, sandboxChoice } from './electron-binary'
@@ -54,14 +55,14 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
     console.error('globehop: connecting to the tour\'s hosts (--connect)')
     engine.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
   } else console.error('globehop: nothing is sent to the tour\'s hosts until you press Connect (or start with --connect)')
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  // Ctrl-C, SIGTERM, a hang-up or a closed stdout: a frozen hop finishes (or rolls back) before
+  // the host exits; the browser pages see it happen (interrupt-guard.ts).
+  const code = await new Promise<number>((resolve) => {
+    guardProcess({ target: () => engine.guardTarget(), exit: resolve })
   })
   await server.close()
   await engine.close()
-  return 0
+  return code
 }
 
 export async function runOpen(argv: string[]): Promise<number> {

@@ -61,6 +61,12 @@ export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<Rollba
     }
     return { value: undefined, detail: did.join('; ') }
   }).catch(() => undefined)
+  if (!answers && did.some((l) => l.includes(`${ctx.from.name} stayed unreachable`))) {
+    const where = ctx.state.transferred ? `; the image had fully arrived on ${ctx.to.name} too` : ''
+    did.push(
+      `NO HOST RUNS THE GAME: ${ctx.from.name} (the source) cannot be reached; the container was ${ctx.state.sourceDumped ? `dumped there (${ctx.plan.paths.img})` : 'frozen there'}${where}. When ${ctx.from.name} answers again run \`globehop recover ${ctx.tour.file}\`: it restores the game there${ctx.state.transferred ? ` (or on ${ctx.to.name} if ${ctx.from.name} is gone for good)` : ''}`,
+    )
+  }
   return { text: did.join('; '), containerOn: ok || answers ? ctx.from.name : null, restored: ok }
 }
 
@@ -124,7 +130,7 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
       }
       // The source wants the IP first (it can take it alone while the destination is cut off),
       // then the destination must give it up, however long its link takes to come back.
-      await ctx.src.run(writeTrackFile(f.trackFile, true))
+      await persist(ctx, ctx.from.name, 'claim the floating IP there', progress, () => ctx.src.run(writeTrackFile(f.trackFile, true)))
       const release = (timeoutMs?: number) => ctx.dst.run(writeTrackFile(f.trackFile, false), { timeoutMs })
       try {
         // A short first try: a cut-off destination must not keep the game down for a whole deadline.
@@ -141,25 +147,30 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
       await waitForOwner(ctx.tour, ctx.dst, ctx.src, 10_000)
       return `floating IP back on ${ctx.from.name}`
     }
-    case 'ensure-source': {
-      const st = await containerState(ctx.src, runc, id)
-      if (st.state === 'running') return `the container still runs on ${ctx.from.name} (CRIU left it running)`
-      if (st.state === 'paused') {
-        await ctx.src.run(['runc', 'resume', id])
-        return `resumed the paused container on ${ctx.from.name}`
-      }
-      if (ctx.plan.technique.kind === 'post-copy' || ctx.plan.technique.kind === 'pre+post') {
-        throw new Error(`the container is ${st.state} on ${ctx.from.name} and a lazy image holds no memory to restore from`)
-      }
-      if (st.state === 'stopped') await ctx.src.run(runc.delete(id))
-      const t0 = Date.now()
-      await ctx.src.run(ctx.plan.restoreOnSource)
-      return `restored the container on ${ctx.from.name} from its local images in ${((Date.now() - t0) / 1000).toFixed(2)} s`
-    }
+    case 'ensure-source':
+      // The image is on the source: a source that is briefly away is waited for (bounded).
+      return persist(ctx, ctx.from.name, 'bring the game back there', progress, () => ensureSource(ctx))
     case 'verify-source': {
       const s = await waitForStatus(ctx.tour.floatingIp.address, ctx.tour.container.gamePort, 10_000)
       if (!s) throw new Error(`no reply at ${ctx.tour.floatingIp.address} after the rollback`)
       return `the game answers at ${ctx.tour.floatingIp.address} again (${fragLine(s)})`
     }
   }
+}
+
+async function ensureSource(ctx: HopContext): Promise<string> {
+  const id = ctx.tour.container.id
+  const st = await containerState(ctx.src, runc, id)
+  if (st.state === 'running') return `the container still runs on ${ctx.from.name} (CRIU left it running)`
+  if (st.state === 'paused') {
+    await ctx.src.run(['runc', 'resume', id])
+    return `resumed the paused container on ${ctx.from.name}`
+  }
+  if (ctx.plan.technique.kind === 'post-copy' || ctx.plan.technique.kind === 'pre+post') {
+    throw new Error(`the container is ${st.state} on ${ctx.from.name} and a lazy image holds no memory to restore from`)
+  }
+  if (st.state === 'stopped') await ctx.src.run(runc.delete(id))
+  const t0 = Date.now()
+  await ctx.src.run(ctx.plan.restoreOnSource)
+  return `restored the container on ${ctx.from.name} from its local images in ${((Date.now() - t0) / 1000).toFixed(2)} s`
 }
