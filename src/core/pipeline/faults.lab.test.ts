@@ -234,6 +234,61 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await oneServerOn('stuttgart', before)
   })
 
+  /** Cuts `host` once the frozen transfer moved some bytes; restores the link after `holdMs`. */
+  function cutDuringTransfer(events: StepEvent[], host: string, holdMs: number): { stop: () => Promise<void> } {
+    let started = false
+    const done: Promise<void>[] = []
+    const watch = setInterval(() => {
+      if (started || !events.some((e) => e.step === 'transfer' && e.phase === 'progress' && (e.bytesDone ?? 0) > 0)) return
+      started = true
+      done.push(labCut(host).then(async (c) => {
+        await new Promise((r) => setTimeout(r, holdMs))
+        await c.restore()
+      }))
+    }, 100)
+    return { stop: async () => (clearInterval(watch), await Promise.all(done), undefined) }
+  }
+
+  it('e: the source is cut off after the freeze for a while: the rollback waits for it and the game comes back there', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    const cut = cutDuringTransfer(events, 'stuttgart', 25_000)
+    try {
+      const r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      console.log(formatHop(r))
+      expect(r.ok).toBe(false)
+      expect(events.some((e) => e.step === 'rollback' && /stuttgart unreachable/.test(e.detail ?? ''))).toBe(true)
+      expect(r.rollback).toMatch(/restored the container on stuttgart/)
+      expect(r.containerOn).toBe('stuttgart')
+    } finally {
+      await cut.stop()
+    }
+    await oneServerOn('stuttgart', before)
+  })
+
+  it('e: the source stays away past the limit: the hop says no host runs the game and what to do; recover does it once the source is back', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    const cut = cutDuringTransfer(events, 'stuttgart', 45_000)
+    let r: HopResult
+    try {
+      r = await session(events, { stallMs: 8000, commandMs: 15_000, unreachableMs: 10_000 }).hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      console.log(formatHop(r))
+    } finally {
+      await cut.stop()
+    }
+    expect(r.ok).toBe(false)
+    expect(r.rollback).toMatch(/NO HOST RUNS THE GAME: stuttgart \(the source\) cannot be reached; the container was dumped there \(\S+\/img\)\. When stuttgart answers again run `globehop recover \S+`/)
+    expect(r.containerOn).toBeNull()
+    // The operator does what it says.
+    const rec = cli(['recover', tour.file, '--wait', '30'])
+    expect(await rec.exit, rec.stdout.join('\n')).toBe(0)
+    expect(rec.stdout.join('\n')).toMatch(/did: restored the container on stuttgart/)
+    await oneServerOn('stuttgart', before)
+  })
+
   it('f: keepalived stopped on the destination after preflight: the IP move fails, the game goes back', async () => {
     await labResetGame()
     const before = await scoredStatus(tour)

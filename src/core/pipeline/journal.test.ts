@@ -123,6 +123,11 @@ describe('openHop', () => {
     expect(openHop(lines([start('1-a-b'), { event: 'state', hopId: '1-a-b', flag: 'frozen' }, { event: 'end', hopId: '1-a-b', ok: false, containerOn: 'stuttgart', detail: 'rolled back' }]))).toBeNull()
   })
 
+  it('still open when the hop ended with no host running the game: recover has work left', () => {
+    const open = openHop(lines([start('1-a-b'), { event: 'state', hopId: '1-a-b', flag: 'sourceDumped' }, { event: 'end', hopId: '1-a-b', ok: false, containerOn: null, detail: 'source unreachable' }]))
+    expect(open).toMatchObject({ hopId: '1-a-b', reached: ['sourceDumped'] })
+  })
+
   it('null after a recover', () => {
     expect(openHop(lines([start('1-a-b'), { event: 'state', hopId: '1-a-b', flag: 'frozen' }, { event: 'recovered', hopId: '1-a-b', containerOn: 'stuttgart', detail: 'ok' }]))).toBeNull()
     // A recover without a journal's hop closes whatever was open too.

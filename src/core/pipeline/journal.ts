@@ -93,13 +93,14 @@ export interface OpenHop {
   reached: (keyof HopState)[]
 }
 
-/** The last hop that started and neither ended nor was recovered: what a killed process left. */
+/** The last hop that started and neither ended with the game running nor was recovered. */
 export function openHop(lines: JournalLine[]): OpenHop | null {
   let open: OpenHop | null = null
   for (const l of lines) {
     if (l.event === 'start') open = { hopId: l.hopId, from: l.from, to: l.to, technique: l.technique, lazy: l.lazy, hopDir: l.hopDir, img: l.img, startedAt: l.at, reached: [] }
     else if (l.event === 'state' && open?.hopId === l.hopId) open.reached.push(l.flag)
-    else if ((l.event === 'end' && open?.hopId === l.hopId) || l.event === 'recovered') open = null
+    // A hop that ended with no host running the game stays open: recover still has work to do.
+    else if ((l.event === 'end' && open?.hopId === l.hopId && l.containerOn !== null) || l.event === 'recovered') open = null
   }
   return open
 }
