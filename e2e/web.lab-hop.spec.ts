@@ -43,6 +43,10 @@ test.describe('live hop on the lab', () => {
 
     await page.getByLabel('Migration mode').selectOption('stop-and-copy')
     await page.getByRole('button', { name: /^Hop to Strasbourg/ }).click()
+    // A clicker's stray Esc never cancels: one press only arms (and a frozen hop says it cannot stop).
+    await expect(page.getByTestId('frozen')).toBeVisible({ timeout: 60_000 })
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('cancel-armed')).toBeVisible()
     const row = page.getByTestId('hop-row')
     await expect(row).toHaveCount(1, { timeout: 120_000 })
     await expect(row).toHaveAttribute('data-ok', 'true')

@@ -35,7 +35,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
               <td colSpan={11}>No hops yet. Run preflight, then hop (→ or Space).</td>
             </tr>
           ) : (
-            hops.map((h) => (
+            hops.map((h) => [
               <tr key={h.hopId} data-testid="hop-row" data-ok={h.ok}>
                 <td>
                   {labelOf(h.from)} → {labelOf(h.to)}
@@ -51,9 +51,18 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
                 <td>
                   {ms(h.client?.rttBeforeMs)} → {ms(h.client?.rttAfterMs)}
                 </td>
-                <td title={h.error ?? h.rollback}>{h.ok ? 'ok' : `failed${h.rollback ? ', rolled back' : ''}`}</td>
-              </tr>
-            ))
+                <td>{h.ok ? (h.error ? 'ok, with a warning' : 'ok') : h.containerOn ? `failed; game on ${labelOf(h.containerOn)}` : 'failed; NO HOST RUNS THE GAME'}</td>
+              </tr>,
+              // What happened and what was done, in words, where the eye is (not in a tooltip).
+              (h.error || h.rollback) && (
+                <tr key={`${h.hopId}-why`} className="hop-why" data-testid="hop-failure">
+                  <td colSpan={11}>
+                    {h.error && <div>{h.ok ? 'warning' : 'what failed'}: {h.error}</div>}
+                    {h.rollback && <div>what was done: {h.rollback}</div>}
+                  </td>
+                </tr>
+              ),
+            ])
           )}
         </tbody>
       </table>
