@@ -151,7 +151,11 @@ export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<nu
       if (!tour.hosts.some((h) => h.name === c.to)) throw new Error(`unknown host "${c.to}"; hosts are: ${tour.hosts.map((h) => h.name).join(', ')}`)
       await recoverFirst(rt, io)
       const pre = await s.preflight()
-      if (pre.containerOn === null) throw new Error('preflight: the container runs on no host (or on more than one): nothing to migrate')
+      if (pre.containerOn === null) {
+        // Say why (an unreachable host is the usual cause), not only that nothing was found.
+        const why = pre.ok ? '' : `\n${preflightFailure(pre)}`
+        throw new Error(`preflight: the container runs on no host (or on more than one): nothing to migrate${why}`)
+      }
       return s.hop({ to: c.to, mode: c.mode, tracking: c.tracking })
     })
     if (!r.ok) io.err(hopFailure(r))

@@ -79,15 +79,27 @@ export function withDeadline(remote: Remote, defaultMs: number): Remote {
       const signal = opts.signal ? AbortSignal.any([opts.signal, abort.signal]) : abort.signal
       const p = remote.run(argv, { ...opts, timeoutMs: ms, signal })
       let timer: NodeJS.Timeout | undefined
-      // The session's own timer starts once the channel is open; this one also bounds the connect.
+      let onAbort: (() => void) | undefined
+      // The session's own timer starts once the channel is open; this one also bounds the connect,
+      // and a caller's abort is honoured at once even while a cut-off host is being reconnected.
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           abort.abort()
           reject(new RemoteTimeoutError(remote.host.name, argv.join(' '), ms, 'no answer (connection or command)'))
         }, ms + 2000)
+        onAbort = () => {
+          const e = new Error(`${remote.host.name}: \`${argv.join(' ')}\` was cancelled`)
+          e.name = 'AbortError'
+          reject(e)
+        }
+        if (opts.signal?.aborted) onAbort()
+        else opts.signal?.addEventListener('abort', onAbort, { once: true })
       })
       p.catch(() => undefined)
-      return Promise.race([p, late]).finally(() => clearTimeout(timer))
+      return Promise.race([p, late]).finally(() => {
+        clearTimeout(timer)
+        if (onAbort) opts.signal?.removeEventListener('abort', onAbort)
+      })
     },
     start(argv: readonly string[], opts?: Omit<RunOptions, 'allowFail'>): RemoteProcess {
       return remote.start(argv, opts)
