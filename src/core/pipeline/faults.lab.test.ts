@@ -271,7 +271,7 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await labResetGame()
     const before = await scoredStatus(tour)
     const events: StepEvent[] = []
-    const cut = cutDuringTransfer(events, 'stuttgart', 45_000)
+    const cut = cutDuringTransfer(events, 'stuttgart', 70_000)
     let r: HopResult
     try {
       r = await session(events, { stallMs: 8000, commandMs: 15_000, unreachableMs: 10_000 }).hop({ to: 'strasbourg', mode: 'stop-and-copy' })

@@ -32,22 +32,40 @@ export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<Rollba
   const did: string[] = []
   let ok = true
   let answers = false
+  let sourceBack = false
   await runStep(ctx, 'rollback', { host: ctx.from.name, frozen: true, detail: `undo: ${d.actions.join(', ')}` }, async (progress) => {
     const later: (() => Promise<string>)[] = []
     let dstUnknown = false
+    const failed = new Set<RollbackAction>()
+    const attempt = async (a: RollbackAction) => {
+      try {
+        did.push(await act(ctx, a, lazy, progress, later))
+        failed.delete(a)
+        return true
+      } catch (err) {
+        ok = false
+        failed.add(a)
+        did.push(`${a} FAILED: ${errorText(err)}`)
+        return false
+      }
+    }
     for (const a of d.actions) {
       if (dstUnknown && (a === 'ensure-source' || a === 'verify-source')) {
         // A copy may still run there: a second one on the source is worse than none for now.
         did.push(`${a} SKIPPED: ${ctx.to.name} may still run the game; run \`globehop recover\` once it answers`)
         continue
       }
-      try {
-        did.push(await act(ctx, a, lazy, progress, later))
-        if (a === 'verify-source') answers = true
-      } catch (err) {
-        ok = false
-        if (a === 'stop-destination') dstUnknown = true
-        did.push(`${a} FAILED: ${errorText(err)}`)
+      if (a === 'verify-source' && failed.has('ensure-source')) continue
+      const done = await attempt(a)
+      if (!done && a === 'stop-destination') dstUnknown = true
+      if (done && a === 'verify-source') answers = true
+      if (done && a === 'ensure-source') {
+        sourceBack = true
+        // The source came back after its IP claim had failed: claim it now, or players cannot reach the game.
+        if (failed.has('ip-back')) {
+          ok = true
+          await attempt('ip-back')
+        }
       }
     }
     for (const f of later) {
@@ -61,7 +79,7 @@ export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<Rollba
     }
     return { value: undefined, detail: did.join('; ') }
   }).catch(() => undefined)
-  if (!answers && did.some((l) => l.includes(`${ctx.from.name} stayed unreachable`))) {
+  if (!sourceBack && did.some((l) => l.includes(`${ctx.from.name} stayed unreachable`))) {
     const where = ctx.state.transferred ? `; the image had fully arrived on ${ctx.to.name} too` : ''
     did.push(
       `NO HOST RUNS THE GAME: ${ctx.from.name} (the source) cannot be reached; the container was ${ctx.state.sourceDumped ? `dumped there (${ctx.plan.paths.img})` : 'frozen there'}${where}. When ${ctx.from.name} answers again run \`globehop recover ${ctx.tour.file}\`: it restores the game there${ctx.state.transferred ? ` (or on ${ctx.to.name} if ${ctx.from.name} is gone for good)` : ''}`,
