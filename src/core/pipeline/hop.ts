@@ -189,7 +189,12 @@ async function preCopy(ctx: HopContext, t: Technique): Promise<number> {
  * fails first, `giveUp` ends the move's wait at once: the rollback sets both track files itself,
  * and players should not wait for a cut-off destination's command deadline first.
  */
-function startIpMove(ctx: HopContext): { done: Promise<void>; giveUp: () => Promise<void> } {
+interface IpMove {
+  done: Promise<void>
+  giveUp: () => Promise<void>
+}
+
+function startIpMove(ctx: HopContext): IpMove {
   const abort = new AbortController()
   const done = ipMove(ctx, abort.signal)
   done.catch(() => undefined)
@@ -202,23 +207,25 @@ function startIpMove(ctx: HopContext): { done: Promise<void>; giveUp: () => Prom
   }
 }
 
+/** Runs `fn`; when it fails, the IP move stops waiting before the error goes on to the rollback. */
+async function orGiveUp<T>(ip: IpMove, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    await ip.giveUp()
+    throw err
+  }
+}
+
 async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, before: ServerStatus | null): Promise<void> {
   await checkpoint(ctx, last)
   const ip = startIpMove(ctx)
-  try {
+  await orGiveUp(ip, async () => {
     await transfer(ctx, true)
     if (!d.dstNonlocalBind) await ip.done
-  } catch (err) {
-    await ip.giveUp()
-    throw err
-  }
+  })
   // With ip_nonlocal_bind the restored socket binds the floating IP before it arrives.
-  try {
-    await restore(ctx)
-  } catch (err) {
-    await ip.giveUp()
-    throw err
-  }
+  await orGiveUp(ip, () => restore(ctx))
   await ip.done
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
@@ -228,23 +235,16 @@ async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: numb
   const pageServer: RemoteProcess = await lazyCheckpoint(ctx, last)
   lazy.pageServer = pageServer
   const ip = startIpMove(ctx)
-  try {
+  const daemon = await orGiveUp(ip, async () => {
     await transfer(ctx, true)
     lazy.daemon = await startLazyDaemon(ctx)
     if (!d.dstNonlocalBind) await ip.done
-  } catch (err) {
-    await ip.giveUp()
-    throw err
-  }
-  try {
-    await restore(ctx)
-  } catch (err) {
-    await ip.giveUp()
-    throw err
-  }
+    return lazy.daemon
+  })
+  await orGiveUp(ip, () => restore(ctx))
   // Past the point of no return: an IP or verify failure is reported, never rolled back.
   await ip.done
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
-  await lazyPagesDone(ctx, pageServer, lazy.daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)
+  await lazyPagesDone(ctx, pageServer, daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)
 }
