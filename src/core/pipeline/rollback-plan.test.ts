@@ -24,7 +24,7 @@ describe('rollback decisions', () => {
   })
   it("post-copy after the restore: past the point of no return, said in words", () => {
     const d = decideRollback(s({ frozen: true, lazyServing: true, ipMoved: true, dstRestoreStarted: true, dstRunning: true, pointOfNoReturn: true }), 'a', 'b')
-    expect(d).toMatchObject({ kind: 'impossible', why: expect.stringMatching(/point of no return.*pages keep flowing as long as a is alive/) })
+    expect(d).toMatchObject({ kind: 'impossible', why: expect.stringMatching(/point of no return.*pages keep flowing as long as a is alive\. If a is only cut off, the game on b resumes by itself .*if a is gone for good, the game's memory is lost: start the container afresh on b$/) })
   })
   it('served: nothing to undo even if cleanup failed', () => {
     expect(decideRollback(s({ frozen: true, sourceDumped: true, ipMoved: true, dstRunning: true, served: true }), 'a', 'b')).toMatchObject({ kind: 'none' })

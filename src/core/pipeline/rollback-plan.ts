@@ -24,7 +24,7 @@ export function decideRollback(s: HopState, from: string, to: string): RollbackD
   if (s.pointOfNoReturn) {
     return {
       kind: 'impossible',
-      why: `past post-copy's point of no return: the container runs on ${to} with memory only ${from}'s page server holds; pages keep flowing as long as ${from} is alive`,
+      why: `past post-copy's point of no return: the container runs on ${to} with memory only ${from}'s page server holds; pages keep flowing as long as ${from} is alive. If ${from} is only cut off, the game on ${to} resumes by itself when it answers again (the floating IP stays with ${to}); if ${from} is gone for good, the game's memory is lost: start the container afresh on ${to}`,
     }
   }
   if (!s.frozen) return { kind: 'none', why: `nothing was frozen: the container runs on ${from} as before` }
