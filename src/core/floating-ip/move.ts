@@ -3,8 +3,8 @@ import type { Tour } from '../../shared/tour'
 import type { Remote } from '../ssh/types'
 import { addAddress, delAddress, gratuitousArp, holdsAddress, listAddresses, writeTrackFile } from './argv'
 
-export async function holdsFloatingIp(r: Remote, ip: string): Promise<boolean> {
-  const res = await r.run(listAddresses())
+export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSignal): Promise<boolean> {
+  const res = await r.run(listAddresses(), { signal })
   return holdsAddress(res.stdout, ip)
 }
 
@@ -29,7 +29,7 @@ export async function waitForOwner(tour: Tour, from: Remote, to: Remote, timeout
   const ip = tour.floatingIp.address
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const [onTo, onFrom] = await Promise.all([holdsFloatingIp(to, ip), holdsFloatingIp(from, ip)])
+    const [onTo, onFrom] = await Promise.all([holdsFloatingIp(to, ip, signal), holdsFloatingIp(from, ip, signal)])
     if (onTo && !onFrom) return
     if (Date.now() > deadline) {
       throw new Error(
