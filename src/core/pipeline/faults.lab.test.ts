@@ -14,6 +14,8 @@ import { stateCarried } from '../probe/status'
 import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
 import { fragSum, gameStatus, labCut, labForTests, labResetGame, scoredStatus, whereIsEverything } from '../../../lab/testing'
+import { labLink } from '../lab/index'
+import { readState } from '../lab/state'
 import { FileJournal, journalPath, openHop, readJournal } from './journal'
 import { PipelineSession } from './session'
 
@@ -287,6 +289,47 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     expect(await rec.exit, rec.stdout.join('\n')).toBe(0)
     expect(rec.stdout.join('\n')).toMatch(/did: restored the container on stuttgart/)
     await oneServerOn('stuttgart', before)
+  })
+
+  it('e: post-copy, the source cut off past the point of no return: no rollback, the words say so, and the game resumes on the destination when the source answers again', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    // Post-copy is for fast links: both hop hosts unthrottled, as the pipeline's post-copy tour does.
+    const links = (readState()?.hosts ?? []).filter((h) => h.name === 'stuttgart' || h.name === 'strasbourg').map((h) => ({ name: h.name, link: { ...h.link } }))
+    for (const h of links) await labLink(h.name, { off: true })
+    const events: StepEvent[] = []
+    const held: { cut: Promise<{ restore: () => Promise<void> }> | null } = { cut: null }
+    const watch = setInterval(() => {
+      if (held.cut || !events.some((e) => e.step === 'restore' && e.phase === 'end')) return
+      // Cut for 30 s: longer than verify waits, shorter than TCP gives up on the page server's connection.
+      held.cut = labCut('stuttgart').then(async (c) => {
+        await new Promise((r) => setTimeout(r, 30_000))
+        await c.restore()
+        return { restore: async () => {} }
+      })
+    }, 20)
+    try {
+      const r = await session(events, { commandMs: 20_000 }).hop({ to: 'strasbourg', mode: 'post-copy' })
+      console.log(formatHop(r))
+      expect(r.technique).toBe('post-copy')
+      expect(held.cut, 'the cut came after the restore').not.toBeNull()
+      expect(r.ok).toBe(false)
+      expect(r.rollback).toMatch(/past post-copy's point of no return: the container runs on strasbourg with memory only stuttgart's page server holds.*If stuttgart is only cut off, the game on strasbourg resumes by itself/)
+      expect(r.rollback).toMatch(/the floating IP stays with strasbourg \(stuttgart gave it up\)/)
+      expect(r.containerOn).toBe('strasbourg')
+    } finally {
+      clearInterval(watch)
+      await (await held.cut)?.restore()
+      for (const h of links) await labLink(h.name, { delayMs: h.link.delayMs, rateMbit: h.link.rateMbit })
+    }
+    // The source answers again: its page server serves the rest and the game runs on at strasbourg.
+    const deadline = Date.now() + 90_000
+    for (;;) {
+      const w = await whereIsEverything(pool, tour)
+      if ((w.running.join() === 'strasbourg' && w.ip.join() === 'strasbourg') || Date.now() > deadline) break
+      await new Promise((r) => setTimeout(r, 2000))
+    }
+    await oneServerOn('strasbourg', before)
   })
 
   it('f: keepalived stopped on the destination after preflight: the IP move fails, the game goes back', async () => {

@@ -28,7 +28,7 @@ export interface RollbackReport {
 export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<RollbackReport> {
   const d = decideRollback(ctx.state, ctx.from.name, ctx.to.name)
   if (d.kind === 'none') return { text: undefined, containerOn: ctx.state.served ? ctx.to.name : ctx.from.name, restored: true }
-  if (d.kind === 'impossible') return { text: d.why, containerOn: ctx.to.name, restored: false }
+  if (d.kind === 'impossible') return { text: await keepIpForward(ctx, d.why), containerOn: ctx.to.name, restored: false }
   const did: string[] = []
   let ok = true
   let answers = false
@@ -191,4 +191,24 @@ async function ensureSource(ctx: HopContext): Promise<string> {
   const t0 = Date.now()
   await ctx.src.run(ctx.plan.restoreOnSource)
   return `restored the container on ${ctx.from.name} from its local images in ${((Date.now() - t0) / 1000).toFixed(2)} s`
+}
+
+/**
+ * Past post-copy's point of no return the game can only live on the destination: keep the IP
+ * there, and make sure the source (once it answers, within the bounded time) no longer wants it,
+ * or its keepalived could take players back to a host that runs nothing.
+ */
+async function keepIpForward(ctx: HopContext, why: string): Promise<string> {
+  const f = ctx.tour.floatingIp
+  if (!ctx.state.ipMoved || f.method !== 'keepalived') return why
+  try {
+    await runStep(ctx, 'rollback', { host: ctx.to.name, detail: `no rollback possible: keep ${f.address} with ${ctx.to.name}` }, async (progress) => {
+      await persist(ctx, ctx.to.name, 'claim the floating IP there', progress, () => ctx.dst.run(writeTrackFile(f.trackFile, true)))
+      await persist(ctx, ctx.from.name, 'set its track file to 0', progress, () => ctx.src.run(writeTrackFile(f.trackFile, false)))
+      return { value: undefined, detail: `${f.address} stays with ${ctx.to.name}` }
+    })
+    return `${why}; the floating IP stays with ${ctx.to.name} (${ctx.from.name} gave it up)`
+  } catch (err) {
+    return `${why}; could not pin the floating IP on ${ctx.to.name}: ${errorText(err)}`
+  }
 }
