@@ -49,7 +49,8 @@ test.describe('live hop on the lab', () => {
     await expect(page.getByTestId('cancel-armed')).toBeVisible()
     const row = page.getByTestId('hop-row')
     await expect(row).toHaveCount(1, { timeout: 120_000 })
-    await expect(row).toHaveAttribute('data-ok', 'true')
+    // On failure, the words the page shows under the row say why.
+    await expect(row, (await page.getByTestId('hop-failure').allTextContents()).join('\n')).toHaveAttribute('data-ok', 'true')
     await expect.poll(async () => Number(await graph.getAttribute('data-outages')), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
     await expect(page.getByTestId('host').filter({ hasText: 'Strasbourg' })).toContainText('game here')
     // The commands that really ran are on screen.

@@ -28,7 +28,10 @@ export interface RollbackReport {
 export async function rollback(ctx: HopContext, lazy: LazyProcs): Promise<RollbackReport> {
   const d = decideRollback(ctx.state, ctx.from.name, ctx.to.name)
   if (d.kind === 'none') return { text: undefined, containerOn: ctx.state.served ? ctx.to.name : ctx.from.name, restored: true }
-  if (d.kind === 'impossible') return { text: await keepIpForward(ctx, d.why), containerOn: ctx.to.name, restored: false }
+  if (d.kind === 'impossible') {
+    const r = await settleAfterNoReturn(ctx, d.why)
+    return { ...r, restored: false }
+  }
   const did: string[] = []
   let ok = true
   let answers = false
@@ -194,21 +197,45 @@ async function ensureSource(ctx: HopContext): Promise<string> {
 }
 
 /**
- * Past post-copy's point of no return the game can only live on the destination: keep the IP
- * there, and make sure the source (once it answers, within the bounded time) no longer wants it,
- * or its keepalived could take players back to a host that runs nothing.
+ * Past post-copy's point of no return the game lives on the destination while the source's page
+ * server feeds it. If that page server loses the destination (a cut link), CRIU fails the lazy dump
+ * and lets the source run on with its whole memory (measured on the lab: both copies ran once the
+ * link came back), while the destination's copy lacks pages. So: wait (bounded) for the source to
+ * answer and its dump to end; if the source runs again, it is the copy to keep (the destination's is
+ * removed, the IP goes back); otherwise the destination keeps the game and the source gives up the IP.
  */
-async function keepIpForward(ctx: HopContext, why: string): Promise<string> {
+async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text: string; containerOn: string | null }> {
   const f = ctx.tour.floatingIp
-  if (!ctx.state.ipMoved || f.method !== 'keepalived') return why
+  const id = ctx.tour.container.id
+  let text = why
+  let containerOn: string | null = ctx.to.name
   try {
-    await runStep(ctx, 'rollback', { host: ctx.to.name, detail: `no rollback possible: keep ${f.address} with ${ctx.to.name}` }, async (progress) => {
-      await persist(ctx, ctx.to.name, 'claim the floating IP there', progress, () => ctx.dst.run(writeTrackFile(f.trackFile, true)))
-      await persist(ctx, ctx.from.name, 'set its track file to 0', progress, () => ctx.src.run(writeTrackFile(f.trackFile, false)))
-      return { value: undefined, detail: `${f.address} stays with ${ctx.to.name}` }
+    await runStep(ctx, 'rollback', { host: ctx.to.name, detail: `no rollback possible: settle which copy keeps the game` }, async (progress) => {
+      // The source's dump is over when its container is no longer frozen (paused) behind the page server.
+      const deadline = Date.now() + ctx.limits.unreachableMs
+      let st = await persist(ctx, ctx.from.name, 'see whether its page server still runs', progress, () => containerState(ctx.src, runc, id))
+      while (st.state === 'paused' && Date.now() < deadline) {
+        progress({ detail: `${ctx.from.name}'s page server still holds the source frozen; waiting for it to end` })
+        await new Promise((r) => setTimeout(r, 2000))
+        st = await persist(ctx, ctx.from.name, 'see whether its page server still runs', progress, () => containerState(ctx.src, runc, id))
+      }
+      if (st.state === 'running') {
+        await persist(ctx, ctx.to.name, 'remove the copy that lacks pages', progress, () => ctx.dst.run(ctx.plan.discardOnDestination))
+        await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
+        containerOn = ctx.from.name
+        text = `${why}; then ${ctx.from.name}'s page server lost ${ctx.to.name} and CRIU let the source run on with its whole memory: removed the copy on ${ctx.to.name} (it lacked pages), floating IP back on ${ctx.from.name}`
+        return { value: undefined, detail: `the game runs on ${ctx.from.name} again` }
+      }
+      if (ctx.state.ipMoved && f.method === 'keepalived') {
+        await persist(ctx, ctx.to.name, 'claim the floating IP there', progress, () => ctx.dst.run(writeTrackFile(f.trackFile, true)))
+        await persist(ctx, ctx.from.name, 'set its track file to 0', progress, () => ctx.src.run(writeTrackFile(f.trackFile, false)))
+        text = `${why}; the floating IP stays with ${ctx.to.name} (${ctx.from.name} gave it up)`
+      }
+      return { value: undefined, detail: `the game stays on ${ctx.to.name}` }
     })
-    return `${why}; the floating IP stays with ${ctx.to.name} (${ctx.from.name} gave it up)`
   } catch (err) {
-    return `${why}; could not pin the floating IP on ${ctx.to.name}: ${errorText(err)}`
+    text = `${text}; could not settle which copy keeps the game: ${errorText(err)}; run \`globehop recover\``
+    containerOn = null
   }
+  return { text, containerOn }
 }
