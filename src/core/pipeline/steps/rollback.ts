@@ -223,7 +223,9 @@ async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text
         await persist(ctx, ctx.to.name, 'remove the copy that lacks pages', progress, () => ctx.dst.run(ctx.plan.discardOnDestination))
         await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
         containerOn = ctx.from.name
-        text = `${why}; then ${ctx.from.name}'s page server lost ${ctx.to.name} and CRIU let the source run on with its whole memory: removed the copy on ${ctx.to.name} (it lacked pages), floating IP back on ${ctx.from.name}`
+        // A thawed game first works through the time it was frozen: measured ~10-60 s on the lab.
+        const back = await waitForStatus(f.address, ctx.tour.container.gamePort, 90_000)
+        text = `${why}; then ${ctx.from.name}'s page server lost ${ctx.to.name} and CRIU let the source run on with its whole memory: removed the copy on ${ctx.to.name} (it lacked pages), floating IP back on ${ctx.from.name}; ${back ? `the game answers there again (${fragLine(back)})` : 'the game does not answer there yet'}`
         return { value: undefined, detail: `the game runs on ${ctx.from.name} again` }
       }
       if (ctx.state.ipMoved && f.method === 'keepalived') {
