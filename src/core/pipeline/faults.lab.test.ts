@@ -16,6 +16,7 @@ import { loadTour } from '../tour/load'
 import { fragSum, gameStatus, labCut, labForTests, labResetGame, scoredStatus, whereIsEverything } from '../../../lab/testing'
 import { labLink } from '../lab/index'
 import { readState } from '../lab/state'
+import { waitForStatus } from './game-query'
 import { FileJournal, journalPath, openHop, readJournal } from './journal'
 import { PipelineSession } from './session'
 
@@ -325,7 +326,10 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
       await (await held.cut)?.restore()
       for (const h of links) await labLink(h.name, { delayMs: h.link.delayMs, rateMbit: h.link.rateMbit })
     }
-    // Never two copies, the IP with the one left, the game answering with its state.
+    // Never two copies, the IP with the one left, the game answering with its state (a thawed game
+    // first works through the minute it was frozen).
+    expect(r.containerOn).not.toBeNull()
+    await waitForStatus(tour.floatingIp.address, tour.container.gamePort, 180_000)
     await oneServerOn(r.containerOn!, before)
   })
 

@@ -211,14 +211,16 @@ async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text
   let containerOn: string | null = ctx.to.name
   try {
     await runStep(ctx, 'rollback', { host: ctx.to.name, detail: `no rollback possible: settle which copy keeps the game` }, async (progress) => {
-      // The source's dump is over when its container is no longer frozen (paused) behind the page server.
+      // Decide only once the source's lazy dump is over (no criu process left there): while its
+      // page server runs, the runtime may already call the seized tasks "running" (seen on the lab).
       const deadline = Date.now() + ctx.limits.unreachableMs
-      let st = await persist(ctx, ctx.from.name, 'see whether its page server still runs', progress, () => containerState(ctx.src, runc, id))
-      while (st.state === 'paused' && Date.now() < deadline) {
-        progress({ detail: `${ctx.from.name}'s page server still holds the source frozen; waiting for it to end` })
+      const criuRuns = async () => (await ctx.src.run(['pgrep', '-x', 'criu'], { allowFail: true, log: false })).code === 0
+      while (await persist(ctx, ctx.from.name, 'see whether its page server still runs', progress, criuRuns)) {
+        if (Date.now() > deadline) throw new Error(`${ctx.from.name}'s page server still runs after ${secs(ctx.limits.unreachableMs)}`)
+        progress({ detail: `${ctx.from.name}'s page server still runs; waiting for it to end before deciding which copy keeps the game` })
         await new Promise((r) => setTimeout(r, 2000))
-        st = await persist(ctx, ctx.from.name, 'see whether its page server still runs', progress, () => containerState(ctx.src, runc, id))
       }
+      const st = await persist(ctx, ctx.from.name, 'see what runs there', progress, () => containerState(ctx.src, runc, id))
       if (st.state === 'running') {
         await persist(ctx, ctx.to.name, 'remove the copy that lacks pages', progress, () => ctx.dst.run(ctx.plan.discardOnDestination))
         await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
