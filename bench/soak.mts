@@ -4,8 +4,8 @@
 // the app's page stays open in headless Chromium. Prints, side by side for the start and the end:
 // hops ok, the client's outage per hop, the engine process's RSS, its SSH connections and the
 // page's JS heap, with end/start ratios ("flat" = about 1). A benchmark, not a test: it fails only
-// when it cannot run. Root + lab only (skipped with the reason elsewhere). The lab is shared: run
-// it under the lab's lock, `flock /tmp/globehop-lab.lock npm run bench` (or this file alone).
+// when it cannot run. Root + lab only (skipped with the reason elsewhere). The lab is one per machine:
+// run `npm run bench` (or this file alone) while nothing else uses it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs'
