@@ -35,7 +35,7 @@ const hostileFiles = readdirSync(HOSTILE).filter((f) => f.endsWith('.yaml')).sor
 const WORK = mkdtempSync(path.join(tmpdir(), 'gh-hostile-no-ssh-'))
 
 /** The hostile files' common base, unedited (as hostile.test.ts makes it). */
-const BASE = readFileSync(path.join(HOSTILE, 'address-proxycommand.yaml'), 'utf8').replace('"-oProxyCommand=touch /tmp/pwned"', '198.51.100.13')
+const BASE = readFileSync(path.join(HOSTILE, 'address-proxycommand.yaml'), 'utf8').replace('"-oProxyCommand=touch pwned"', '198.51.100.13')
 
 /** Hostile inputs made here: size caps and files that are not regular files. */
 function generated(): Array<[string, string]> {

@@ -16,7 +16,7 @@ const HOSTILE = path.join(ROOT, 'test/hostile-tours')
 const files = readdirSync(HOSTILE).filter((f) => f.endsWith('.yaml')).sort()
 
 /** The hostile files' common base, unedited: proves each file fails for its one edit. */
-const BASE = readFileSync(path.join(HOSTILE, 'address-proxycommand.yaml'), 'utf8').replace('"-oProxyCommand=touch /tmp/pwned"', '198.51.100.13')
+const BASE = readFileSync(path.join(HOSTILE, 'address-proxycommand.yaml'), 'utf8').replace('"-oProxyCommand=touch pwned"', '198.51.100.13')
 
 async function refusal(file: string): Promise<TourError> {
   const err: unknown = await loadTour(file).then(
