@@ -214,6 +214,7 @@ export class Engine {
       currentHost: this.runtime?.pipeline.currentHost ?? t?.hops[0] ?? null,
       nextHopIndex: this.runtime ? this.runtime.pipeline.nextHopIndex : null,
       busy: this.busy,
+      hopRunning: this.runtime?.pipeline.control.hopping ?? false,
       frozen: this.runtime?.pipeline.control.frozen ?? false,
       notices: this.opts.notices ?? [],
     }

@@ -45,6 +45,8 @@ export const EngineStateSchema = z.object({
   /** Index into tour.hops of the next destination; null when the tour is over. */
   nextHopIndex: z.number().int().nullable(),
   busy: z.enum(['idle', 'preflight', 'hop', 'tour']),
+  /** A hop is under way (false while a step-mode tour waits for `next`). */
+  hopRunning: z.boolean(),
   /** The container is frozen mid-hop: nothing may stop the hop now (the UI says so). */
   frozen: z.boolean(),
   /** Honest limitations of this machine/host the user should see (e.g. no Electron binary). */

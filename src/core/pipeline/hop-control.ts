@@ -16,6 +16,7 @@ export class HopControl {
   private activity: Activity = 'idle'
   private abort = new AbortController()
   private frozenNow = false
+  private hopNow = false
   private stopAsked = false
   private idleWaiters: (() => void)[] = []
   private readonly listeners = new Set<() => void>()
@@ -27,6 +28,11 @@ export class HopControl {
   /** From the final freeze until the destination serves or the rollback ended. */
   get frozen(): boolean {
     return this.frozenNow
+  }
+
+  /** A hop is under way (a step-mode tour between hops is busy but not hopping). */
+  get hopping(): boolean {
+    return this.hopNow
   }
 
   /** Aborted by a stop before the freeze; pending connects and waits listen to it. */
@@ -50,10 +56,18 @@ export class HopControl {
   release(): void {
     this.activity = 'idle'
     this.frozenNow = false
+    this.hopNow = false
     this.changed()
     const w = this.idleWaiters
     this.idleWaiters = []
     for (const f of w) f()
+  }
+
+  /** A hop starts or ends (inside a hop or a tour claim). */
+  setHopping(on: boolean): void {
+    if (this.hopNow === on) return
+    this.hopNow = on
+    this.changed()
   }
 
   /** The final freeze begins: stops wait for the hop's end from here on. */

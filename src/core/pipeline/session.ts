@@ -181,6 +181,15 @@ export class PipelineSession {
   }
 
   private async doHop(args: HopRequest): Promise<HopResult> {
+    this.control.setHopping(true)
+    try {
+      return await this.hopOnce(args)
+    } finally {
+      this.control.setHopping(false)
+    }
+  }
+
+  private async hopOnce(args: HopRequest): Promise<HopResult> {
     const fromName = this.current ?? this.tour.hops[0]!
     const toName = args.to ?? (this.nextHopIndex !== null ? this.tour.hops[this.nextHopIndex]! : null)
     if (!toName) throw new Error(`the tour is over: the container is on ${fromName} and no hop is left (give a destination)`)

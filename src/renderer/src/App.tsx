@@ -190,7 +190,7 @@ export function App({ api }: { api: GlobehopApi }) {
           <StepList steps={view.steps} />
           <CommandLog api={api} />
         </div>
-        <Globe tour={tour} currentHost={state?.currentHost ?? null} target={busy === 'idle' ? null : nextTarget} />
+        <Globe tour={tour} currentHost={state?.currentHost ?? null} steps={view.steps} hopRunning={state?.hopRunning ?? false} nextHost={nextTarget} theme="dark" variant="normal" />
         <div className="bottom">
           <PingGraph api={api} />
           {view.preflight && <PreflightTable report={view.preflight} />}

@@ -3,19 +3,27 @@
 import { useEffect, useRef } from 'react'
 import * as THREE from 'three'
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js'
-import type { TourView } from '../../../shared/contract'
+import type { StepEvent, TourView } from '../../../shared/contract'
 import { arcPoints, coastlineSegments, latLonToVec3 } from './geo'
 
 const RADIUS = 1
 
-interface Props {
+export interface GlobeProps {
   tour: TourView | null
+  /** Where the engine says the container runs now. */
   currentHost: string | null
-  /** Host the container is moving to right now, if a hop runs. */
-  target: string | null
+  /** Step events of the hop in progress, or of the last hop, in order. */
+  steps: StepEvent[]
+  /** A hop is under way (EngineState.hopRunning). */
+  hopRunning: boolean
+  /** The next destination of the tour, if any. */
+  nextHost: string | null
+  theme: 'dark' | 'light'
+  variant: 'normal' | 'presenter'
 }
 
-export function Globe({ tour, currentHost, target }: Props) {
+export function Globe({ tour, currentHost, hopRunning, nextHost }: GlobeProps) {
+  const target = hopRunning ? nextHost : null
   const mount = useRef<HTMLDivElement>(null)
   const sceneRef = useRef<{ markers: THREE.Group; arcs: THREE.Group; labels: HTMLDivElement; camera: THREE.PerspectiveCamera; controls: OrbitControls } | null>(null)
 
