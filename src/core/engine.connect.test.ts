@@ -1,7 +1,7 @@
 // Nothing leaves the machine before the user acts: loading a tour sends no packet; Connect starts
 // the prober. Real UDP: a listener stands where the tour's game would be.
 import dgram from 'node:dgram'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import net, { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -71,5 +71,40 @@ describe('engine: probing starts on Connect, not on load', () => {
     await sleep(500)
     expect(sends).not.toHaveBeenCalled()
     expect(connects).not.toHaveBeenCalled()
+  })
+})
+
+describe('engine: Cancel ends a pending Connect at once', () => {
+  it('hosts that accept TCP but never answer SSH: cancel returns at once, connect rejects "cancelled", hosts go back to idle', async () => {
+    // A listener that takes the connection and says nothing: ssh2 would wait for its ready timeout.
+    const held: net.Socket[] = []
+    const mute = net.createServer((s) => held.push(s))
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r))
+    cleanups.push(() => new Promise<void>((r) => (held.forEach((s) => s.destroy()), mute.close(() => r()))))
+    const port = (mute.address() as AddressInfo).port
+    const file = tourAt(9)
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('port: 1 }', `port: ${port} }`))
+
+    const engine = new Engine({ host: 'browser', version: 'test', probe: false })
+    cleanups.push(() => engine.close())
+    await engine.loadTour(file)
+    const connecting = engine.handle('connect', {})
+    const outcome = connecting.then(
+      () => 'resolved',
+      (e: { code?: string }) => e.code,
+    )
+    await vi.waitFor(() => expect(engine.state().tour!.hosts.every((h) => h.conn === 'connecting')).toBe(true), { timeout: 3000 })
+    const t0 = Date.now()
+    const r = await engine.handle('cancel', {})
+    expect(r.cancelled).toBe(true)
+    expect(r.detail).toMatch(/connect cancelled; a, b were still connecting/)
+    expect(await outcome).toBe('cancelled')
+    expect(Date.now() - t0).toBeLessThan(500)
+    expect(engine.state().tour!.hosts.map((h) => [h.conn, h.connDetail])).toEqual([
+      ['idle', 'connect cancelled'],
+      ['idle', 'connect cancelled'],
+    ])
+    // Nothing left to cancel afterwards.
+    expect((await engine.handle('cancel', {})).cancelled).toBe(false)
   })
 })

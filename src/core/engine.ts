@@ -48,6 +48,8 @@ export class Engine {
   private problems: TourProblem[] = []
   private readonly conn = new Map<string, { state: HostConnState; detail?: string }>()
   private runtime: TourRuntime | null = null
+  /** A Connect in progress: Cancel ends its wait (and the pending attempts) at once. */
+  private connecting: AbortController | null = null
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -103,7 +105,7 @@ export class Engine {
       case 'next':
         return { accepted: this.runtime?.pipeline.next() ?? false }
       case 'cancel':
-        return this.runtime?.pipeline.cancel() ?? { cancelled: false, detail: 'nothing is running' }
+        return this.cancel()
     }
   }
 
@@ -159,12 +161,31 @@ export class Engine {
     const rt = this.runtime
     if (!rt) throw new CommandError('no-tour', 'no tour loaded: load a tour file first')
     rt.startProbing()
+    const stop = new AbortController()
+    this.connecting = stop
     try {
-      await rt.pool.connectAll()
-    } catch (err) {
-      throw new CommandError('connect-failed', (err as Error).message)
+      await new Promise<unknown>((resolve, reject) => {
+        stop.signal.addEventListener('abort', () => reject(new CommandError('cancelled', 'connect cancelled')), { once: true })
+        rt.pool.connectAll().then(resolve, (err: Error) => reject(new CommandError('connect-failed', err.message)))
+      })
+    } finally {
+      if (this.connecting === stop) this.connecting = null
     }
     await this.recoverIfNeeded(rt)
+  }
+
+  /** Cancel stops a hop, a tour or a preflight (pipeline rules), or else ends a pending Connect at once. */
+  private cancel(): CommandResult<'cancel'> {
+    const rt = this.runtime
+    if (rt && rt.pipeline.control.busy !== 'idle') return rt.pipeline.cancel()
+    const c = this.connecting
+    if (rt && c) {
+      this.connecting = null
+      const hosts = rt.pool.cancelPending()
+      c.abort()
+      return { cancelled: true, detail: hosts.length ? `connect cancelled; ${hosts.join(', ')} ${hosts.length > 1 ? 'were' : 'was'} still connecting` : 'connect cancelled' }
+    }
+    return { cancelled: false, detail: 'nothing is running' }
   }
 
   private setConn(name: string, state: HostConnState, detail?: string): void {

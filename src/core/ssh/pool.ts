@@ -24,6 +24,8 @@ export class ConnectAllError extends Error {
 export class SshPool {
   private readonly remotes = new Map<string, Remote>()
   private readonly pending = new Map<string, Promise<Remote>>()
+  /** Bumped by cancelPending: attempts of an older generation are closed when they finish. */
+  private generation = 0
 
   constructor(
     private readonly tour: Tour,
@@ -39,12 +41,19 @@ export class SshPool {
     const host = this.tour.hosts.find((h) => h.name === name)
     if (!host) return Promise.reject(new Error(`unknown host "${name}"; hosts are: ${this.tour.hosts.map((h) => h.name).join(', ')}`))
     const { connect = connectRemote, onState, ...rest } = this.opts
-    const opening = connect(host, { ...rest, onState: (s, d) => onState?.(name, s, d) })
-      .then((r) => {
+    const gen = this.generation
+    const opening = connect(host, { ...rest, onState: (s, d) => gen === this.generation && onState?.(name, s, d) })
+      .then(async (r) => {
+        if (gen !== this.generation) {
+          await r.close().catch(() => {})
+          throw new Error(`${name}: the connection attempt was cancelled`)
+        }
         this.remotes.set(name, r)
         return r
       })
-      .finally(() => this.pending.delete(name))
+      .finally(() => {
+        if (this.pending.get(name) === opening) this.pending.delete(name)
+      })
     this.pending.set(name, opening)
     return opening
   }
@@ -67,6 +76,19 @@ export class SshPool {
     if (failures.size > 0) throw new ConnectAllError(failures)
     // In tour order, whatever order the connections finished in.
     return new Map(this.tour.hosts.map((h) => [h.name, this.remotes.get(h.name)!]))
+  }
+
+  /**
+   * Stops waiting for the connections still being opened (a cancel on stage must not sit out an
+   * SSH timeout): their hosts go back to idle, and an attempt that still succeeds is closed.
+   * Returns the names of the hosts that were still connecting.
+   */
+  cancelPending(): string[] {
+    const names = [...this.pending.keys()]
+    this.generation++
+    this.pending.clear()
+    for (const n of names) this.opts.onState?.(n, 'idle', 'connect cancelled')
+    return names
   }
 
   async close(): Promise<void> {
