@@ -292,6 +292,38 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await oneServerOn('stuttgart', before)
   })
 
+  it('e: post-copy, the source cut off after the freeze but before the point of no return: the rollback waits for it, ends its page server and the game runs on there', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    // Cut as soon as the frozen images start to move: the destination has restored nothing yet.
+    let cut: Promise<void> | null = null
+    const watch = setInterval(() => {
+      if (cut || !events.some((e) => e.step === 'transfer' && e.phase === 'start')) return
+      cut = labCut('stuttgart').then(async (c) => {
+        await new Promise((r) => setTimeout(r, 25_000))
+        await c.restore()
+      })
+    }, 20)
+    let r: HopResult
+    try {
+      r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'post-copy' })
+      console.log(formatHop(r))
+    } finally {
+      clearInterval(watch)
+      await cut
+    }
+    expect(cut, 'the cut came during the transfer').not.toBeNull()
+    expect(r.technique).toBe('post-copy')
+    expect(r.ok).toBe(false)
+    expect(events.some((e) => e.step === 'restore' && e.phase === 'start'), 'no restore began').toBe(false)
+    expect(events.some((e) => e.step === 'rollback' && /stuttgart unreachable/.test(e.detail ?? ''))).toBe(true)
+    expect(r.rollback).toMatch(/page server on stuttgart/)
+    expect(r.containerOn).toBe('stuttgart')
+    await waitForStatus(tour.floatingIp.address, tour.container.gamePort, 60_000)
+    await oneServerOn('stuttgart', before)
+  })
+
   it('e: post-copy, the source cut off past the point of no return: no rollback, the words say so, and exactly one copy is left once the source answers again', async () => {
     await labResetGame()
     const before = await scoredStatus(tour)
