@@ -13,6 +13,7 @@ import {
   type HostConnState,
   type TourView,
 } from '../shared/contract'
+import { RunHistoryFold } from '../shared/run-history'
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
 import type { Emit } from './events'
 import type { PipelineSession } from './pipeline/session'
@@ -50,6 +51,10 @@ export class Engine {
   private runtime: TourRuntime | null = null
   /** A Connect in progress: Cancel ends its wait (and the pending attempts) at once. */
   private connecting: AbortController | null = null
+  /** Every event since the tour was loaded (bounded): what getHistory answers a page that just opened. */
+  private readonly history = new RunHistoryFold()
+  /** Tour loads run one after another: each replaces what the one before it loaded. */
+  private loading: Promise<void> = Promise.resolve()
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -61,6 +66,7 @@ export class Engine {
       return
     }
     const event = { name, payload: checked.data } as AnyEvent
+    this.history.apply(event)
     for (const l of this.listeners) {
       // One broken listener (a UI host's client) must not starve the others or throw into the
       // prober's timer or a hop step that emitted the event.
@@ -90,6 +96,8 @@ export class Engine {
     switch (name) {
       case 'getState':
         return this.state()
+      case 'getHistory':
+        return this.history.snapshot()
       case 'loadTour':
         await this.loadTour(args.path as string)
         return this.state()
@@ -109,19 +117,33 @@ export class Engine {
     }
   }
 
+  /**
+   * Loads and checks the file first: a tour with problems leaves the working tour, its connections
+   * and its history as they are (the problems show in state.tourProblems). A good one replaces it.
+   */
   async loadTour(path: string): Promise<void> {
-    const busy = this.busy
-    if (busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${busy} is running`)
-    await this.closeTour()
+    const run = this.loading.then(() => this.replaceTour(path))
+    this.loading = run.catch(() => {})
+    return run
+  }
+
+  private async replaceTour(path: string): Promise<void> {
+    this.refuseWhileBusy()
+    let tour: Tour
     try {
-      this.tour = await loadTour(path)
-      this.problems = []
+      tour = await loadTour(path)
     } catch (err) {
-      this.tour = null
       this.problems = err instanceof TourError ? err.problems : [{ file: path, line: 0, column: 0, field: '', message: (err as Error).message }]
       this.emitState()
       throw new CommandError('bad-tour', this.problems.map(formatProblem).join('\n'))
     }
+    // A hop may have started while the file was read.
+    this.refuseWhileBusy()
+    await this.closeTour()
+    this.tour = tour
+    this.problems = []
+    // A new tour starts a new history: every page drops the old one's tables.
+    this.history.reset()
     for (const h of this.tour.hosts) this.conn.set(h.name, { state: 'idle' })
     this.runtime = startTourRuntime(this.tour, {
       emit: this.emit,
@@ -135,6 +157,12 @@ export class Engine {
     // Busy and frozen live in the pipeline's control; the UI hears every change.
     this.runtime.pipeline.control.onChange(() => this.emitState())
     this.emitState()
+    this.emit('history', this.history.snapshot())
+  }
+
+  private refuseWhileBusy(): void {
+    const busy = this.busy
+    if (busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${busy} is running`)
   }
 
   /** What a process guard stops on a signal (the loaded tour's pipeline). */
@@ -189,6 +217,8 @@ export class Engine {
   }
 
   private setConn(name: string, state: HostConnState, detail?: string): void {
+    // The detail belongs to this host already: SSH errors start with its name, keep it once.
+    if (detail?.startsWith(`${name}: `)) detail = detail.slice(name.length + 2)
     this.conn.set(name, { state, detail })
     this.emitState()
   }

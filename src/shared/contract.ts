@@ -201,6 +201,39 @@ export type ServerStatus = z.infer<typeof ServerStatusSchema>
 export const ProbeStateSchema = z.enum(['off', 'probing', 'answering', 'outage', 'silent'])
 export type ProbeState = z.infer<typeof ProbeStateSchema>
 
+/** One remote command line or a line of its output. */
+export const LogLineSchema = z.object({ host: z.string(), stream: z.enum(['cmd', 'stdout', 'stderr']), line: z.string(), at: z.number() })
+export type LogLine = z.infer<typeof LogLineSchema>
+
+export const ProbeBatchSchema = z.object({ samples: z.array(ProbeSampleSchema), state: ProbeStateSchema, target: z.string() })
+
+// ---------- the run's history (engine-kept, so a reload or a second screen shows it at once) ----------
+
+/** What a history holds at most (src/shared/run-history.ts folds events into it). */
+export const HISTORY_LIMITS = {
+  hops: 500,
+  /** Step events of the current (or last) hop; earlier hops' steps are summed up in their HopResult. */
+  steps: 500,
+  log: 500,
+  outages: 1000,
+  /** Probe samples of this span before the newest one. */
+  probeWindowMs: 10 * 60_000,
+  /** 10 minutes at the prober's 50 Hz maximum. */
+  samples: 30_000,
+} as const
+
+export const RunHistorySchema = z.object({
+  state: EngineStateSchema.nullable(),
+  preflight: PreflightReportSchema.nullable(),
+  hops: z.array(HopResultSchema).max(HISTORY_LIMITS.hops),
+  steps: z.array(StepEventSchema).max(HISTORY_LIMITS.steps),
+  log: z.array(LogLineSchema).max(HISTORY_LIMITS.log),
+  probe: ProbeBatchSchema.extend({ samples: z.array(ProbeSampleSchema).max(HISTORY_LIMITS.samples) }),
+  outages: z.array(OutageSchema).max(HISTORY_LIMITS.outages),
+  serverStatus: ServerStatusSchema.nullable(),
+})
+export type RunHistory = z.infer<typeof RunHistorySchema>
+
 // ---------- commands (UI -> engine) ----------
 
 const none = z.object({}).strict()
@@ -209,6 +242,8 @@ const TrackingSchema = z.enum(['criu', 'rsync'])
 
 export const commands = {
   getState: { args: none, result: EngineStateSchema },
+  /** Everything a freshly opened page needs to show the run so far. */
+  getHistory: { args: none, result: RunHistorySchema },
   loadTour: { args: z.object({ path: z.string().min(1) }), result: EngineStateSchema },
   connect: { args: none, result: EngineStateSchema },
   preflight: { args: z.object({ mode: ModeSchema.optional() }).strict(), result: PreflightReportSchema },
@@ -229,14 +264,16 @@ export type CommandResult<K extends CommandName> = z.infer<Commands[K]['result']
 
 export const events = {
   state: EngineStateSchema,
-  log: z.object({ host: z.string(), stream: z.enum(['cmd', 'stdout', 'stderr']), line: z.string(), at: z.number() }),
+  log: LogLineSchema,
   preflight: PreflightReportSchema,
   step: StepEventSchema,
   hop: HopResultSchema,
   /** Batched at ~5 Hz so a 20 Hz prober costs few messages. */
-  probe: z.object({ samples: z.array(ProbeSampleSchema), state: ProbeStateSchema, target: z.string() }),
+  probe: ProbeBatchSchema,
   outage: OutageSchema,
   serverStatus: ServerStatusSchema,
+  /** A whole history that replaces what a UI holds (a new tour was loaded, or a page reconnected). */
+  history: RunHistorySchema,
 } as const
 
 export type Events = typeof events

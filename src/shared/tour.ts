@@ -134,6 +134,8 @@ export const TourProblemSchema = z.object({
   column: z.number().int(),
   field: z.string(),
   message: z.string(),
+  /** The offending source line (at most 200 characters, control characters escaped), where it helps. */
+  excerpt: z.string().optional(),
 })
 export type TourProblem = z.infer<typeof TourProblemSchema>
 

@@ -126,6 +126,9 @@ describe('ssh2 errors from hosts that are not SSH servers', { timeout: 20_000 },
     expect(err).toBeInstanceOf(ConnectAllError)
     expect([...(err as ConnectAllError).failures.keys()]).toEqual(hosts.map((h) => h.name))
     for (const [name, e] of (err as ConnectAllError).failures) expect(e.message.startsWith(`${name}: `)).toBe(true)
+    // The pool's summary names each host once ("- h0: cannot connect", not "- h0: h0: cannot connect").
+    for (const name of (err as ConnectAllError).failures.keys()) expect((err as Error).message).toContain(`\n- ${name}: `)
+    expect((err as Error).message).not.toMatch(/- (h\d+): \1: /)
     await new Promise((r) => setTimeout(r, 1000))
     expect(uncaught).toEqual([])
   })

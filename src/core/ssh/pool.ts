@@ -13,10 +13,15 @@ export interface ConnectAllOptions extends Omit<ConnectRemoteOptions, 'onState'>
   connect?: typeof connectRemote
 }
 
+/** SSH errors already start with their host's name (they are shown alone too): never name it twice. */
+function named(host: string, message: string): string {
+  return message.startsWith(`${host}: `) ? message : `${host}: ${message}`
+}
+
 /** Some hosts could not be reached; `failures` has each host's reason, the message lists them all. */
 export class ConnectAllError extends Error {
   constructor(readonly failures: Map<string, Error>) {
-    super(`cannot connect to ${failures.size} host${failures.size > 1 ? 's' : ''}:\n${[...failures].map(([h, e]) => `- ${h}: ${e.message}`).join('\n')}`)
+    super(`cannot connect to ${failures.size} host${failures.size > 1 ? 's' : ''}:\n${[...failures].map(([h, e]) => `- ${named(h, e.message)}`).join('\n')}`)
     this.name = 'ConnectAllError'
   }
 }

@@ -84,6 +84,23 @@ describe('tour files', () => {
     expect(p!.message).toMatch(/^YAML: /)
   })
 
+  it('reports only the first YAML problem, at the unclosed bracket, with its line', () => {
+    // One missing `}`: yaml reports every line after it too (11 lines for this file).
+    const ps = problems(GOOD.replace('ssh: { host: 198.51.100.11 }', 'ssh: { host: 198.51.100.11'))
+    expect(ps).toHaveLength(1)
+    expect(ps[0]).toMatchObject({ line: 9, column: 10, field: 'hosts[0].ssh', excerpt: '    ssh: { host: 198.51.100.11' })
+    expect(ps[0]!.message).toMatch(/^YAML: .*end with a \}.*not closed before line 10/)
+    const [flat] = problems('name: t\nhosts: [\n  - a\n')
+    expect(flat).toMatchObject({ line: 3, excerpt: '  - a' })
+  })
+
+  it('a YAML excerpt is cut to 200 characters and shows control and bidi characters as escapes', () => {
+    const [p] = problems(`name: t\nx: a: ${'y'.repeat(300)}\u202e\n`)
+    expect(p!.excerpt).toBe(`x: a: ${'y'.repeat(194)}`)
+    const [q] = problems('name: t\nx: a: \u202eb\n')
+    expect(q!.excerpt).toBe('x: a: \\u202eb')
+  })
+
   it('reports duplicate hosts, a hop to itself and a missing ssh host', () => {
     const text = GOOD.replace('name: b', 'name: a').replace('hops: [a, b, a]', 'hops: [a, a]').replace('ssh: { host: 198.51.100.11 }', 'ssh: {}')
     const ps = problems(text)

@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { TOUR_LIMITS, TourSchema, type Host, type Tour, type TourInput, type TourProblem } from '../../shared/tour'
 import { unsafeCharProblem } from '../../shared/tour-values'
 import { prescan } from './prescan'
-import { fieldName, locate, TourError, type Path } from './problems'
+import { fieldName, locate, sourceLine, TourError, unclosedFlowStart, type Path } from './problems'
 import { readTourText } from './read'
 import { fieldAt, guardDocument } from './yaml-guard'
 
@@ -26,12 +26,14 @@ export function parseTour(text: string, file: string): Tour {
   // Duplicate keys are found by guardDocument: yaml's own check is quadratic.
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false })
   if (doc.errors.length > 0) {
-    throw new TourError(
-      doc.errors.map((e) => {
-        const pos = lc.linePos(e.pos[0])
-        return { file, line: pos.line, column: pos.col, field: fieldAt(doc, e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` }
-      }),
-    )
+    // One slip (a missing `}`) makes yaml report every line after it too: the first is the one to fix.
+    const e = doc.errors[0]!
+    const opened = /end with an? [}\]]/.test(e.message) ? unclosedFlowStart(doc, e.pos[0]) : null
+    const at = opened ?? e.pos[0]
+    const pos = lc.linePos(at)
+    const excerpt = sourceLine(text, lc.lineStarts, pos.line)
+    const message = `YAML: ${e.message.split('\n')[0]}${opened === null ? '' : ` (opened here, not closed before line ${lc.linePos(e.pos[0]).line})`}`
+    throw new TourError([{ file, line: pos.line, column: pos.col, field: fieldAt(doc, at), message, ...(excerpt ? { excerpt } : {}) }])
   }
   const guarded = guardDocument(doc, lc, file)
   if (guarded.length > 0) throw new TourError(guarded)
