@@ -6,6 +6,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { Engine } from '../core/engine'
+import type { RunHistory } from '../shared/contract'
+import { RunHistoryFold } from '../shared/run-history'
 import { WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from '../shared/wire'
 import { hostChecker } from './gate'
 import { serve, type RunningServer } from './serve'
@@ -141,6 +143,41 @@ describe('browser host', () => {
       expect(await call(ws, 5, 'loadTour', { path: TOUR })).toMatchObject({ ok: true })
     } finally {
       ws.close()
+    }
+  })
+
+  it('a second page gets the same history as the page that watched the run, at once', async () => {
+    await engine.loadTour(TOUR)
+    const first = await open(server.token)
+    const second: WebSocket[] = []
+    try {
+      // The first page folds what it is sent, starting from the history it asked for.
+      const fold = new RunHistoryFold()
+      first.on('message', (d) => {
+        const msg = JSON.parse(d.toString()) as ServerMessage
+        if (msg.type === 'event') fold.apply(msg.event)
+      })
+      const start = await call(first, 1, 'getHistory', {})
+      fold.reset((start as { result: RunHistory }).result)
+      const t0 = Date.now()
+      engine.emit('log', { host: 'stuttgart', stream: 'cmd', line: 'runc checkpoint xonotic', at: t0 })
+      engine.emit('step', { hopId: 'h1', step: 'checkpoint', phase: 'start', at: t0, frozen: true })
+      engine.emit('probe', { samples: [{ seq: 0, at: t0, rttMs: 11 }, { seq: 1, at: t0 + 50, rttMs: null }], state: 'outage', target: '127.0.0.1:9' })
+      engine.emit('outage', { startAt: t0 + 50, endAt: null, probesLost: 1, hopId: 'h1' })
+      engine.emit('probe', { samples: [{ seq: 1, at: t0 + 50, rttMs: 1300, late: true }], state: 'answering', target: '127.0.0.1:9' })
+      engine.emit('outage', { startAt: t0 + 50, endAt: t0 + 600, probesLost: 3, hopId: 'h1' })
+      // A round trip on the first page: every event before it has arrived.
+      await call(first, 2, 'getState', {})
+      second.push(await open(server.token))
+      const later = (await call(second[0]!, 1, 'getHistory', {})) as { ok: true; result: RunHistory }
+      expect(later.ok).toBe(true)
+      expect(later.result).toEqual(fold.snapshot())
+      expect(later.result.probe.samples.map((x) => x.rttMs)).toEqual([11, 1300])
+      expect(later.result.outages).toHaveLength(1)
+      expect(later.result.log.map((l) => l.line)).toEqual(['runc checkpoint xonotic'])
+    } finally {
+      first.close()
+      for (const ws of second) ws.close()
     }
   })
 
