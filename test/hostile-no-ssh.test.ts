@@ -92,6 +92,7 @@ const spies: Record<string, MockInstance> = {}
 beforeAll(() => {
   // No journal of a real user's tours is read or written.
   vi.stubEnv('GLOBEHOP_STATE_DIR', path.join(WORK, 'state'))
+  vi.stubEnv('GLOBEHOP_RECORDINGS_DIR', path.join(WORK, 'recordings'))
   spies['openConnection'] = vi.mocked(openConnection)
   spies['SshRemote.client'] = vi.spyOn(SshRemote.prototype, 'client')
   spies['SshRemote.run'] = vi.spyOn(SshRemote.prototype, 'run')

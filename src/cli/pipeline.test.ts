@@ -12,14 +12,16 @@ function capture() {
 describe('argument parsing', () => {
   it('migrate needs TOUR and --to; mode and tracking are checked', () => {
     expect(parseMigrateArgs(['t.yaml', '--to', 'montreal', '--mode', 'pre-copy', '--tracking', 'rsync'])).toEqual({
-      tourPath: 't.yaml', to: 'montreal', mode: 'pre-copy', tracking: 'rsync', json: false, probe: true,
+      tourPath: 't.yaml', to: 'montreal', mode: 'pre-copy', tracking: 'rsync', json: false, probe: true, record: true,
     })
+    expect(parseMigrateArgs(['t.yaml', '--to', 'x', '--no-record'])).toMatchObject({ record: false })
     expect(() => parseMigrateArgs(['t.yaml'])).toThrow(/missing --to HOST/)
     expect(() => parseMigrateArgs(['t.yaml', '--to', 'x', '--mode', 'teleport'])).toThrow(/unknown mode "teleport"/)
     expect(() => parseMigrateArgs(['t.yaml', '--to', 'x', '--tracking', 'git'])).toThrow(/--tracking must be criu or rsync/)
   })
   it('tour: --auto, --json, --no-probe', () => {
     expect(parseTourArgs(['t.yaml', '--auto', '--json', '--no-probe'])).toMatchObject({ tourPath: 't.yaml', auto: true, json: true, probe: false })
+    expect(parseTourArgs(['t.yaml', '--no-record'])).toMatchObject({ record: false })
     expect(() => parseTourArgs([])).toThrow(/missing TOUR/)
   })
   it('usage and exit 2 on bad arguments, before touching any host', async () => {

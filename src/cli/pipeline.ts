@@ -1,7 +1,8 @@
 // `globehop preflight|migrate|tour`: the pipeline from a terminal. Human output prints each
 // hop's figures the way the 2017 demo's script did (dump time and size, transfer time and
 // bytes, restore time) plus CRIU's frozen time and the client gap a UDP prober saw; `--json`
-// prints every event as one JSON line.
+// prints every event as one JSON line. migrate and tour record every event to a file (the last
+// stderr line names it) unless --no-record.
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import type { AnyEvent, EventName, EventPayload, HopResult, PreflightReport, StepEvent } from '../shared/contract'
@@ -9,17 +10,19 @@ import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
 import type { Emit } from '../core/events'
 import type { PipelineSession } from '../core/pipeline/session'
 import { guardProcess } from '../core/interrupt-guard'
+import { eventHub, startRecording, type EventSource, type RecordingHandle } from '../core/recording/attach'
 import { startTourRuntime, type TourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
 
 export const PIPELINE_USAGE = `usage:
   globehop preflight TOUR [--mode M] [--json]
-  globehop migrate TOUR --to HOST [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
-  globehop tour TOUR [--auto] [--mode M] [--tracking criu|rsync] [--no-probe] [--json]
+  globehop migrate TOUR --to HOST [--mode M] [--tracking criu|rsync] [--no-probe] [--no-record] [--json]
+  globehop tour TOUR [--auto] [--mode M] [--tracking criu|rsync] [--no-probe] [--no-record] [--json]
   globehop recover TOUR [--dry-run] [--wait SECONDS]
 modes: ${MIGRATION_MODES.join(', ')} (default: the tour's options.mode)
-tour without --auto waits for Enter before each hop after the first.`
+tour without --auto waits for Enter before each hop after the first.
+migrate and tour record the run under ~/.local/share/globehop/recordings/ (\`globehop export FILE\`).`
 
 class UsageError extends Error {}
 
@@ -41,7 +44,7 @@ function trackingArg(v: string | undefined): 'criu' | 'rsync' | undefined {
 }
 
 const COMMON = { mode: { type: 'string' }, json: { type: 'boolean' } } as const
-const HOP = { ...COMMON, tracking: { type: 'string' }, 'no-probe': { type: 'boolean' } } as const
+const HOP = { ...COMMON, tracking: { type: 'string' }, 'no-probe': { type: 'boolean' }, 'no-record': { type: 'boolean' } } as const
 
 function oneTour(positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing TOUR' : `one TOUR expected, got: ${positionals.join(' ')}`)
@@ -53,15 +56,31 @@ export function parsePreflightArgs(argv: string[]): Common {
   return { tourPath: oneTour(positionals), mode: modeArg(values.mode), json: values.json ?? false }
 }
 
-export function parseMigrateArgs(argv: string[]): Common & { to: string; tracking?: 'criu' | 'rsync'; probe: boolean } {
+export function parseMigrateArgs(argv: string[]): Common & { to: string; tracking?: 'criu' | 'rsync'; probe: boolean; record: boolean } {
   const { values, positionals } = parseArgs({ args: argv, options: { ...HOP, to: { type: 'string' } }, allowPositionals: true, strict: true })
   if (!values.to) throw new UsageError('missing --to HOST')
-  return { tourPath: oneTour(positionals), to: values.to, mode: modeArg(values.mode), tracking: trackingArg(values.tracking), json: values.json ?? false, probe: !values['no-probe'] }
+  return {
+    tourPath: oneTour(positionals),
+    to: values.to,
+    mode: modeArg(values.mode),
+    tracking: trackingArg(values.tracking),
+    json: values.json ?? false,
+    probe: !values['no-probe'],
+    record: !values['no-record'],
+  }
 }
 
-export function parseTourArgs(argv: string[]): Common & { auto: boolean; tracking?: 'criu' | 'rsync'; probe: boolean } {
+export function parseTourArgs(argv: string[]): Common & { auto: boolean; tracking?: 'criu' | 'rsync'; probe: boolean; record: boolean } {
   const { values, positionals } = parseArgs({ args: argv, options: { ...HOP, auto: { type: 'boolean' } }, allowPositionals: true, strict: true })
-  return { tourPath: oneTour(positionals), auto: values.auto ?? false, mode: modeArg(values.mode), tracking: trackingArg(values.tracking), json: values.json ?? false, probe: !values['no-probe'] }
+  return {
+    tourPath: oneTour(positionals),
+    auto: values.auto ?? false,
+    mode: modeArg(values.mode),
+    tracking: trackingArg(values.tracking),
+    json: values.json ?? false,
+    probe: !values['no-probe'],
+    record: !values['no-record'],
+  }
 }
 
 type Out = { out: (s: string) => void; err: (s: string) => void }
@@ -81,17 +100,57 @@ function makeEmit(json: boolean, io: Out): Emit {
   }
 }
 
+/** A migrate or tour run's recording: started once the tour has loaded, named as the last stderr line. */
+class RunRecording {
+  private handle: RecordingHandle | null = null
+  private failed: string | null = null
+  private said = false
+
+  start(source: EventSource, tour: Tour): boolean {
+    try {
+      this.handle = startRecording(source, tour)
+    } catch (err) {
+      // No recording is no reason to refuse the hop: the run goes on and the end says why.
+      this.failed = (err as Error).message
+    }
+    return this.handle !== null
+  }
+
+  /** Closes the file and names it (once; also on the interrupt guard's way out). */
+  end(io: Out): void {
+    if (this.said) return
+    this.said = true
+    this.handle?.close()
+    const problem = this.handle?.problem ?? this.failed
+    if (this.handle) io.err(`recording: ${this.handle.file}${problem ? ` (incomplete: ${problem})` : ''}`)
+    else if (problem) io.err(`recording: none (${problem})`)
+  }
+}
+
 async function withSession<T>(
   c: Common & { probe?: boolean },
   io: Out,
   fn: (s: PipelineSession, tour: Tour, rt: TourRuntime) => Promise<T>,
+  recording?: RunRecording,
 ): Promise<T> {
   const tour = await loadTour(c.tourPath)
-  const emit = makeEmit(c.json, io)
-  // Human output shows steps and hops; --json shows everything, remote lines and probes included.
-  const rt = startTourRuntime(tour, { emit, sshEmit: c.json ? emit : undefined, proberEmit: c.json ? emit : undefined, probe: c.probe })
+  const terminal = makeEmit(c.json, io)
+  const hub = eventHub()
+  const recorded = recording?.start(hub, tour) ?? false
+  const toRecording: Emit = (name, payload) => hub.publish({ name, payload } as AnyEvent)
+  const emit: Emit = recorded ? (name, payload) => (toRecording(name, payload), terminal(name, payload)) : terminal
+  // Human output shows steps and hops; --json shows everything, remote lines and probes included;
+  // the recording keeps everything either way.
+  const everything = c.json ? emit : recorded ? toRecording : undefined
+  const rt = startTourRuntime(tour, { emit, sshEmit: everything, proberEmit: everything, probe: c.probe })
   // Ctrl-C, a hang-up or a closed pipe never abandon a frozen hop (see interrupt-guard.ts).
-  const guard = guardProcess({ target: () => rt.pipeline, beforeExit: () => Promise.race([rt.close(), new Promise<void>((r) => setTimeout(r, 3000))]) })
+  const guard = guardProcess({
+    target: () => rt.pipeline,
+    beforeExit: async () => {
+      await Promise.race([rt.close(), new Promise<void>((r) => setTimeout(r, 3000))])
+      recording?.end(io)
+    },
+  })
   try {
     return await fn(rt.pipeline, tour, rt)
   } finally {
@@ -146,7 +205,8 @@ function preflightFailure(r: PreflightReport, mode?: Mode): string {
 
 export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<number> {
   let c!: ReturnType<typeof parseMigrateArgs>
-  return guard(io, 'migrate', () => (c = parseMigrateArgs(argv)), async () => {
+  const recording = new RunRecording()
+  const code = await guard(io, 'migrate', () => (c = parseMigrateArgs(argv)), async () => {
     const r = await withSession(c, io, async (s, tour, rt) => {
       if (!tour.hosts.some((h) => h.name === c.to)) throw new Error(`unknown host "${c.to}"; hosts are: ${tour.hosts.map((h) => h.name).join(', ')}`)
       await recoverFirst(rt, io)
@@ -157,10 +217,12 @@ export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<nu
         throw new Error(`preflight: the container runs on no host (or on more than one): nothing to migrate${why}`)
       }
       return s.hop({ to: c.to, mode: c.mode, tracking: c.tracking })
-    })
+    }, c.record ? recording : undefined)
     if (!r.ok) io.err(hopFailure(r))
     return r.ok ? 0 : 1
   })
+  recording.end(io)
+  return code
 }
 
 function hopFailure(r: HopResult): string {
@@ -169,7 +231,8 @@ function hopFailure(r: HopResult): string {
 
 export async function runTourCli(argv: string[], io: Out = stdio): Promise<number> {
   let c!: ReturnType<typeof parseTourArgs>
-  return guard(io, 'tour', () => (c = parseTourArgs(argv)), async () => {
+  const recording = new RunRecording()
+  const code = await guard(io, 'tour', () => (c = parseTourArgs(argv)), async () => {
     const results = await withSession(c, io, async (s, _tour, rt) => {
       await recoverFirst(rt, io)
       const pre = await s.preflight(c.mode)
@@ -186,12 +249,14 @@ export async function runTourCli(argv: string[], io: Out = stdio): Promise<numbe
       } finally {
         rl?.close()
       }
-    })
+    }, c.record ? recording : undefined)
     if (!c.json) io.out(formatTourSummary(results))
     const failed = results.find((r) => !r.ok)
     if (failed) io.err(hopFailure(failed))
     return failed ? 1 : 0
   })
+  recording.end(io)
+  return code
 }
 
 function formatTourSummary(rs: HopResult[]): string {
