@@ -1,22 +1,81 @@
-// Geometry for the globe: lat/lon to 3D, coastlines as line segments, great-circle arcs.
+// Geometry for the globe: lat/lon to 3D and back, great-circle interpolation, coastlines and
+// borders as line segments. Pure (three's math only), so it is unit-tested in node.
 import { Vector3 } from 'three'
 import { mesh } from 'topojson-client'
 import type { GeometryCollection, Topology } from 'topojson-specification'
-import land from 'world-atlas/land-110m.json'
+import countries from 'world-atlas/countries-110m.json'
+
+export interface LatLon {
+  lat: number
+  lon: number
+}
+
+const RAD = Math.PI / 180
 
 /** y up, lon 0 facing +z (the usual three.js globe orientation). */
 export function latLonToVec3(lat: number, lon: number, r: number): Vector3 {
-  const phi = (lat * Math.PI) / 180
-  const lambda = (lon * Math.PI) / 180
+  const phi = lat * RAD
+  const lambda = lon * RAD
   return new Vector3(r * Math.cos(phi) * Math.sin(lambda), r * Math.sin(phi), r * Math.cos(phi) * Math.cos(lambda))
 }
 
-/** Flat xyz pairs for THREE.LineSegments along every coastline of Natural Earth's 1:110m land. */
-export function coastlineSegments(r: number): number[] {
-  const topo = land as unknown as Topology<{ land: GeometryCollection }>
-  const lines = mesh(topo, topo.objects.land)
+export function vec3ToLatLon(v: Vector3): LatLon {
+  const r = v.length() || 1
+  return { lat: Math.asin(Math.max(-1, Math.min(1, v.y / r))) / RAD, lon: Math.atan2(v.x, v.z) / RAD }
+}
+
+/** Angle between two places seen from the centre, radians. */
+export function centralAngle(a: LatLon, b: LatLon): number {
+  return latLonToVec3(a.lat, a.lon, 1).angleTo(latLonToVec3(b.lat, b.lon, 1))
+}
+
+/**
+ * Unit vector at fraction t along the great circle from a to b. Nearly identical points fall back
+ * to a normalised lerp; nearly antipodal ones (no unique great circle) bend over a fixed
+ * perpendicular instead of dividing by sin(angle) ~ 0.
+ */
+export function slerpDir(a: Vector3, b: Vector3, t: number): Vector3 {
+  const ua = a.clone().normalize()
+  const ub = b.clone().normalize()
+  const angle = ua.angleTo(ub)
+  const s = Math.sin(angle)
+  if (angle < 1e-6) return ua
+  if (s < 1e-3 && angle > Math.PI / 2) {
+    // Rotate ua about an axis perpendicular to it: a half turn lands on (almost) ub.
+    const axis = new Vector3(0, 1, 0).cross(ua)
+    if (axis.lengthSq() < 1e-6) axis.set(1, 0, 0).cross(ua)
+    return ua.applyAxisAngle(axis.normalize(), t * angle)
+  }
+  return ua.multiplyScalar(Math.sin((1 - t) * angle) / s).add(ub.multiplyScalar(Math.sin(t * angle) / s)).normalize()
+}
+
+/** The place at fraction t along the great circle from a to b. */
+export function slerpLatLon(a: LatLon, b: LatLon, t: number): LatLon {
+  return vec3ToLatLon(slerpDir(latLonToVec3(a.lat, a.lon, 1), latLonToVec3(b.lat, b.lon, 1), t))
+}
+
+/** Height of a hop's arc above the surface at fraction t: low for a short hop, higher for a long one. */
+export function arcHeight(angle: number, t: number): number {
+  return (0.012 + 0.16 * (angle / Math.PI)) * Math.sin(Math.PI * Math.max(0, Math.min(1, t)))
+}
+
+/** Point of the lifted arc from a to b at fraction t, on a sphere of radius r. */
+export function arcPoint(a: LatLon, b: LatLon, r: number, t: number): Vector3 {
+  const va = latLonToVec3(a.lat, a.lon, 1)
+  const vb = latLonToVec3(b.lat, b.lon, 1)
+  return slerpDir(va, vb, t).multiplyScalar(r * (1 + arcHeight(va.angleTo(vb), t)))
+}
+
+/** n+1 points of the lifted arc from a to b. */
+export function arcPoints(a: LatLon, b: LatLon, r: number, n: number): Vector3[] {
+  const pts: Vector3[] = []
+  for (let i = 0; i <= n; i++) pts.push(arcPoint(a, b, r, i / n))
+  return pts
+}
+
+function segments(lines: number[][][], r: number): number[] {
   const out: number[] = []
-  for (const line of lines.coordinates) {
+  for (const line of lines) {
     for (let i = 1; i < line.length; i++) {
       const a = latLonToVec3(line[i - 1]![1]!, line[i - 1]![0]!, r)
       const b = latLonToVec3(line[i]![1]!, line[i]![0]!, r)
@@ -26,19 +85,14 @@ export function coastlineSegments(r: number): number[] {
   return out
 }
 
-/** Points of the great circle from a to b, lifted into an arc whose height grows with distance. */
-export function arcPoints(a: { lat: number; lon: number }, b: { lat: number; lon: number }, r: number, n: number): Vector3[] {
-  const va = latLonToVec3(a.lat, a.lon, 1)
-  const vb = latLonToVec3(b.lat, b.lon, 1)
-  const angle = va.angleTo(vb)
-  const lift = 0.05 + 0.25 * (angle / Math.PI)
-  const pts: Vector3[] = []
-  for (let i = 0; i <= n; i++) {
-    const t = i / n
-    // Spherical interpolation; falls back to lerp for (almost) identical points.
-    const s = Math.sin(angle)
-    const p = s < 1e-6 ? va.clone().lerp(vb, t) : va.clone().multiplyScalar(Math.sin((1 - t) * angle) / s).add(vb.clone().multiplyScalar(Math.sin(t * angle) / s))
-    pts.push(p.normalize().multiplyScalar(r * (1 + lift * Math.sin(Math.PI * t))))
-  }
-  return pts
+const topo = countries as unknown as Topology<{ countries: GeometryCollection }>
+
+/** Flat xyz pairs along every coastline of Natural Earth's 1:110m countries. */
+export function coastlineSegments(r: number): number[] {
+  return segments(mesh(topo, topo.objects.countries, (a, b) => a === b).coordinates, r)
+}
+
+/** Flat xyz pairs along land borders (the Rhine between Strasbourg and Stuttgart reads as one). */
+export function borderSegments(r: number): number[] {
+  return segments(mesh(topo, topo.objects.countries, (a, b) => a !== b).coordinates, r)
 }
