@@ -1,43 +1,83 @@
+// The app shell: engine view, keys, view (normal / presenter), theme, and the full-screen layers.
+// What each view shows lives in views/; what a key means lives in keys/stage-keys.ts.
 import { useCallback, useEffect, useState } from 'react'
 import type { GlobehopApi } from '../../shared/contract'
-import { MIGRATION_MODES, type Mode } from '../../shared/tour'
-import { Globe } from './globe/Globe'
-import { CommandLog } from './panels/CommandLog'
-import { HostList } from './panels/HostList'
-import { MetricsTable } from './panels/MetricsTable'
-import { PreflightTable } from './panels/PreflightTable'
-import { StepList } from './panels/StepList'
-import { PingGraph } from './ping/PingGraph'
+import type { Mode } from '../../shared/tour'
 import { CONFIRM_WINDOW_MS, onEscape } from './keys/cancel-confirm'
+import type { StageAction } from './keys/stage-keys'
+import { useStageKeys } from './keys/useStageKeys'
+import { Blackout, HelpOverlay } from './stage/Overlays'
+import { nextPress } from './stage/tour-progress'
+import { readStageOptions, writeStageOptions, type StageOptions } from './stage/url-options'
 import { useEngine } from './useEngine'
+import { NormalView } from './views/NormalView'
+import { PresenterView } from './views/PresenterView'
+import type { Shell } from './views/shell'
 
-const HELP: [string, string][] = [
-  ['→ / Space / PageDown', 'next hop'],
-  ['P', 'preflight'],
-  ['C', 'connect to every host'],
-  ['Esc Esc', 'cancel: press twice within 2 s (safe before the freeze; a frozen hop always finishes or rolls back)'],
-  ['?', 'this help'],
-]
+/** How long a passing hint (e.g. why ← did nothing) stays. */
+const HINT_MS = 2500
 
 export function App({ api }: { api: GlobehopApi }) {
   const [view, setError] = useEngine(api)
-  const [mode, setMode] = useState<Mode | ''>('')
+  const [opts, setOpts] = useState<StageOptions>(() => readStageOptions(location.search))
   const [help, setHelp] = useState(false)
-  const [tourFile, setTourFile] = useState('')
-  const state = view.state
-  const tour = state?.tour ?? null
-  const busy = state?.busy ?? 'idle'
+  const [blackout, setBlackout] = useState(false)
   const [armedAt, setArmedAt] = useState<number | null>(null)
   const [outcome, setOutcome] = useState<string | null>(null)
+  const [hint, setHint] = useState<string | null>(null)
+  // A next press on its way: a second press (a double click of the clicker) must not hop twice.
+  const [pending, setPending] = useState(false)
+  const [mode, setMode] = useState<Mode | ''>('')
+  const state = view.state
+  const busy = state?.busy ?? 'idle'
+  const modeArg = mode || undefined
 
+  // A reload keeps the view and theme.
+  useEffect(() => {
+    const search = writeStageOptions(location.search, opts)
+    if (search !== location.search) history.replaceState(history.state, '', location.pathname + search + location.hash)
+  }, [opts])
+  useEffect(() => {
+    if (armedAt === null) return
+    const t = setTimeout(() => setArmedAt(null), CONFIRM_WINDOW_MS)
+    return () => clearTimeout(t)
+  }, [armedAt])
+  useEffect(() => {
+    if (hint === null) return
+    const t = setTimeout(() => setHint(null), HINT_MS)
+    return () => clearTimeout(t)
+  }, [hint])
+  // The engine shows the hop: the press has landed (state adjusted while rendering, as React advises).
+  if (pending && state?.hopRunning) setPending(false)
+
+  /** Runs a command; errors whose code is in `quiet` are shown elsewhere (or are no error at all). */
   const run = useCallback(
-    (what: () => Promise<unknown>) => {
+    (what: () => Promise<unknown>, quiet: string[] = []) => {
       setError(null)
       setOutcome(null)
-      what().catch((err: Error) => setError(err.message))
+      what().catch((err: Error & { code?: string }) => {
+        if (!quiet.includes(err.code ?? '')) setError(err.message)
+      })
     },
     [setError],
   )
+
+  const press = nextPress(state, pending)
+  const next = useCallback(() => {
+    // While a hop runs (or the tour is done) a press does nothing: the stepper already says why.
+    if (press.kind !== 'hop' && press.kind !== 'next') return
+    setPending(true)
+    const settle = () => setPending(false)
+    if (press.kind === 'hop') run(() => api.hop({ mode: modeArg }).finally(settle), ['busy'])
+    else run(() => api.next({}).then((r) => !r.accepted && settle(), (err: unknown) => (settle(), Promise.reject(err))), ['busy'])
+  }, [api, press.kind, modeArg, run])
+  // `next` is answered at once; if the hop never shows (the tour ended meanwhile), let go.
+  useEffect(() => {
+    if (!pending) return
+    const t = setTimeout(() => setPending(false), 10_000)
+    return () => clearTimeout(t)
+  }, [pending])
+
   const cancel = useCallback(() => {
     setArmedAt(null)
     setError(null)
@@ -46,170 +86,74 @@ export function App({ api }: { api: GlobehopApi }) {
       .then((r) => setOutcome(r.cancelled ? `Cancelled: ${r.detail}` : r.detail))
       .catch((err: Error) => setError(err.message))
   }, [api, setError])
-  // The armed prompt goes away by itself when the window passes.
-  useEffect(() => {
-    if (armedAt === null) return
-    const t = setTimeout(() => setArmedAt(null), CONFIRM_WINDOW_MS)
-    return () => clearTimeout(t)
-  }, [armedAt])
-  const modeArg = mode || undefined
-  const hop = useCallback(() => {
-    if (busy === 'tour') run(() => api.next({}))
-    else run(() => api.hop({ mode: modeArg }))
-  }, [api, busy, modeArg, run])
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.metaKey || e.ctrlKey || e.altKey) return
-      if (e.key === 'ArrowRight' || e.key === ' ' || e.key === 'PageDown') {
-        e.preventDefault()
-        hop()
-      } else if (e.key === 'p' || e.key === 'P') run(() => api.preflight({ mode: modeArg }))
-      else if (e.key === 'c' || e.key === 'C') run(() => api.connect({}))
-      else if (e.key === 'Escape') {
-        const a = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: busy !== 'idle' })
-        if (a === 'close-help') setHelp(false)
-        else if (a === 'arm') setArmedAt(Date.now())
-        else if (a === 'cancel') cancel()
+  const shell: Shell = {
+    api,
+    view,
+    labelOf: (name) => state?.tour?.hosts.find((h) => h.name === name)?.label ?? name,
+    press,
+    pending,
+    hint,
+    armedAt,
+    outcome,
+    theme: opts.theme,
+    mode,
+    setMode,
+    connect: () => run(() => api.connect({}), ['connect-failed']),
+    preflight: () => run(() => api.preflight({ mode: modeArg })),
+    next,
+    runTour: () => run(() => api.tour({ auto: true, mode: modeArg })),
+    cancel,
+    // The problems are shown from the engine state, once (not also as an error).
+    loadTour: (path) => run(() => api.loadTour({ path }), ['bad-tour']),
+    toggleView: () => setOpts((o) => ({ ...o, view: o.view === 'presenter' ? 'normal' : 'presenter' })),
+    toggleHelp: () => setHelp((h) => !h),
+  }
+
+  const onAction = (a: StageAction) => {
+    switch (a) {
+      case 'next':
+        return next()
+      case 'previous':
+        return setHint('← does nothing: a hop cannot be taken back; → goes on')
+      case 'blackout':
+        return setBlackout((b) => !b)
+      case 'fullscreen':
+        return toggleFullscreen(setHint)
+      case 'view':
+        return shell.toggleView()
+      case 'theme':
+        return setOpts((o) => ({ ...o, theme: o.theme === 'light' ? 'dark' : 'light' }))
+      case 'help':
+        return setHelp((h) => !h)
+      case 'preflight':
+        return busy === 'idle' && shell.preflight()
+      case 'connect':
+        return shell.connect()
+      case 'escape': {
+        const e = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: busy !== 'idle' })
+        if (e === 'close-help') setHelp(false)
+        else if (e === 'arm') setArmedAt(Date.now())
+        else if (e === 'cancel') cancel()
+        return
       }
-      else if (e.key === '?') setHelp((h) => !h)
+      case 'leave-field':
+        return
     }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [api, hop, modeArg, run, armedAt, help, busy, cancel])
-
-  const labelOf = (name: string) => tour?.hosts.find((h) => h.name === name)?.label ?? name
-  const nextTarget = tour && state?.nextHopIndex != null ? (tour.hops[state.nextHopIndex] ?? null) : null
+  }
+  useStageKeys(blackout, onAction)
 
   return (
-    <div className="app" data-app-state={state ? 'ready' : 'loading'} data-busy={busy}>
-      <header className="bar">
-        <h1>
-          globehop <span className="tour-name">{tour?.name ?? 'no tour'}</span>
-        </h1>
-        {tour && (
-          <span className="where" data-testid="where">
-            {state?.currentHost ? `game on ${labelOf(state.currentHost)}` : ''} · {tour.floatingIp}:{tour.gamePort}
-          </span>
-        )}
-        <div className="actions">
-          <label>
-            Mode{' '}
-            <select value={mode} onChange={(e) => setMode(e.target.value as Mode | '')} aria-label="Migration mode">
-              <option value="">tour default ({tour?.mode ?? 'auto'})</option>
-              {MIGRATION_MODES.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button disabled={!tour} onClick={() => run(() => api.connect({}))}>
-            Connect
-          </button>
-          <button disabled={!tour || busy !== 'idle'} onClick={() => run(() => api.preflight({ mode: modeArg }))}>
-            Preflight
-          </button>
-          <button disabled={!tour || (busy !== 'idle' && busy !== 'tour') || nextTarget == null} onClick={hop}>
-            {nextTarget ? `Hop to ${labelOf(nextTarget)}` : 'Tour done'}
-          </button>
-          <button disabled={!tour || busy !== 'idle' || nextTarget == null} onClick={() => run(() => api.tour({ auto: true, mode: modeArg }))}>
-            Run tour
-          </button>
-          <button disabled={busy === 'idle'} onClick={cancel}>
-            Cancel
-          </button>
-          <button aria-label="Keyboard help" onClick={() => setHelp((h) => !h)}>
-            ?
-          </button>
-        </div>
-      </header>
-
-      <form
-        className="tour-file"
-        onSubmit={(e) => {
-          e.preventDefault()
-          if (tourFile.trim()) run(() => api.loadTour({ path: tourFile.trim() }))
-        }}
-      >
-        <label>
-          Tour file{' '}
-          <input value={tourFile} placeholder={tour?.file ?? 'path/to/tour.yaml'} onChange={(e) => setTourFile(e.target.value)} aria-label="Tour file path" />
-        </label>
-        <button type="submit" disabled={busy !== 'idle'}>
-          Load
-        </button>
-      </form>
-
-      {state?.notices.map((n) => (
-        <p key={n} className="notice" role="status">
-          {n}
-        </p>
-      ))}
-      {tour?.hosts.every((h) => h.conn === 'idle') && <p className="notice" role="status" data-testid="connect-hint">Nothing is sent to the tour's hosts until you press Connect (C).</p>}
-      {state?.frozen && (
-        <p className="notice frozen" role="status" data-testid="frozen">
-          The container is frozen and on its way: the hop finishes or rolls back on its own; it cannot be cancelled now.
-        </p>
-      )}
-      {armedAt !== null && busy !== 'idle' && (
-        <p className="notice" role="status" data-testid="cancel-armed">
-          Press Esc again within 2 s to cancel{state?.frozen ? ' (a frozen hop still finishes or rolls back first)' : ''}.
-        </p>
-      )}
-      {outcome && (
-        <p className="notice" role="status" data-testid="cancel-outcome">
-          {outcome}
-        </p>
-      )}
-      {view.error && (
-        <pre className="error" role="alert" data-testid="error">
-          {view.error}
-        </pre>
-      )}
-      {state && state.tourProblems.length > 0 && (
-        <section className="panel problems" role="alert" data-testid="tour-problems">
-          <h2>The tour file has problems</h2>
-          <ul>
-            {state.tourProblems.map((p, i) => (
-              <li key={i}>
-                <code>
-                  {p.file}
-                  {p.line > 0 ? `:${p.line}:${p.column}` : ''}
-                </code>{' '}
-                {p.field && <strong>{p.field}</strong>} {p.message}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-
-      <main className="layout">
-        <div className="left">
-          {state && <HostList state={state} />}
-          <StepList steps={view.steps} />
-          <CommandLog api={api} />
-        </div>
-        <Globe tour={tour} currentHost={state?.currentHost ?? null} steps={view.steps} hopRunning={state?.hopRunning ?? false} nextHost={nextTarget} theme="dark" variant="normal" />
-        <div className="bottom">
-          <PingGraph api={api} />
-          {view.preflight && <PreflightTable report={view.preflight} />}
-          <MetricsTable hops={view.hops} labelOf={labelOf} />
-        </div>
-      </main>
-
-      {help && (
-        <div className="help" role="dialog" aria-label="Keyboard shortcuts" onClick={() => setHelp(false)}>
-          <dl>
-            {HELP.map(([k, v]) => (
-              <div key={k}>
-                <dt>{k}</dt>
-                <dd>{v}</dd>
-              </div>
-            ))}
-          </dl>
-        </div>
-      )}
+    <div className="app" data-app-state={state ? 'ready' : 'loading'} data-busy={busy} data-view={opts.view} data-theme={opts.theme}>
+      {opts.view === 'presenter' ? <PresenterView shell={shell} /> : <NormalView shell={shell} />}
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {blackout && <Blackout />}
     </div>
   )
+}
+
+function toggleFullscreen(say: (s: string) => void): void {
+  const p = document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen()
+  // Refused (a browser policy, or Electron's permission handler): say so, calmly.
+  p.catch(() => say('full screen is not allowed here: use the browser\'s own full-screen key (F11)'))
 }

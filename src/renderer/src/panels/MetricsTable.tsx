@@ -1,9 +1,7 @@
 // Per-hop figures: the seed's columns (dump, sizes, transfer, restore) plus CRIU frozen time and
 // what the client saw.
 import type { HopResult, StepName } from '../../../shared/contract'
-
-const ms = (v: number | undefined | null) => (v == null ? '–' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)
-const bytes = (v: number | undefined) => (v == null ? '–' : v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(1)} MiB` : `${(v / 1024).toFixed(0)} KiB`)
+import { fmtBytes as bytes, fmtMs as ms } from '../stage/format'
 const stepMs = (h: HopResult, step: StepName) => {
   const found = h.steps.filter((s) => s.step === step)
   return found.length ? found.reduce((a, s) => a + s.ms, 0) : undefined
@@ -32,7 +30,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
         <tbody>
           {hops.length === 0 ? (
             <tr className="empty">
-              <td colSpan={11}>No hops yet. Run preflight, then hop (→ or Space).</td>
+              <td colSpan={11}>No hops yet. Connect (C), then hop (→, Space or PageDown); preflight (P) shows what each host can do.</td>
             </tr>
           ) : (
             hops.map((h) => [

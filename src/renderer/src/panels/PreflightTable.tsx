@@ -2,6 +2,7 @@ import type { PreflightReport } from '../../../shared/contract'
 
 export function PreflightTable({ report }: { report: PreflightReport }) {
   const ids = [...new Set(report.hosts.flatMap((h) => h.checks.map((c) => c.id)))]
+  const problems = report.hosts.flatMap((h) => h.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => ({ host: h.host, ...c })))
   return (
     <section className="panel preflight" aria-label="Preflight">
       <h2>Preflight {report.ok ? 'ok' : 'found problems'}</h2>
@@ -32,6 +33,19 @@ export function PreflightTable({ report }: { report: PreflightReport }) {
           ))}
         </tbody>
       </table>
+      {problems.length > 0 && (
+        // What failed and why, in words (not only in a tooltip).
+        <ul className="check-problems" data-testid="preflight-problems">
+          {problems.map((p) => (
+            <li key={`${p.host}/${p.id}`} className={p.status}>
+              <strong>
+                {p.host} {p.id}
+              </strong>
+              : {p.detail}
+            </li>
+          ))}
+        </ul>
+      )}
       <ul className="modes">
         {report.modes.map((m) => (
           <li key={m.mode} className={m.available ? 'ok' : 'fail'}>

@@ -1,0 +1,26 @@
+// The live outage clock of the hop under way: from the final freeze (step events) until the game
+// serves again. It ticks only while the game is out, so an idle screen redraws nothing.
+import { useEffect, useState } from 'react'
+import type { StepEvent } from '../../../shared/contract'
+import { fmtMs } from './format'
+import { outageElapsed, outageWindow } from './hop-figures'
+
+export function OutageTimer({ steps, hopRunning }: { steps: StepEvent[]; hopRunning: boolean }) {
+  const w = outageWindow(steps, hopRunning)
+  const live = w !== null && w.endAt === null
+  // The engine stamps events with its wall clock; the browser host and Electron run on the same
+  // machine as the engine, so the page's clock is the engine's.
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    if (!live) return
+    const t = setInterval(() => setNow(Date.now()), 100)
+    return () => clearInterval(t)
+  }, [live])
+  if (!hopRunning && !w) return null
+  return (
+    <div className={`outage-timer${live ? ' live' : ''}`} data-testid="outage-timer" data-running={live} aria-live="off">
+      <span className="figure-label">{live ? 'game out for' : w ? 'game was out for' : 'copying while the game runs'}</span>
+      {w && <span className="figure-value">{fmtMs(outageElapsed(w, now))}</span>}
+    </div>
+  )
+}
