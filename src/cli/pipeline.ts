@@ -10,10 +10,11 @@ import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
 import type { Emit } from '../core/events'
 import type { PipelineSession } from '../core/pipeline/session'
 import { guardProcess } from '../core/interrupt-guard'
-import { eventHub, startRecording, type EventSource, type RecordingHandle } from '../core/recording/attach'
+import { eventHub } from '../core/recording/attach'
 import { startTourRuntime, type TourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
+import { RunRecording, type Out } from './run-recording'
 
 export const PIPELINE_USAGE = `usage:
   globehop preflight TOUR [--mode M] [--json]
@@ -83,7 +84,6 @@ export function parseTourArgs(argv: string[]): Common & { auto: boolean; trackin
   }
 }
 
-type Out = { out: (s: string) => void; err: (s: string) => void }
 const stdio: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }
 
 /** Events to the terminal: JSON lines, or step lines as they finish. */
@@ -97,33 +97,6 @@ function makeEmit(json: boolean, io: Out): Emit {
       const line = formatStepLine(payload as StepEvent)
       if (line) io.out(line)
     } else if (name === 'hop') io.out(formatHop(payload as HopResult))
-  }
-}
-
-/** A migrate or tour run's recording: started once the tour has loaded, named as the last stderr line. */
-class RunRecording {
-  private handle: RecordingHandle | null = null
-  private failed: string | null = null
-  private said = false
-
-  start(source: EventSource, tour: Tour): boolean {
-    try {
-      this.handle = startRecording(source, tour)
-    } catch (err) {
-      // No recording is no reason to refuse the hop: the run goes on and the end says why.
-      this.failed = (err as Error).message
-    }
-    return this.handle !== null
-  }
-
-  /** Closes the file and names it (once; also on the interrupt guard's way out). */
-  end(io: Out): void {
-    if (this.said) return
-    this.said = true
-    this.handle?.close()
-    const problem = this.handle?.problem ?? this.failed
-    if (this.handle) io.err(`recording: ${this.handle.file}${problem ? ` (incomplete: ${problem})` : ''}`)
-    else if (problem) io.err(`recording: none (${problem})`)
   }
 }
 

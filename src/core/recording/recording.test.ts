@@ -96,6 +96,24 @@ describe('RecordingWriter and readRecording', () => {
     expect(rec.warning).toBe(`${w.file}:11: the last line is cut short (the run ended without closing the recording); read the 9 events before it`)
   })
 
+  it('without close() (a crash), every line written so far reads back', () => {
+    const w = new RecordingWriter({ tour: TEST_TOUR, globehop: '1', dir })
+    for (const e of testEvents()) w.listener(e)
+    const rec = readRecording(w.file)
+    expect(rec.events).toHaveLength(testEvents().length)
+    expect(rec.truncated).toBe(false)
+    w.close()
+  })
+
+  it('a failed write never throws into the run: the recording stops and says why', () => {
+    const w = new RecordingWriter({ tour: TEST_TOUR, globehop: '1', preflight: null, dir })
+    expect(() => w.listener({ name: 'log', payload: { host: 'h', stream: 'stdout', line: 'x', at: 10n } } as never)).not.toThrow()
+    expect(w.problem).toMatch(/^recording stopped: .*BigInt/)
+    expect(() => w.listener(testEvents()[0]!)).not.toThrow()
+    w.close()
+    expect(readRecording(w.file).events).toEqual([])
+  })
+
   it('a newer format version is refused, naming the file and both versions', () => {
     const file = path.join(dir, 'future.jsonl')
     writeFileSync(file, `${JSON.stringify({ type: 'header', format: 'globehop-recording', version: 7, whatever: 'new' })}\n`)
