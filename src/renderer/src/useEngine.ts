@@ -1,7 +1,9 @@
-// Keeps what the screen shows in step with the engine: the state snapshot plus the events that
-// build up per-hop figures.
-import { useEffect, useState } from 'react'
+// What the screen shows of the engine: the state snapshot plus the run's preflight, steps and
+// hops, all read from the one engine store (so a reload or a second page shows the same at once).
+import { useState } from 'react'
 import type { EngineState, GlobehopApi, HopResult, PreflightReport, StepEvent } from '../../shared/contract'
+import { selectHistoryError, selectHops, selectPreflight, selectState, selectSteps } from './store/engine-store'
+import { useEngineStore } from './store/use-engine-store'
 
 export interface EngineView {
   state: EngineState | null
@@ -13,36 +15,13 @@ export interface EngineView {
   error: string | null
 }
 
-const MAX_STEPS = 500
-
 export function useEngine(api: GlobehopApi): [EngineView, (e: string | null) => void] {
-  const [view, setView] = useState<EngineView>({ state: null, preflight: null, steps: [], hops: [], error: null })
-
-  useEffect(() => {
-    const off = api.onEvent((e) => {
-      setView((v) => {
-        switch (e.name) {
-          case 'state':
-            return { ...v, state: e.payload }
-          case 'preflight':
-            return { ...v, preflight: e.payload }
-          case 'step': {
-            const sameHop = v.steps.length === 0 || v.steps[0]!.hopId === e.payload.hopId
-            return { ...v, steps: sameHop ? [...v.steps, e.payload].slice(-MAX_STEPS) : [e.payload] }
-          }
-          case 'hop':
-            return { ...v, hops: [...v.hops, e.payload] }
-          default:
-            return v
-        }
-      })
-    })
-    api.getState({}).then(
-      (state) => setView((v) => ({ ...v, state })),
-      (err: Error) => setView((v) => ({ ...v, error: err.message })),
-    )
-    return off
-  }, [api])
-
-  return [view, (error) => setView((v) => ({ ...v, error }))]
+  const state = useEngineStore(api, selectState)
+  const preflight = useEngineStore(api, selectPreflight)
+  const steps = useEngineStore(api, selectSteps)
+  const hops = useEngineStore(api, selectHops)
+  const historyError = useEngineStore(api, selectHistoryError)
+  // Until a command sets or clears it, the error is the store's (the engine could not be asked).
+  const [error, setError] = useState<string | null | undefined>(undefined)
+  return [{ state, preflight, steps, hops, error: error === undefined ? historyError : error }, setError]
 }

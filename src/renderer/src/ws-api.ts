@@ -27,9 +27,10 @@ export function createWsApi(url: string, token: string | null): GlobehopApi {
   let nextId = 1
   let socket: WebSocket
   let opened: Promise<void>
-  let everOpened = false
+  let attempts = 0
 
   const open = () => {
+    attempts++
     // The token rides as a subprotocol: the server refuses before upgrading without it.
     socket = new WebSocket(url, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
     opened = new Promise((resolve, reject) => {
@@ -39,9 +40,9 @@ export function createWsApi(url: string, token: string | null): GlobehopApi {
     opened.catch(() => {})
     socket.addEventListener('open', () => {
       // Events sent while this page was away (the host restarted, or dropped a page that fell
-      // behind) are lost: go on from a fresh snapshot.
-      if (everOpened) (api as unknown as GlobehopApi).getState({}).then((payload) => listeners.forEach((l) => l({ name: 'state', payload })), () => {})
-      everOpened = true
+      // behind) are lost: go on from the engine's whole history. The first open needs none: the
+      // store asks for it at start (if that open failed, this later one brings it).
+      if (attempts > 1) (api as unknown as GlobehopApi).getHistory({}).then((payload) => listeners.forEach((l) => l({ name: 'history', payload })), () => {})
     })
     socket.addEventListener('message', (m) => {
       const msg = JSON.parse(String(m.data)) as ServerMessage

@@ -1,26 +1,13 @@
 // The remote commands as they run and their output: what globehop really does on each host.
-import { useEffect, useRef, useState } from 'react'
-import type { EventPayload, GlobehopApi } from '../../../shared/contract'
-
-const MAX_LINES = 300
-/** rsync's --info=progress2 redraws (`  10,846,208  30%  10.01MB/s  0:00:02`): shown in place. */
-const PROGRESS = /^\s*[\d,.]+[KMGT]?\s+\d{1,3}%/
+// Lines come from the engine store (the last 500; rsync progress redraws are folded in place there).
+import { useEffect, useRef } from 'react'
+import type { GlobehopApi } from '../../../shared/contract'
+import { selectLog } from '../store/engine-store'
+import { useEngineStore } from '../store/use-engine-store'
 
 export function CommandLog({ api }: { api: GlobehopApi }) {
-  const [lines, setLines] = useState<(EventPayload<'log'> & { key: number })[]>([])
+  const { lines, start } = useEngineStore(api, selectLog)
   const list = useRef<HTMLOListElement>(null)
-  useEffect(() => {
-    let key = 0
-    return api.onEvent((e) => {
-      if (e.name !== 'log') return
-      const line = { ...e.payload, key: key++ }
-      setLines((ls) => {
-        const prev = ls.at(-1)
-        if (prev && prev.host === line.host && PROGRESS.test(prev.line) && PROGRESS.test(line.line)) return [...ls.slice(0, -1), line]
-        return ls.length >= MAX_LINES ? [...ls.slice(ls.length - MAX_LINES + 1), line] : [...ls, line]
-      })
-    })
-  }, [api])
   // Follow the newest line inside the list only (scrollIntoView would also scroll the host list away).
   useEffect(() => {
     const el = list.current
@@ -30,8 +17,8 @@ export function CommandLog({ api }: { api: GlobehopApi }) {
     <section className="panel log" aria-label="Remote commands">
       <h2>Commands</h2>
       <ol ref={list} data-testid="command-log">
-        {lines.map((l) => (
-          <li key={l.key} className={l.stream}>
+        {lines.map((l, i) => (
+          <li key={start + i} className={l.stream}>
             <span className="host">{l.host}</span>
             {l.stream === 'cmd' ? '$ ' : ''}
             {l.line}

@@ -1,31 +1,21 @@
 // The live ping graph: what a player sees while the server travels. RTT at full rate over the
 // last minute, a whole-run overview, step bands (frozen steps highlighted), outages with their
-// length, lost probes, the current RTT in large type and where the server is now.
-// Data lives in ring buffers (ping-store.ts); uPlot draws on a canvas at up to ~30 fps.
-import { useEffect, useRef, useState } from 'react'
-import uPlot from 'uplot'
+// length, lost probes, the current RTT in large type and where the server is now. Everything comes
+// from the engine store, so a reload or a second screen shows the last 10 minutes at once.
+// 'strip' is the presenter's: one compact chart beside the RTT in type sized to the screen.
+import { useEffect, useMemo, useRef } from 'react'
 import 'uplot/dist/uPlot.min.css'
 import './ping-graph.css'
-import type { AnyEvent, EngineState, GlobehopApi } from '../../../shared/contract'
-import { COLOURS, drawBands, drawMarks, drawWindow, fmtSeconds } from './chart-draw'
-import { PingStore, type WindowData } from './ping-store'
+import type { EngineState, GlobehopApi, Outage } from '../../../shared/contract'
+import { engineStore, selectOutages, selectProbe, selectState } from '../store/engine-store'
+import { useEngineStore } from '../store/use-engine-store'
+import { COLOURS, fmtSeconds } from './chart-draw'
+import { PingChart, type PingGraphVariant } from './ping-chart'
 
-const WINDOW_MS = 60_000
-const FRAME_MS = 33
-const MAIN_HEIGHT = 200
-const OVERVIEW_HEIGHT = 60
-
-type Summary = {
-  rttMs: number | null
-  state: string
-  target: string
-  points: number
-  outages: number
-  lastOutage: { ms: number; hopId: string | null } | null
-}
+export type { PingGraphVariant } from './ping-chart'
 
 const STATE_TEXT: Record<string, string> = {
-  off: 'not probing',
+  off: 'not probing yet: Connect starts the ping',
   probing: 'waiting for the first reply',
   answering: 'answering',
   outage: 'OUTAGE: no replies',
@@ -37,191 +27,66 @@ function locationOf(s: EngineState | null): string | null {
   return s.tour?.hosts.find((h) => h.name === s.currentHost)?.label ?? s.currentHost
 }
 
-function axes(): uPlot.Axis[] {
-  const common = { stroke: COLOURS.axis, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid, width: 1 }, font: '12px system-ui, sans-serif' }
-  return [common, { ...common, size: 64, values: (_u: uPlot, splits: number[]) => splits.map((v) => `${v} ms`) }]
+function lastEnded(outages: Outage[]): { ms: number; hopId: string | null } | null {
+  for (let i = outages.length - 1; i >= 0; i--) {
+    const o = outages[i]!
+    if (o.endAt !== null) return { ms: o.endAt - o.startAt, hopId: o.hopId }
+  }
+  return null
 }
 
-export function PingGraph({ api }: { api: GlobehopApi }) {
-  const [store] = useState(() => new PingStore())
-  const [summary, setSummary] = useState<Summary>({ rttMs: null, state: 'off', target: '', points: 0, outages: 0, lastOutage: null })
-  const [location, setLocation] = useState<string | null>(null)
+export function PingGraph({ api, variant = 'full' }: { api: GlobehopApi; variant?: PingGraphVariant }) {
+  const probe = useEngineStore(api, selectProbe)
+  const outages = useEngineStore(api, selectOutages)
+  const location = locationOf(useEngineStore(api, selectState))
+  const lastOutage = useMemo(() => lastEnded(outages), [outages])
   const mainRef = useRef<HTMLDivElement>(null)
   const overRef = useRef<HTMLDivElement>(null)
   const liveRef = useRef<HTMLSpanElement>(null)
-  const labels = useRef(new Map<string, string>())
-  /** Engine clock minus ours, so the window's right edge is the engine's "now". */
-  const offset = useRef<number | null>(null)
-
-  useEffect(() => {
-    const onState = (s: EngineState) => {
-      setLocation(locationOf(s))
-      for (const h of s.tour?.hosts ?? []) labels.current.set(h.name, h.label)
-    }
-    const summarise = () => {
-      let last: Summary['lastOutage'] = null
-      for (const o of store.outages.values()) if (o.endAt !== null) last = { ms: o.endAt - o.startAt, hopId: o.hopId }
-      setSummary({
-        rttMs: store.current?.rttMs ?? null,
-        state: store.state,
-        target: store.target,
-        points: store.points,
-        outages: store.outages.size,
-        lastOutage: last,
-      })
-    }
-    const off = api.onEvent((e: AnyEvent) => {
-      switch (e.name) {
-        case 'probe': {
-          const now = Date.now()
-          for (const s of e.payload.samples) {
-            if (s.rttMs === null) continue
-            const cand = s.at + s.rttMs - now
-            offset.current = offset.current === null || cand > offset.current ? cand : offset.current + (cand - offset.current) * 0.02
-          }
-          store.addProbe(e.payload)
-          summarise()
-          break
-        }
-        case 'outage':
-          store.addOutage(e.payload)
-          summarise()
-          break
-        case 'step':
-          store.addStep(e.payload)
-          break
-        case 'hop':
-          store.addHop(e.payload)
-          break
-        case 'state':
-          onState(e.payload)
-          break
-        default:
-      }
-    })
-    let alive = true
-    api.getState({}).then(
-      (s) => alive && onState(s),
-      () => {},
-    )
-    return () => {
-      alive = false
-      off()
-    }
-  }, [api, store])
 
   useEffect(() => {
     const mainEl = mainRef.current
-    const overEl = overRef.current
-    if (!mainEl || !overEl) return
-    const labelOf = (h: string) => labels.current.get(h) ?? h
-    const nowMs = () => Date.now() + (offset.current ?? 0)
-    let win: WindowData = { x: [], rtt: [], late: [], lost: [], maxTimelyRtt: 0 }
-    let yMax = 50
-    const width = () => Math.max(200, mainEl.clientWidth)
+    if (!mainEl) return
+    const chart = new PingChart(engineStore(api), variant, mainEl, overRef.current, () => liveRef.current)
+    return () => chart.destroy()
+  }, [api, variant])
 
-    const main = new uPlot(
-      {
-        width: width(),
-        height: MAIN_HEIGHT,
-        legend: { show: false },
-        cursor: { show: false },
-        scales: { x: { time: true, auto: false }, y: { auto: false, range: () => [0, yMax] } }, // both set every frame
-        axes: axes(),
-        series: [
-          {},
-          { label: 'RTT', stroke: COLOURS.rtt, width: 1.5, points: { show: false } },
-          { label: 'late reply', stroke: COLOURS.late, paths: () => null, points: { show: true, size: 6, fill: COLOURS.late, stroke: COLOURS.late } },
-        ],
-        hooks: {
-          drawClear: [(u) => drawBands(u, store, nowMs(), labelOf, true)],
-          draw: [(u) => drawMarks(u, store, win.lost, nowMs())],
-        },
-      },
-      [[], [], []],
-      mainEl,
-    )
-    const over = new uPlot(
-      {
-        width: width(),
-        height: OVERVIEW_HEIGHT,
-        legend: { show: false },
-        cursor: { show: false },
-        scales: { x: { time: true, auto: false }, y: { auto: true, range: (_u, _min, max) => [0, Math.max(10, (max ?? 0) * 1.1)] } },
-        axes: [{ ...axes()[0]!, size: 24, font: '10px system-ui, sans-serif' }, { show: false }],
-        series: [{}, { stroke: COLOURS.max, width: 1, points: { show: false } }, { stroke: COLOURS.rtt, width: 1.5, points: { show: false } }],
-        hooks: {
-          drawClear: [(u) => drawBands(u, store, nowMs(), labelOf, false)],
-          draw: [(u) => drawWindow(u, nowMs() - WINDOW_MS, nowMs())],
-        },
-      },
-      [[], [], []],
-      overEl,
-    )
-
-    let overVersion = -1
-    let lastOverDraw = 0
-    let lastDraw = 0
-    let raf = 0
-    const frame = (t: number) => {
-      raf = requestAnimationFrame(frame)
-      if (t - lastDraw < FRAME_MS) return
-      lastDraw = t
-      const now = nowMs()
-      win = store.window(now, WINDOW_MS)
-      // Scale to the timely RTTs; late replies (seconds) are drawn clamped at the top edge.
-      yMax = Math.max(20, Math.ceil((win.maxTimelyRtt * 1.25) / 10) * 10)
-      const late = win.late.map((v) => (v === null ? null : Math.min(v, yMax)))
-      main.batch(() => {
-        main.setData([win.x, win.rtt, late], false)
-        main.setScale('x', { min: (now - WINDOW_MS) / 1000, max: now / 1000 })
-        main.setScale('y', { min: 0, max: yMax })
-      })
-      const open = store.openOutage()
-      if (liveRef.current) liveRef.current.textContent = open ? `outage ${fmtSeconds(now - open.startAt)}` : ''
-      // The overview moves slowly: redraw on new data, at most twice a second.
-      if (store.version !== overVersion && t - lastOverDraw > 500) {
-        overVersion = store.version
-        lastOverDraw = t
-        const o = store.overview.series()
-        over.batch(() => {
-          over.setData([o.x, o.max, o.mean], true)
-          if (o.x.length) over.setScale('x', { min: o.x[0]!, max: Math.max(now / 1000, o.x[0]! + 60) })
-        })
-      }
-    }
-    raf = requestAnimationFrame(frame)
-    const ro = new ResizeObserver(() => {
-      main.setSize({ width: width(), height: MAIN_HEIGHT })
-      over.setSize({ width: width(), height: OVERVIEW_HEIGHT })
-    })
-    ro.observe(mainEl)
-    return () => {
-      cancelAnimationFrame(raf)
-      ro.disconnect()
-      main.destroy()
-      over.destroy()
-    }
-  }, [store])
-
-  const rttText = summary.rttMs === null ? '—' : summary.rttMs < 10 ? summary.rttMs.toFixed(1) : Math.round(summary.rttMs).toString()
+  const rttText = probe.rttMs === null ? '—' : probe.rttMs < 10 ? probe.rttMs.toFixed(1) : Math.round(probe.rttMs).toString()
+  const stateText = STATE_TEXT[probe.state] ?? probe.state
   const where = location ? `server in ${location}` : 'server location unknown'
   const aria =
-    `Ping graph. ${summary.rttMs === null ? 'No current round trip' : `Round trip ${rttText} milliseconds`}, ${where}, ` +
-    `${STATE_TEXT[summary.state] ?? summary.state}. ${summary.outages} outage${summary.outages === 1 ? '' : 's'}` +
-    (summary.lastOutage ? `, last ${fmtSeconds(summary.lastOutage.ms)}.` : '.')
+    `Ping graph. ${probe.rttMs === null ? 'No current round trip' : `Round trip ${rttText} milliseconds`}, ${where}, ` +
+    `${stateText}. ${outages.length} outage${outages.length === 1 ? '' : 's'}` +
+    (lastOutage ? `, last ${fmtSeconds(lastOutage.ms)}.` : '.')
+  const attrs = {
+    'data-testid': 'ping-graph',
+    'data-variant': variant,
+    'data-points': probe.samples,
+    'data-outages': outages.length,
+    'data-state': probe.state,
+    role: 'figure',
+    'aria-label': aria,
+    tabIndex: 0,
+  }
+
+  if (variant === 'strip') {
+    return (
+      <section className={`ping-graph ping-strip ping-state-${probe.state}`} {...attrs}>
+        <div className="ping-strip-now" aria-hidden="true">
+          <div className="ping-now">
+            <span className="ping-rtt" data-testid="ping-rtt">{rttText}</span>
+            <span className="ping-unit">ms</span>
+          </div>
+          <div className="ping-loc" data-testid="ping-location">{location ?? '—'}</div>
+          <div className="ping-target">{probe.state === 'answering' ? 'ping to the game server' : stateText}</div>
+        </div>
+        <div ref={mainRef} className="ping-main" />
+      </section>
+    )
+  }
 
   return (
-    <section
-      className={`ping-graph ping-state-${summary.state}`}
-      data-testid="ping-graph"
-      data-points={summary.points}
-      data-outages={summary.outages}
-      data-state={summary.state}
-      role="figure"
-      aria-label={aria}
-      tabIndex={0}
-    >
+    <section className={`ping-graph ping-state-${probe.state}`} {...attrs}>
       <header className="ping-head">
         <div className="ping-now" aria-hidden="true">
           <span className="ping-rtt" data-testid="ping-rtt">{rttText}</span>
@@ -230,15 +95,15 @@ export function PingGraph({ api }: { api: GlobehopApi }) {
         <div className="ping-where" aria-hidden="true">
           <div className="ping-loc" data-testid="ping-location">{location ?? '—'}</div>
           <div className="ping-target">
-            {summary.target || 'no target'} · {STATE_TEXT[summary.state] ?? summary.state}
+            {probe.target || 'no target'} · {stateText}
           </div>
         </div>
         <div className="ping-outage" aria-live="polite">
           <span ref={liveRef} />
-          {summary.lastOutage && (
+          {lastOutage && (
             <span className="ping-last">
-              last outage {fmtSeconds(summary.lastOutage.ms)}
-              {summary.lastOutage.hopId ? ` (hop ${summary.lastOutage.hopId})` : ''}
+              last outage {fmtSeconds(lastOutage.ms)}
+              {lastOutage.hopId ? ` (hop ${lastOutage.hopId})` : ''}
             </span>
           )}
         </div>

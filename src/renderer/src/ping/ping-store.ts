@@ -196,6 +196,11 @@ export class PingStore {
     this.version++
   }
 
+  /** Send time of the newest probe in the window (ms), null before the first. */
+  newestAt(): number | null {
+    return this.maxSeq >= 0 ? this.at[this.maxSeq % WINDOW_SLOTS]! : null
+  }
+
   /** The open outage (endAt null), if any. */
   openOutage(): Outage | null {
     let open: Outage | null = null
