@@ -20,11 +20,14 @@ interface AppArgs {
   host?: string
   open?: boolean
   connect?: boolean
+  presenter?: boolean
+  display?: string
 }
 
 function parse(argv: string[], serveOptions: boolean): AppArgs {
-  const options: ParseArgsConfig['options'] = { tour: { type: 'string' }, connect: { type: 'boolean' } }
+  const options: ParseArgsConfig['options'] = { tour: { type: 'string' }, connect: { type: 'boolean' }, presenter: { type: 'boolean' } }
   if (serveOptions) Object.assign(options!, { port: { type: 'string' }, host: { type: 'string' }, open: { type: 'boolean' } })
+  else Object.assign(options!, { display: { type: 'string' } })
   try {
     return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as AppArgs
   } catch (err) {
@@ -47,9 +50,10 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
   const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
+  const url = v.presenter ? withPresenterView(server.url) : server.url
   console.log(`globehop: serving ${tourFile}`)
-  console.log(`globehop: open ${server.url}`)
-  if (v.open) openBrowser(server.url)
+  console.log(`globehop: open ${url}`)
+  if (v.open) openBrowser(url)
   // Loading the tour sent nothing; connecting (SSH, probes to the floating IP) is the user's act.
   if (v.connect) {
     console.error('globehop: connecting to the tour\'s hosts (--connect)')
@@ -70,14 +74,30 @@ export async function runOpen(argv: string[]): Promise<number> {
   const v = parse(argv.filter((a) => a !== '--no-sandbox'), false)
   const electron = findElectronBinary()
   const sandbox = sandboxChoice({ uid: process.getuid?.(), noSandbox: argv.includes('--no-sandbox'), env: process.env })
+  if (v.display !== undefined && !/^\d+$/.test(v.display)) throw new UsageError(`--display: "${v.display}" is not a display number (0 is the first)`)
   if (!electron.ok || sandbox.refused) {
     const notice = electron.ok ? `${sandbox.refused}.` : `${electron.reason}: showing globehop in the browser instead.`
     console.error(`globehop: ${notice}`)
-    return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open', ...(v.connect ? ['--connect'] : [])], [notice])
+    if (v.display !== undefined) console.error('globehop: --display needs the Electron app; in the browser, move the window and press F')
+    return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open', ...(v.connect ? ['--connect'] : []), ...(v.presenter ? ['--presenter'] : [])], [notice])
   }
-  const args = [ROOT, ...(v.tour ? ['--tour', path.resolve(v.tour)] : []), ...(v.connect ? ['--connect'] : [])]
+  const args = [
+    ROOT,
+    ...(v.tour ? ['--tour', path.resolve(v.tour)] : []),
+    ...(v.connect ? ['--connect'] : []),
+    ...(v.presenter ? ['--presenter'] : []),
+    ...(v.display !== undefined ? ['--display', v.display] : []),
+  ]
   // With --no-sandbox the main process itself prints what it costs (whoever started it).
   return run(electron.path, [...args, ...sandbox.args], ROOT)
+}
+
+/** The printed (and opened) address with the presenter view asked for: the query goes before the
+ * #fragment that carries the token. */
+export function withPresenterView(url: string): string {
+  const u = new URL(url)
+  u.searchParams.set('view', 'presenter')
+  return u.href
 }
 
 /** Best effort: where no browser opener exists the printed URL is the way in. */

@@ -8,8 +8,11 @@ import { UsageError } from './usage'
 
 export async function runDemo(argv: string[]): Promise<number> {
   let noOpen = false
+  let presenter = false
   try {
-    noOpen = parseArgs({ args: argv, strict: true, options: { 'no-open': { type: 'boolean' } } }).values['no-open'] === true
+    const v = parseArgs({ args: argv, strict: true, options: { 'no-open': { type: 'boolean' }, presenter: { type: 'boolean' } } }).values
+    noOpen = v['no-open'] === true
+    presenter = v.presenter === true
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
@@ -24,7 +27,8 @@ export async function runDemo(argv: string[]): Promise<number> {
   await labUp({ onProgress: (line) => console.error(`  ${line}`) })
   const tour = labTourPath()
   // Running the demo is the user's act, and the lab is this machine: connect at once.
-  return noOpen ? runServe(['--tour', tour, '--connect']) : runOpen(['--tour', tour, '--connect'])
+  const args = ['--tour', tour, '--connect', ...(presenter ? ['--presenter'] : [])]
+  return noOpen ? runServe(args) : runOpen(args)
 }
 
 /** The host packages the lab needs on Debian/Ubuntu (root only), so a fresh machine needs no manual step. */

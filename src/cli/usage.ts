@@ -1,9 +1,10 @@
 export const USAGE = `globehop: live container migration around the world
 
 usage:
-  globehop demo [--no-open]               bring the local lab up (root), open the app on its tour and connect
-  globehop open [--tour FILE] [--connect] open the app (Electron, or the browser host where Electron is missing)
-  globehop serve [--tour FILE] [--port N] [--host ADDR] [--open] [--connect]
+  globehop demo [--no-open] [--presenter] bring the local lab up (root), open the app on its tour and connect
+  globehop open [--tour FILE] [--connect] [--presenter [--display N]]
+                                          open the app (Electron, or the browser host where Electron is missing)
+  globehop serve [--tour FILE] [--port N] [--host ADDR] [--open] [--connect] [--presenter]
                                           serve the app to a browser (127.0.0.1, token in the printed URL's #fragment)
   globehop validate FILE                  check a tour file; prints problems or "ok"
   globehop preflight FILE [--mode M] [--json]
@@ -16,6 +17,10 @@ usage:
 
 modes: stop-and-copy, pre-copy, post-copy, pre+post, auto
 open, serve: nothing is sent to the tour's hosts (SSH, probes) until you press Connect, or with --connect.
+--presenter: the presenter view (the globe fills the screen; V switches views); with Electron full screen
+  on display N (0 is the first; default the primary), kept awake while the app runs.
+keys: → Space PageDown next hop · B or . black screen · F full screen · V view · T theme · C connect
+  · P preflight · Esc Esc cancel · ? all keys
 `
 
 export class UsageError extends Error {

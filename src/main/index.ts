@@ -1,6 +1,6 @@
 // Electron's main process: a thin shell around the engine. One window, locked down per Electron's
 // security checklist (the pure policy is in ./policy); everything else lives in src/core.
-import { app, BrowserWindow, powerSaveBlocker, protocol, session, type WebContents } from 'electron'
+import { app, BrowserWindow, powerSaveBlocker, protocol, screen, session, type WebContents } from 'electron'
 import path from 'node:path'
 import { Engine } from '../core/engine'
 import { guardProcess } from '../core/interrupt-guard'
@@ -17,6 +17,7 @@ import {
   noSandboxWarning,
   rendererEntry,
 } from './policy'
+import { chooseDisplay, presenterArgs, presenterUrl } from './presenter'
 
 const rendererDir = path.join(import.meta.dirname, '../renderer')
 const entry = rendererEntry({
@@ -27,6 +28,7 @@ const entry = rendererEntry({
 })
 if (entry.ignored) console.warn(`globehop: ${entry.ignored}`)
 const isTrustedUrl = (url: string) => isEntryPage(url, entry.url)
+const stage = presenterArgs(process.argv)
 
 function tourArg(): string | undefined {
   const i = process.argv.indexOf('--tour')
@@ -50,9 +52,15 @@ function lockDown(contents: WebContents): void {
 
 async function createWindow(): Promise<void> {
   const engine = new Engine({ host: 'electron', version: app.getVersion() })
+  // --presenter: full screen on the chosen display (the projector), else the primary.
+  const chosen = chooseDisplay(screen.getAllDisplays(), screen.getPrimaryDisplay(), stage.display)
+  if (chosen.warning) console.warn(`globehop: ${chosen.warning}`)
+  const area = chosen.display.bounds
   const win = new BrowserWindow({
     width: 1440,
     height: 900,
+    ...(stage.presenter || stage.display !== undefined ? { x: area.x, y: area.y } : {}),
+    fullscreen: stage.presenter,
     backgroundColor: '#05070d',
     title: 'globehop',
     show: false,
@@ -84,11 +92,15 @@ async function createWindow(): Promise<void> {
     void t.control.idle().then(() => win.close())
   })
   guardProcess({ target: () => engine.guardTarget(), exit: (code) => app.exit(code), beforeExit: () => engine.close() })
-  win.once('ready-to-show', () => win.show())
-  // Keep the projector awake during a talk.
-  const blocker = powerSaveBlocker.start('prevent-display-sleep')
+  win.once('ready-to-show', () => {
+    // Window managers may place a new window where they like: move it to the chosen display first.
+    if (stage.presenter) {
+      win.setBounds(area)
+      win.setFullScreen(true)
+    }
+    win.show()
+  })
   win.on('closed', () => {
-    powerSaveBlocker.stop(blocker)
     unwire()
     void engine.close()
   })
@@ -97,7 +109,7 @@ async function createWindow(): Promise<void> {
   })
   // Loading sent nothing; `globehop open --connect` (and the demo) asked to connect at once.
   if (process.argv.includes('--connect')) engine.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
-  await win.loadURL(entry.url)
+  await win.loadURL(presenterUrl(entry.url, stage.presenter))
 }
 
 // `globehop open` passes --no-sandbox only when the user asked for it; say what it costs.
@@ -107,14 +119,19 @@ app.enableSandbox()
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }])
 app.on('web-contents-created', (_e, contents) => lockDown(contents))
 app.whenReady().then(() => {
+  // The display stays awake while the app runs: a projector must not blank mid-talk.
+  const blocker = powerSaveBlocker.start('prevent-display-sleep')
+  app.on('will-quit', () => powerSaveBlocker.stop(blocker))
   protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir, CSP))
   const ses = session.defaultSession
   // app:// responses carry the CSP themselves; this covers the dev server's pages.
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
-  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(isPermissionAllowed(permission)))
-  ses.setPermissionCheckHandler((_wc, permission) => isPermissionAllowed(permission))
+  // One exception to "no permission": the app's own page may go full screen (the F key on stage).
+  const allowed = (permission: string, url: string | undefined) => isPermissionAllowed(permission) || (permission === 'fullscreen' && url !== undefined && isTrustedUrl(url))
+  ses.setPermissionRequestHandler((wc, permission, callback, details) => callback(allowed(permission, details.requestingUrl ?? wc.getURL())))
+  ses.setPermissionCheckHandler((wc, permission, _origin, details) => allowed(permission, details.requestingUrl ?? wc?.getURL()))
   ses.setDevicePermissionHandler(() => false)
   void createWindow()
 })
