@@ -57,6 +57,15 @@ describe('globehop export', () => {
     expect(c.err).toEqual([`globehop export: warning: ${file}:11: the last line is cut short (the run ended without closing the recording); read the 9 events before it`])
   })
 
+  it('an event whose payload breaks the contract is left out with a warning; the hops still export', async () => {
+    appendFileSync(file, '{"t":1,"at":1,"event":{"name":"probe","payload":{"samples":"many"}}}\n')
+    const c = capture()
+    expect(await runExport([file], c.io)).toBe(0)
+    expect(c.out.join('').split('\r\n')).toHaveLength(4)
+    expect(c.err).toHaveLength(1)
+    expect(c.err[0]).toMatch(new RegExp(`^globehop export: warning: .*:11: bad "probe" event, left out: `))
+  })
+
   it('exit 1 for a file that is no readable recording, a newer version included', async () => {
     const c = capture()
     expect(await runExport([path.join(dir, 'missing.jsonl')], c.io)).toBe(1)

@@ -38,6 +38,8 @@ export async function runExport(argv: string[], io: Out = stdio): Promise<number
   try {
     const rec = readRecording(args.file)
     if (rec.warning) say(`globehop export: warning: ${rec.warning}`)
+    for (const w of rec.skipped.slice(0, 5)) say(`globehop export: warning: ${w}`)
+    if (rec.skipped.length > 5) say(`globehop export: warning: ${rec.skipped.length - 5} more events left out`)
     io.out(args.ping ? pingCsv(rec) : formatHops(hopRows(rec), args.format))
     return 0
   } catch (err) {

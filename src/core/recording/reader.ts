@@ -1,6 +1,8 @@
 // Reads a recording back: the header is checked first (a newer format is refused, never
-// half-read), then every line; a last line cut short by a crash is dropped with a warning, any
-// other bad line is refused with file:line.
+// half-read), then every line; a last line cut short by a crash is dropped with a warning, a line
+// that is not a recorded event is refused with file:line. A well-formed line whose payload breaks
+// the contract (a NaN the CLI wrote as null) is skipped and listed: one bad step must not cost
+// the figures of a whole tour.
 import { readFileSync, statSync } from 'node:fs'
 import { events, type EventName, type EventPayload } from '../../shared/contract'
 import { RECORDING_FORMAT, RECORDING_VERSION, RecordedLineSchema, RecordingHeaderSchema, type RecordingHeader } from './format'
@@ -33,6 +35,8 @@ export interface Recording {
   /** The last line was cut short (the run ended without closing the recording). */
   truncated: boolean
   warning: string | null
+  /** Lines left out because their payload breaks the contract, with file:line and why. */
+  skipped: string[]
 }
 
 export function readRecording(file: string): Recording {
@@ -56,21 +60,23 @@ export function parseRecording(text: string, file: string): Recording {
   const tail = lines.pop() ?? ''
   const header = parseHeader(lines.length ? lines[0]! : tail, file, lines.length === 0)
   const out: RecordedEvent[] = []
+  const skipped: string[] = []
+  const keep = (e: RecordedEvent | string) => (typeof e === 'string' ? skipped.push(e) : out.push(e))
   for (let i = 1; i < lines.length; i++) {
     if (lines[i]!.trim() === '') continue
-    out.push(parseLine(lines[i]!, file, i + 1))
+    keep(parseLine(lines[i]!, file, i + 1))
   }
   let truncated = false
   let warning: string | null = null
   if (lines.length && tail.trim() !== '') {
     // Only unfinished JSON is a cut: a complete line that is wrong is refused like any other.
-    if (isJson(tail)) out.push(parseLine(tail, file, lines.length + 1))
+    if (isJson(tail)) keep(parseLine(tail, file, lines.length + 1))
     else {
       truncated = true
       warning = `${file}:${lines.length + 1}: the last line is cut short (the run ended without closing the recording); read the ${out.length} events before it`
     }
   }
-  return { file, header, events: out, truncated, warning }
+  return { file, header, events: out, truncated, warning, skipped }
 }
 
 function isJson(s: string): boolean {
@@ -104,7 +110,8 @@ function parseHeader(line: string, file: string, cutShort: boolean): RecordingHe
   return parsed.data
 }
 
-function parseLine(line: string, file: string, n: number): RecordedEvent {
+/** The event, or why its payload was left out. */
+function parseLine(line: string, file: string, n: number): RecordedEvent | string {
   let raw: unknown
   try {
     raw = JSON.parse(line)
@@ -116,7 +123,7 @@ function parseLine(line: string, file: string, n: number): RecordedEvent {
   const { t, at, event } = parsed.data
   if (isKnown(event.name)) {
     const p = events[event.name].safeParse(event.payload)
-    if (!p.success) throw new RecordingError(`${file}:${n}: bad "${event.name}" event: ${issues(p.error)}`)
+    if (!p.success) return `${file}:${n}: bad "${event.name}" event, left out: ${issues(p.error)}`
     return { line: n, t, at, event: { name: event.name, payload: p.data } }
   }
   return { line: n, t, at, event }
