@@ -1,8 +1,6 @@
 // The presenter view: the globe is the show. Over it, in type that scales with the screen, only
 // what the back row needs: the RTT and where the server is (the ping strip), the outage clock
 // during a hop, "hop 2 of 4", the last hop's figures and the tour stepper. No field, log or table.
-import type { ComponentType } from 'react'
-import type { GlobehopApi } from '../../../shared/contract'
 import { Globe } from '../globe/Globe'
 import { PingGraph } from '../ping/PingGraph'
 import { Headline } from '../stage/Headline'
@@ -10,9 +8,6 @@ import { OutageTimer } from '../stage/OutageTimer'
 import { TourStepper } from '../stage/TourStepper'
 import { hopCount } from '../stage/tour-progress'
 import { nextHostOf, type Shell } from './shell'
-
-// PingGraph gains `variant` (full / strip) in its own change; until then the prop is passed through.
-const Ping = PingGraph as ComponentType<{ api: GlobehopApi; variant: 'full' | 'strip' }>
 
 export function PresenterView({ shell }: { shell: Shell }) {
   const { view, labelOf } = shell
@@ -46,7 +41,7 @@ export function PresenterView({ shell }: { shell: Shell }) {
       <div className="stage-bottom">
         <TourStepper state={state} hops={view.hops} labelOf={labelOf} pending={shell.pending} hint={shell.hint} />
         <StageNotices shell={shell} />
-        <Ping api={shell.api} variant="strip" />
+        <PingGraph api={shell.api} variant="strip" />
       </div>
     </main>
   )
