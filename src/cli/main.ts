@@ -16,6 +16,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   migrate: runMigrateCli,
   tour: runTourCli,
   recover: runRecover,
+  export: (argv) => import('./export').then((m) => m.runExport(argv)),
   lab: runLabCli,
 }
 

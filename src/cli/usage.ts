@@ -8,8 +8,10 @@ usage:
                                           serve the app to a browser (127.0.0.1, token in the printed URL's #fragment)
   globehop validate FILE                  check a tour file; prints problems or "ok"
   globehop preflight FILE [--mode M] [--json]
-  globehop migrate FILE --to HOST [--mode M] [--json]
-  globehop tour FILE [--auto] [--mode M] [--json]
+  globehop migrate FILE --to HOST [--mode M] [--tracking criu|rsync] [--json] [--no-probe] [--no-record]
+  globehop tour FILE [--auto] [--mode M] [--tracking criu|rsync] [--json] [--no-probe] [--no-record]
+  globehop export RECORDING [--format csv|json|md] [--ping]
+                                          a recording's hops as one row each, or its ping series as CSV
   globehop recover FILE [--dry-run] [--wait SECONDS]
                                           after a crash mid-hop: find what runs where, repair it
   globehop lab up|down|status|exec|link|client
