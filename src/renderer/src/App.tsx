@@ -30,6 +30,8 @@ export function App({ api }: { api: GlobehopApi }) {
   const [mode, setMode] = useState<Mode | ''>('')
   const state = view.state
   const busy = state?.busy ?? 'idle'
+  // Cancel also ends a pending Connect (nothing is frozen then).
+  const cancellable = busy !== 'idle' || (state?.tour?.hosts.some((h) => h.conn === 'connecting') ?? false)
   const modeArg = mode || undefined
 
   // A reload keeps the view and theme.
@@ -104,6 +106,7 @@ export function App({ api }: { api: GlobehopApi }) {
     next,
     runTour: () => run(() => api.tour({ auto: true, mode: modeArg })),
     cancel,
+    cancellable,
     // The problems are shown from the engine state, once (not also as an error).
     loadTour: (path) => run(() => api.loadTour({ path }), ['bad-tour']),
     toggleView: () => setOpts((o) => ({ ...o, view: o.view === 'presenter' ? 'normal' : 'presenter' })),
@@ -131,7 +134,7 @@ export function App({ api }: { api: GlobehopApi }) {
       case 'connect':
         return shell.connect()
       case 'escape': {
-        const e = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: busy !== 'idle' })
+        const e = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: cancellable })
         if (e === 'close-help') setHelp(false)
         else if (e === 'arm') setArmedAt(Date.now())
         else if (e === 'cancel') cancel()

@@ -42,7 +42,7 @@ export function NormalView({ shell }: { shell: Shell }) {
           <button disabled={!tour || busy !== 'idle' || next == null} onClick={shell.runTour}>
             Run tour
           </button>
-          <button disabled={busy === 'idle'} onClick={shell.cancel}>
+          <button disabled={!shell.cancellable} onClick={shell.cancel}>
             Cancel
           </button>
           <button onClick={shell.toggleView} title="Presenter view (V)">
@@ -133,7 +133,6 @@ function unreachable(s: EngineState | null): number {
 function Notices({ shell }: { shell: Shell }) {
   const s = shell.view.state
   const tour = s?.tour
-  const busy = s?.busy ?? 'idle'
   const down = unreachable(s)
   return (
     <>
@@ -157,7 +156,7 @@ function Notices({ shell }: { shell: Shell }) {
           The container is frozen and on its way: the hop finishes or rolls back on its own; it cannot be cancelled now.
         </p>
       )}
-      {shell.armedAt !== null && busy !== 'idle' && (
+      {shell.armedAt !== null && shell.cancellable && (
         <p className="notice" role="status" data-testid="cancel-armed">
           Press Esc again within 2 s to cancel{s?.frozen ? ' (a frozen hop still finishes or rolls back first)' : ''}.
         </p>

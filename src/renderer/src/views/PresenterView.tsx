@@ -50,7 +50,7 @@ export function PresenterView({ shell }: { shell: Shell }) {
 /** On stage only what the presenter must act on: a frozen hop, an armed cancel, a refused command. */
 function StageNotices({ shell }: { shell: Shell }) {
   const s = shell.view.state
-  const armed = shell.armedAt !== null && s?.busy !== 'idle'
+  const armed = shell.armedAt !== null && shell.cancellable
   const text = armed ? 'Esc again within 2 s cancels' : shell.view.error ?? shell.outcome ?? (s?.tourProblems.length ? 'the tour file has problems: press V for the details' : null)
   if (!text) return null
   return (

@@ -24,6 +24,8 @@ export interface Shell {
   next: () => void
   runTour: () => void
   cancel: () => void
+  /** Something runs that Cancel stops: a preflight, a hop, a tour, or a pending Connect. */
+  cancellable: boolean
   loadTour: (path: string) => void
   toggleView: () => void
   toggleHelp: () => void
