@@ -5,7 +5,7 @@ import path from 'node:path'
 const here = import.meta.dirname
 let failed = 0
 // soak.mts runs GLOBEHOP_SOAK_MINUTES (default 30; 0 skips it) on the lab: nothing else may use the lab meanwhile
-for (const bench of ['probe-store.mts', 'hop-downtime.mts', 'stage-fps.mts', 'soak.mts']) {
+for (const bench of ['probe-store.mts', 'run-history.mts', 'hop-downtime.mts', 'stage-fps.mts', 'soak.mts']) {
   console.log(`\n== ${bench}`)
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, bench)], { stdio: 'inherit' })
   if (r.status !== 0) failed++

@@ -116,8 +116,6 @@ export class RunHistoryFold {
   private readonly logList = new Deque<LogLine>()
   private readonly outageList = new Deque<Outage>()
   private readonly sampleList = new Deque<ProbeSample>()
-  /** seq -> absolute index of the newest sample with that seq, so a late reply finds its lost probe. */
-  private readonly bySeq = new Map<number, number>()
   private newestAt = -Infinity
   private probeCopy: RunHistory['probe'] | null = null
   private copy: RunHistory | null = null
@@ -212,7 +210,6 @@ export class RunHistoryFold {
     this.probeTarget = to.probe.target
     this.latest = null
     for (const list of [this.hopList, this.stepList, this.logList, this.outageList, this.sampleList] as Deque<unknown>[]) list.clear()
-    this.bySeq.clear()
     this.newestAt = -Infinity
     for (const h of to.hops.slice(-HISTORY_LIMITS.hops)) this.hopList.push(h)
     for (const s of to.steps.slice(-HISTORY_LIMITS.steps)) this.stepList.push(s)
@@ -275,14 +272,16 @@ export class RunHistoryFold {
 
   private addSample(s: ProbeSample): void {
     if (s.late && s.rttMs !== null) {
-      const at = this.bySeq.get(s.seq)
-      const lost = at === undefined ? undefined : this.sampleList.get(at)
-      if (lost && lost.seq === s.seq && lost.rttMs === null) {
-        this.sampleList.set(at!, s)
+      // Late replies are rare and their probe was lost a few seconds ago: a scan from the newest
+      // end is short, and an index by seq would cost a map entry per ordinary sample.
+      const at = this.sampleList.findLast((x) => x.seq === s.seq)
+      const lost = this.sampleList.get(at)
+      if (lost && lost.rttMs === null) {
+        this.sampleList.set(at, s)
         return
       }
     }
-    this.bySeq.set(s.seq, this.sampleList.push(s))
+    this.sampleList.push(s)
     if (s.at > this.newestAt) this.newestAt = s.at
     if (s.rttMs !== null && !s.late && (!this.latest || s.at >= this.latest.at)) this.latest = { rttMs: s.rttMs, at: s.at, seq: s.seq }
   }
@@ -293,9 +292,7 @@ export class RunHistoryFold {
     for (;;) {
       const first = this.sampleList.first()
       if (!first || (first.at >= from && this.sampleList.length <= HISTORY_LIMITS.samples)) break
-      const abs = this.sampleList.start
       this.sampleList.shift()
-      if (this.bySeq.get(first.seq) === abs) this.bySeq.delete(first.seq)
     }
   }
 }
