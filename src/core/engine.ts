@@ -114,6 +114,8 @@ export class Engine {
         return { accepted: this.runtime?.pipeline.next() ?? false }
       case 'cancel':
         return this.cancel()
+      case 'replay':
+        throw new CommandError('not-replay', 'this is a live engine, not a replay: pause, seek and speed work only on a recording (`globehop replay FILE`)')
     }
   }
 
@@ -268,6 +270,7 @@ export class Engine {
       hopRunning: this.runtime?.pipeline.control.hopping ?? false,
       frozen: this.runtime?.pipeline.control.frozen ?? false,
       notices: this.opts.notices ?? [],
+      replay: null,
     }
   }
 

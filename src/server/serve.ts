@@ -7,7 +7,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import path from 'node:path'
 import { WebSocketServer } from 'ws'
-import type { Engine } from '../core/engine'
+import type { EngineLike } from '../core/engine-like'
 import { TOKEN_PATTERN, WS_PROTOCOL } from '../shared/wire'
 import { CSP } from './csp'
 import { hostChecker, hostForUrl, requestPath, upgradeRefusal } from './gate'
@@ -26,7 +26,7 @@ const TYPES: Record<string, string> = {
 }
 
 export interface ServeOptions {
-  engine: Engine
+  engine: EngineLike
   rendererDir: string
   host?: string
   port?: number

@@ -1,7 +1,7 @@
 // One browser client on the WebSocket: commands in, results and events out. Whatever the client
 // sends or fails to read, only this client is closed; the engine and the other clients go on.
 import type { WebSocket } from 'ws'
-import type { Engine } from '../core/engine'
+import type { EngineLike } from '../core/engine-like'
 import { isCommandName } from '../shared/contract'
 import { parseClientMessage, serializeError, type ServerMessage } from '../shared/wire'
 
@@ -14,7 +14,7 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 export const CLOSE_UNSUPPORTED_DATA = 1003
 const CLOSE_GRACE_MS = 2000
 
-export function attachClient(ws: WebSocket, engine: Engine, log: (line: string) => void): void {
+export function attachClient(ws: WebSocket, engine: EngineLike, log: (line: string) => void): void {
   const send = (m: ServerMessage): void => {
     if (ws.readyState !== ws.OPEN) return
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {

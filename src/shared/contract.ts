@@ -34,6 +34,23 @@ export const TourViewSchema = z.object({
 })
 export type TourView = z.infer<typeof TourViewSchema>
 
+/** Where a replay of a recording stands (`globehop replay`); the renderer shows it in one banner only. */
+export const ReplayStatusSchema = z.object({
+  /** The recording file as it was given. */
+  file: z.string(),
+  /** When the recording started, epoch ms. */
+  recordedAt: z.number(),
+  /** 1 = real time. */
+  speed: z.number().positive(),
+  paused: z.boolean(),
+  /** Where the replay is, ms from the recording's start (at the moment this state was sent). */
+  positionMs: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  /** 1-based hop the position is in; absent before the first hop. */
+  hop: z.number().int().positive().optional(),
+})
+export type ReplayStatus = z.infer<typeof ReplayStatusSchema>
+
 export const EngineStateSchema = z.object({
   version: z.string(),
   /** Which host runs the UI: the renderer shows it but never branches on it. */
@@ -51,6 +68,8 @@ export const EngineStateSchema = z.object({
   frozen: z.boolean(),
   /** Honest limitations of this machine/host the user should see (e.g. no Electron binary). */
   notices: z.array(z.string()),
+  /** Set while a recording is replayed; null (or absent) for a live engine. */
+  replay: ReplayStatusSchema.nullish(),
 })
 export type EngineState = z.infer<typeof EngineStateSchema>
 
@@ -237,6 +256,19 @@ export type RunHistory = z.infer<typeof RunHistorySchema>
 // ---------- commands (UI -> engine) ----------
 
 const none = z.object({}).strict()
+
+/** Slowest and fastest replay speeds. */
+export const REPLAY_SPEED = { min: 0.1, max: 100 } as const
+const ReplayArgsSchema = z
+  .object({
+    action: z.enum(['pause', 'resume', 'seek', 'speed']),
+    toMs: z.number().nonnegative().optional(),
+    hop: z.number().int().positive().optional(),
+    speed: z.number().min(REPLAY_SPEED.min).max(REPLAY_SPEED.max).optional(),
+  })
+  .strict()
+  .refine((a) => a.action !== 'seek' || (a.toMs === undefined) !== (a.hop === undefined), { message: 'seek takes either toMs or hop', path: ['toMs'] })
+  .refine((a) => a.action !== 'speed' || a.speed !== undefined, { message: 'speed takes a speed', path: ['speed'] })
 /** Force pre-copy's way of tracking changed memory (default: the tour's preCopy.tracking). */
 const TrackingSchema = z.enum(['criu', 'rsync'])
 
@@ -253,6 +285,8 @@ export const commands = {
   tour: { args: z.object({ auto: z.boolean(), mode: ModeSchema.optional(), tracking: TrackingSchema.optional() }).strict(), result: z.array(HopResultSchema) },
   next: { args: none, result: z.object({ accepted: z.boolean() }) },
   cancel: { args: none, result: z.object({ cancelled: z.boolean(), detail: z.string() }) },
+  /** Drives a replay (a live engine refuses it): seek takes toMs or hop (1-based), speed takes speed. */
+  replay: { args: ReplayArgsSchema, result: EngineStateSchema },
 } as const
 
 export type Commands = typeof commands
