@@ -217,10 +217,11 @@ export class PingChart {
     const over = this.over
     if (!over || this.data.version === this.overVersion) return
     if (t - this.lastOverDraw < OVERVIEW_EVERY_MS) {
+      // Not the main chart: while probing it slides on its own clock.
       this.overTimer ??= setTimeout(
         () => {
           this.overTimer = null
-          this.request()
+          this.drawOverview(performance.now(), this.right())
         },
         OVERVIEW_EVERY_MS - (t - this.lastOverDraw),
       )
