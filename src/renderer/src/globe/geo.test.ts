@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Vector3 } from 'three'
-import { arcPoint, borderSegments, centralAngle, coastlineSegments, latLonToVec3, slerpDir, slerpLatLon, vec3ToLatLon } from './geo'
+import { arcPoint, borderSegments, centralAngle, chunkSegments, coastlineSegments, latLonToVec3, slerpDir, slerpLatLon, vec3ToLatLon } from './geo'
 
 const STUTTGART = { lat: 48.7758, lon: 9.1829 }
 const STRASBOURG = { lat: 48.5734, lon: 7.7521 }
@@ -76,5 +76,23 @@ describe('geo', () => {
     expect(coast.length / 6).toBeGreaterThan(3000)
     expect(borders.length / 6).toBeGreaterThan(1000)
     expect(Math.hypot(coast[0]!, coast[1]!, coast[2]!)).toBeCloseTo(1, 9)
+    // The far view's coarser coastline: about half the segments.
+    expect(coastlineSegments(1, 2).length).toBeLessThan(coast.length * 0.6)
+  })
+})
+
+describe('chunkSegments', () => {
+  it('keeps every segment once, each chunk within its tile', () => {
+    const flat = coastlineSegments(1)
+    const chunks = chunkSegments(flat, 20)
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(flat.length)
+    expect(chunks.length).toBeGreaterThan(40)
+    for (const c of chunks) {
+      const first = vec3ToLatLon(latLonToVec3(0, 0, 1).set(c[0]! + c[3]!, c[1]! + c[4]!, c[2]! + c[5]!))
+      for (let i = 0; i < c.length; i += 6) {
+        const m = vec3ToLatLon(latLonToVec3(0, 0, 1).set(c[i]! + c[i + 3]!, c[i + 1]! + c[i + 4]!, c[i + 2]! + c[i + 5]!))
+        expect(Math.floor((m.lat + 90) / 20)).toBe(Math.floor((first.lat + 90) / 20))
+      }
+    }
   })
 })

@@ -73,9 +73,11 @@ export function arcPoints(a: LatLon, b: LatLon, r: number, n: number): Vector3[]
   return pts
 }
 
-function segments(lines: number[][][], r: number): number[] {
+/** Segments along each line; `step` > 1 keeps every step-th point (and the last) for far views. */
+function segments(lines: number[][][], r: number, step = 1): number[] {
   const out: number[] = []
-  for (const line of lines) {
+  for (const full of lines) {
+    const line = step === 1 ? full : full.filter((_, i) => i % step === 0 || i === full.length - 1)
     for (let i = 1; i < line.length; i++) {
       const a = latLonToVec3(line[i - 1]![1]!, line[i - 1]![0]!, r)
       const b = latLonToVec3(line[i]![1]!, line[i]![0]!, r)
@@ -87,12 +89,30 @@ function segments(lines: number[][][], r: number): number[] {
 
 const topo = countries as unknown as Topology<{ countries: GeometryCollection }>
 
-/** Flat xyz pairs along every coastline of Natural Earth's 1:110m countries. */
-export function coastlineSegments(r: number): number[] {
-  return segments(mesh(topo, topo.objects.countries, (a, b) => a === b).coordinates, r)
+/** Flat xyz pairs along every coastline of Natural Earth's 1:110m countries (every `step`-th point). */
+export function coastlineSegments(r: number, step = 1): number[] {
+  return segments(mesh(topo, topo.objects.countries, (a, b) => a === b).coordinates, r, step)
 }
 
 /** Flat xyz pairs along land borders (the Rhine between Strasbourg and Stuttgart reads as one). */
 export function borderSegments(r: number): number[] {
   return segments(mesh(topo, topo.objects.countries, (a, b) => a !== b).coordinates, r)
+}
+
+/**
+ * Splits flat segment pairs into tiles of `deg` degrees by each segment's midpoint, so the parts
+ * off screen or behind the globe can be skipped (software WebGL pays for every line vertex).
+ */
+export function chunkSegments(flat: number[], deg = 20): number[][] {
+  const tiles = new Map<number, number[]>()
+  const mid = new Vector3()
+  for (let i = 0; i + 5 < flat.length; i += 6) {
+    mid.set(flat[i]! + flat[i + 3]!, flat[i + 1]! + flat[i + 4]!, flat[i + 2]! + flat[i + 5]!)
+    const { lat, lon } = vec3ToLatLon(mid)
+    const key = Math.floor((lat + 90) / deg) * 1000 + Math.floor((lon + 180) / deg)
+    let t = tiles.get(key)
+    if (!t) tiles.set(key, (t = []))
+    for (let k = 0; k < 6; k++) t.push(flat[i + k]!)
+  }
+  return [...tiles.values()]
 }
