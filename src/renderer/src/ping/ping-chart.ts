@@ -165,6 +165,9 @@ export class PingChart {
       case 'history':
         this.data = pingStoreOf(this.store.history)
         this.overVersion = -1
+        // A whole new history may sit elsewhere on the engine's clock (another tour, a replay moved
+        // to a new position): the next samples say where its "now" is.
+        this.offset = null
         break
       case 'state':
         break // host labels: drawn from the store's state at the next frame
