@@ -6,6 +6,8 @@ import { flyPose, followHop, frameHop, MIN_DISTANCE, type CameraPose, type Frame
 import { latLonToVec3, type LatLon } from './geo'
 
 export const FLIGHT_MS = 1200
+/** At rest: far enough to see the region (Stuttgart and Strasbourg both, and Europe around). */
+const REST_MIN_DISTANCE = 2
 
 interface Flight {
   from: CameraPose
@@ -65,7 +67,11 @@ export class CameraRig {
   }
 
   restPose(at: LatLon, next: LatLon | null): CameraPose {
-    if (next) return frameHop(at, next, this.options())
+    // At rest the view keeps some context around the next hop; the hop itself zooms in.
+    if (next) {
+      const f = frameHop(at, next, this.options())
+      return { dir: f.dir, distance: Math.max(REST_MIN_DISTANCE, f.distance) }
+    }
     return { dir: latLonToVec3(at.lat, at.lon, 1), distance: 2.6 }
   }
 
@@ -76,11 +82,11 @@ export class CameraRig {
     this.flight = { from: this.pose(), t0: now, to: () => followHop(a, b, marker(), this.options()) }
   }
 
-  /** The hop ended: fly to `dir` keeping about the hop's distance, then hand back to the user. */
+  /** The hop ended: fly to `dir` at a resting distance, then hand back to the user. */
   settle(dir: THREE.Vector3, now: number): void {
     this.hop = null
     this.controls.enabled = true
-    const distance = Math.max(1.3, Math.min(2.8, this.camera.position.length()))
+    const distance = Math.max(REST_MIN_DISTANCE, Math.min(2.8, this.camera.position.length()))
     const to: CameraPose = { dir: dir.clone().normalize(), distance }
     this.flight = { from: this.pose(), t0: now, to: () => to }
   }

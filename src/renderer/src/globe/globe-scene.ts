@@ -91,6 +91,8 @@ export class GlobeScene {
     this.server = new ServerMarker(0x000000)
     ;[this.rim, this.live, this.travelled].forEach((l, k) => (l.mesh.renderOrder = [3, 5, 6][k]!))
     this.scene.add(this.sphere, this.borderLines.group, this.coastLines.group, this.coastFar.group, this.rim.mesh, this.legs, this.live.mesh, this.travelled.mesh, this.server.group)
+    // Before any tour: a view from afar (a camera at the centre would have no horizon).
+    this.camera.position.set(0, 0, 3)
     this.rig = new CameraRig(this.camera, canvas, () => this.invalidate())
     this.ro = new ResizeObserver(() => this.resize())
     this.ro.observe(el)
@@ -306,7 +308,7 @@ export class GlobeScene {
   /** The globe's outline: a circle on the silhouette, so the disc reads on a washed-out screen. */
   private placeRim(): void {
     const eye = this.camera.position
-    const d = eye.length()
+    const d = Math.max(1.01, eye.length())
     const r = 1.003
     const dir = eye.clone().normalize()
     const centre = dir.clone().multiplyScalar((r * r) / d)
