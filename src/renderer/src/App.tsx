@@ -4,6 +4,8 @@ import { useCallback, useEffect, useState } from 'react'
 import type { GlobehopApi } from '../../shared/contract'
 import type { Mode } from '../../shared/tour'
 import { CONFIRM_WINDOW_MS, onEscape } from './keys/cancel-confirm'
+import { ReplayBanner } from './replay/ReplayBanner'
+import { replayRootAttrs } from './replay/replay-banner-model'
 import type { StageAction } from './keys/stage-keys'
 import { useStageKeys } from './keys/useStageKeys'
 import { Blackout, HelpOverlay } from './stage/Overlays'
@@ -147,7 +149,8 @@ export function App({ api }: { api: GlobehopApi }) {
   useStageKeys(blackout, onAction)
 
   return (
-    <div className="app" data-app-state={state ? 'ready' : 'loading'} data-busy={busy} data-view={opts.view} data-theme={opts.theme}>
+    <div className="app" data-app-state={state ? 'ready' : 'loading'} data-busy={busy} data-view={opts.view} data-theme={opts.theme} {...replayRootAttrs(state)}>
+      <ReplayBanner api={api} />
       {opts.view === 'presenter' ? <PresenterView shell={shell} /> : <NormalView shell={shell} />}
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
       {blackout && <Blackout />}
