@@ -116,6 +116,24 @@ function attempts(): Record<string, number> {
 }
 const none = () => Object.fromEntries(Object.keys(spies).map((k) => [k, 0]))
 
+/** Every host:port the spies saw something aimed at (SSH endpoints, sockets, datagrams). */
+function targets(): string[] {
+  const seen = new Set<string>()
+  for (const [, ep] of spies['openConnection']!.mock.calls as [string, { hostname: string; port: number }][]) seen.add(`${ep.hostname}:${ep.port}`)
+  for (const [cfg] of spies['ssh2 Client.connect']!.mock.calls as [{ host?: string; port?: number }][]) seen.add(`${cfg.host}:${cfg.port}`)
+  for (const args of spies['net.Socket.connect']!.mock.calls as unknown[][]) {
+    // net normalises (port, host) and (options) into an array of [options, callback] internally.
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0]
+    const o = typeof first === 'object' && first !== null ? (first as { host?: string; port?: number; path?: string }) : { port: first as number, host: args[1] as string }
+    seen.add(o.path !== undefined ? `unix:${o.path}` : `${o.host ?? 'localhost'}:${o.port}`)
+  }
+  for (const args of spies['dgram.Socket.send']!.mock.calls as unknown[][]) {
+    const at = typeof args[1] === 'number' && typeof args[2] === 'string' ? 1 : 3
+    seen.add(`${args[at + 1] as string}:${args[at] as number}`)
+  }
+  return [...seen].sort()
+}
+
 // --- the entry points --------------------------------------------------------------------------
 
 interface Outcome {
@@ -156,7 +174,7 @@ async function engineRun(file: string, afterValidTour: boolean): Promise<Outcome
       },
     )
   try {
-    // A tour that loaded fine before must not be the one Connect reaches after a refused load.
+    // A refused load keeps the tour that loaded before: Connect reaches its hosts, never the refused file's.
     if (afterValidTour) await engine.handle('loadTour', { path: CONTROL })
     await attempt(engine.handle('loadTour', { path: file }))
     await attempt(engine.handle('connect', {}))
@@ -190,9 +208,13 @@ describe('hostile tours reach no host, through any entry point', () => {
     it.each(inputs)('%s: refused naming the file; no connection, no remote command', async (_name, file) => {
       const r = await ENTRY_POINTS[entry]!(file)
       await settle()
+      // A refused file changes nothing: the tour loaded before it (if any) stays, and Connect reaches
+      // only that tour's hosts (the control's, all on 127.0.0.1: SSH port 1, the game's port 9).
+      const kept = entry.includes('after a valid tour')
       if (isEngine(entry)) {
-        expect(r.codes).toEqual(['bad-tour', 'no-tour'])
-        expect(r.state?.tour).toBeNull()
+        expect(r.codes).toEqual(['bad-tour', kept ? 'connect-failed' : 'no-tour'])
+        if (kept) expect(r.state?.tour?.name).toBe('Control tour')
+        else expect(r.state?.tour).toBeNull()
         expect(r.state?.tourProblems.length).toBeGreaterThan(0)
         expect(r.state?.tourProblems.every((p) => p.file === file)).toBe(true)
       } else {
@@ -200,7 +222,11 @@ describe('hostile tours reach no host, through any entry point', () => {
         expect(r.out).toEqual([])
       }
       expect(r.message).toContain(file)
-      expect(attempts()).toEqual(none())
+      if (kept) {
+        expect(attempts()).toMatchObject({ 'SshRemote.run': 0, 'SshRemote.start': 0, 'ssh2 Client.exec': 0 })
+        expect(attempts()['openConnection']).toBeGreaterThan(0)
+        for (const t of targets()) expect(['127.0.0.1:1', '127.0.0.1:9'], t).toContain(t)
+      } else expect(attempts()).toEqual(none())
     })
 
     it('control: a valid tour on loopback is attempted, and the spies see it', async () => {
