@@ -2,7 +2,7 @@
 // name, the game's marker, coastline tiles. No depth buffer: draw order is renderOrder, and what
 // the globe hides is dropped by a horizon test.
 import * as THREE from 'three'
-import { fatSegmentsGeometry } from './fat-lines'
+import { FatPolyline, fatSegmentsGeometry } from './fat-lines'
 
 /** A host's dot with a contrasting outline, a constant size on screen. */
 export class Disc {
@@ -116,5 +116,28 @@ export class ChunkedLines {
 
   dispose(): void {
     for (const o of this.group.children) (o as THREE.Mesh).geometry.dispose()
+  }
+}
+
+/** The globe's outline: a circle on the silhouette, so the disc reads on a washed-out screen. */
+export class Rim {
+  readonly line = new FatPolyline(97)
+
+  constructor() {
+    this.line.mesh.renderOrder = 3
+  }
+
+  place(eye: THREE.Vector3): void {
+    const d = Math.max(1.01, eye.length())
+    const r = 1.003
+    const dir = eye.clone().normalize()
+    const centre = dir.clone().multiplyScalar((r * r) / d)
+    const rho = r * Math.sqrt(Math.max(0, 1 - (r * r) / (d * d)))
+    const u = new THREE.Vector3(0, 1, 0).cross(dir)
+    if (u.lengthSq() < 1e-6) u.set(1, 0, 0)
+    u.normalize()
+    const v = dir.clone().cross(u)
+    const n = this.line.points - 1
+    this.line.set((k, out) => out.copy(centre).addScaledVector(u, rho * Math.cos((2 * Math.PI * k) / n)).addScaledVector(v, rho * Math.sin((2 * Math.PI * k) / n)))
   }
 }

@@ -5,10 +5,11 @@ import * as THREE from 'three'
 import type { TourView } from '../../../shared/contract'
 import { CameraRig } from './camera-rig'
 import { pixelRatioFor, type Detail } from './detail'
-import { FatLineMaterial, FatPolyline, fatSegmentsGeometry } from './fat-lines'
+import { FatLineMaterial } from './fat-lines'
 import { arcPoint, borderSegments, chunkSegments, coastlineSegments, latLonToVec3, slerpLatLon, type LatLon } from './geo'
 import { LabelOverlay } from './globe-labels'
-import { ChunkedLines, Disc, ServerMarker } from './globe-objects'
+import { ChunkedLines, Disc, Rim, ServerMarker } from './globe-objects'
+import { HopArc, TourLegs } from './hop-arc'
 import { easeFraction, holdForward, PHASE_WORDS, type HopMotion } from './hop-motion'
 import { PALETTES, serverLook, type GlobePalette } from './theme'
 
@@ -28,7 +29,6 @@ interface HostPlace extends LatLon {
   v: THREE.Vector3
 }
 
-const ARC_POINTS = 65
 /** Markers and the game ride just above the surface (and above the coastlines). */
 const LIFT = 1.004
 /** Line widths in CSS pixels: nothing under 2 px (projectors lose thin lines). */
@@ -43,16 +43,14 @@ export class GlobeScene {
   private readonly sphere: THREE.Mesh
   private readonly coast = new FatLineMaterial()
   private readonly border = new FatLineMaterial()
-  private readonly legMat = new FatLineMaterial()
-  private readonly rim = new FatPolyline(97)
-  private readonly live = new FatPolyline(ARC_POINTS, true)
-  private readonly travelled = new FatPolyline(ARC_POINTS)
+  private readonly rim = new Rim()
+  private readonly arc = new HopArc()
   private readonly server: ServerMarker
   private readonly coastLines: ChunkedLines
   /** Every other point: from afar the difference does not show, the vertex work does. */
   private readonly coastFar: ChunkedLines
   private readonly borderLines: ChunkedLines
-  private readonly legs = new THREE.Group()
+  private readonly legs = new TourLegs()
   private readonly discGeo = { disc: new THREE.CircleGeometry(1, 20), ring: new THREE.RingGeometry(1, 1.45, 20) }
   private readonly hosts = new Map<string, { place: HostPlace; disc: Disc }>()
   private readonly labels = new LabelOverlay()
@@ -60,7 +58,6 @@ export class GlobeScene {
   private palette: GlobePalette = PALETTES.dark
   private input: SceneInput | null = null
   private tourKey = ''
-  private liveKey = ''
   private hopKey: string | null = null
   private shown = 0
   private held: { hopId: string | null; fraction: number } | null = null
@@ -89,8 +86,7 @@ export class GlobeScene {
     this.coastFar = new ChunkedLines(chunkSegments(coastlineSegments(1.001, 2)), this.coast, 2)
     this.borderLines = new ChunkedLines(chunkSegments(borderSegments(1.0012)), this.border, 1)
     this.server = new ServerMarker(0x000000)
-    ;[this.rim, this.live, this.travelled].forEach((l, k) => (l.mesh.renderOrder = [3, 5, 6][k]!))
-    this.scene.add(this.sphere, this.borderLines.group, this.coastLines.group, this.coastFar.group, this.rim.mesh, this.legs, this.live.mesh, this.travelled.mesh, this.server.group)
+    this.scene.add(this.sphere, this.borderLines.group, this.coastLines.group, this.coastFar.group, this.rim.line.mesh, this.legs.group, this.arc.ahead.mesh, this.arc.travelled.mesh, this.server.group)
     // Before any tour: a view from afar (a camera at the centre would have no horizon).
     this.camera.position.set(0, 0, 3)
     this.rig = new CameraRig(this.camera, canvas, () => this.invalidate())
@@ -156,17 +152,14 @@ export class GlobeScene {
   /** A new tour: host markers, labels and legs are made here, and only here. */
   private rebuild(tour: TourView | null): void {
     this.tourKey = tour ? JSON.stringify([tour.hosts.map((h) => [h.name, h.label, h.lat, h.lon]), tour.hops]) : ''
-    this.liveKey = ''
+    this.arc.reset()
     this.held = null
     for (const { disc } of this.hosts.values()) {
       this.scene.remove(disc.group)
       disc.dispose()
     }
     this.hosts.clear()
-    for (const leg of [...this.legs.children] as THREE.Mesh[]) {
-      leg.geometry.dispose()
-      this.legs.remove(leg)
-    }
+    this.legs.clear()
     if (!tour) return this.labels.setHosts([])
     for (const h of tour.hosts) {
       const place = { name: h.name, label: h.label, lat: h.lat, lon: h.lon, v: latLonToVec3(h.lat, h.lon, 1) }
@@ -175,17 +168,8 @@ export class GlobeScene {
       this.scene.add(disc.group)
     }
     this.labels.setHosts(tour.hosts.map((h) => ({ name: h.name, label: h.label, pos: latLonToVec3(h.lat, h.lon, LIFT) })))
-    for (let i = 1; i < tour.hops.length; i++) {
-      const a = this.place(tour.hops[i - 1]!)
-      const b = this.place(tour.hops[i]!)
-      if (!a || !b) continue
-      const pts: number[] = []
-      for (let k = 1; k < ARC_POINTS; k++) pts.push(...arcPoint(a, b, 1, (k - 1) / (ARC_POINTS - 1)).toArray(), ...arcPoint(a, b, 1, k / (ARC_POINTS - 1)).toArray())
-      const leg = new THREE.Mesh(fatSegmentsGeometry(pts), this.legMat)
-      leg.renderOrder = 4
-      leg.userData.ends = [a.name, b.name].sort().join('|')
-      this.legs.add(leg)
-    }
+    const legs = tour.hops.slice(1).map((h, k) => [this.place(tour.hops[k]!), this.place(h)] as const)
+    this.legs.build(legs.filter((l): l is [HostPlace, HostPlace] => l[0] !== null && l[1] !== null))
   }
 
   private recolour(p: GlobePalette): void {
@@ -193,8 +177,8 @@ export class GlobeScene {
     this.ocean.color.setHex(p.ocean)
     this.coast.color.setHex(p.coast)
     this.border.color.setHex(p.border)
-    this.legMat.color.setHex(p.leg)
-    this.rim.material.color.setHex(p.rim)
+    this.legs.material.color.setHex(p.leg)
+    this.rim.line.material.color.setHex(p.rim)
     this.invalidate()
   }
 
@@ -211,7 +195,7 @@ export class GlobeScene {
     this.camera.updateProjectionMatrix()
     // LineMaterial widths are drawing-buffer pixels; the stage variant draws heavier.
     const k = ratio * (this.input?.variant === 'presenter' ? 1.4 : 1)
-    const pairs: [FatLineMaterial, number][] = [[this.coast, WIDTH.coast], [this.border, WIDTH.border], [this.legMat, WIDTH.leg], [this.rim.material, WIDTH.rim], [this.live.material, WIDTH.next], [this.travelled.material, WIDTH.travelled]]
+    const pairs: [FatLineMaterial, number][] = [[this.coast, WIDTH.coast], [this.border, WIDTH.border], [this.legs.material, WIDTH.leg], [this.rim.line.material, WIDTH.rim], [this.arc.ahead.material, WIDTH.next], [this.arc.travelled.material, WIDTH.travelled]]
     for (const [mat, css] of pairs) mat.setWidth(css * k, w * ratio, h * ratio)
     this.labels.remeasure()
     this.invalidate()
@@ -258,29 +242,15 @@ export class GlobeScene {
       disc.style(name === dest ? p.next : p.host, p.background, h * (name === dest ? 0.011 : 0.008) * stage)
       disc.fit(this.camera, h)
     }
-    // The hop's own arc: dashed ahead, solid where the game has been; at rest the next hop, dashed.
+    // The hop's own arc over its leg; at rest the next hop, dashed.
     const from = this.place(m && m.phase !== 'idle' ? m.from : (i?.currentHost ?? null))
     const to = this.place(m && m.phase !== 'idle' ? m.to : (i?.nextHost ?? null))
     const showLive = from !== null && to !== null && from !== to
-    this.live.mesh.visible = showLive
-    this.travelled.mesh.visible = showLive && m?.phase !== 'idle' && this.shown > 0
-    if (showLive) {
-      const key = `${from.name}>${to.name}`
-      if (key !== this.liveKey) {
-        this.liveKey = key
-        this.live.set((k, out) => out.copy(arcPoint(from, to, 1.0005, k / (ARC_POINTS - 1))))
-      }
-      const back = m?.phase === 'rolling-back' || m?.phase === 'rolled-back'
-      this.live.material.color.setHex(back ? p.back : m?.phase === 'failed' ? p.down : p.next)
-      // Dashes flow towards the destination while the hop runs.
-      const len = this.live.length
-      this.live.material.setDash(len / 30, len / 60, i?.hopRunning ? -((now / 1000) * len) / 10 : 0)
-      this.travelled.material.color.setHex(back ? p.back : p.travelled)
-      this.travelled.set((k, out) => out.copy(arcPoint(from, to, 1.001, (this.shown * k) / (ARC_POINTS - 1))))
-    }
-    const liveEnds = showLive ? [from.name, to.name].sort().join('|') : ''
-    for (const leg of this.legs.children) leg.visible = leg.userData.ends !== liveEnds
-    this.placeRim()
+    const back = m?.phase === 'rolling-back' || m?.phase === 'rolled-back'
+    if (!showLive) this.arc.hide()
+    else this.arc.show(from, to, m?.phase === 'idle' ? 0 : this.shown, { ahead: back ? p.back : m?.phase === 'failed' ? p.down : p.next, travelled: back ? p.back : p.travelled }, i?.hopRunning ? now : null)
+    this.legs.under(showLive ? from.name : null, showLive ? to.name : null)
+    this.rim.place(eye)
     this.placeOcean()
     // Borders only where they tell something (close up: the Rhine between Strasbourg and Stuttgart).
     const near = eye.length() < 2.2
@@ -305,36 +275,21 @@ export class GlobeScene {
     this.renderer.setClearColor(fills ? this.palette.ocean : this.palette.background)
   }
 
-  /** The globe's outline: a circle on the silhouette, so the disc reads on a washed-out screen. */
-  private placeRim(): void {
-    const eye = this.camera.position
-    const d = Math.max(1.01, eye.length())
-    const r = 1.003
-    const dir = eye.clone().normalize()
-    const centre = dir.clone().multiplyScalar((r * r) / d)
-    const rho = r * Math.sqrt(Math.max(0, 1 - (r * r) / (d * d)))
-    const u = new THREE.Vector3(0, 1, 0).cross(dir)
-    if (u.lengthSq() < 1e-6) u.set(1, 0, 0)
-    u.normalize()
-    const v = dir.clone().cross(u)
-    const n = this.rim.points - 1
-    this.rim.set((k, out) => out.copy(centre).addScaledVector(u, rho * Math.cos((2 * Math.PI * k) / n)).addScaledVector(v, rho * Math.sin((2 * Math.PI * k) / n)))
-  }
-
   dispose(): void {
     cancelAnimationFrame(this.raf)
     this.ro.disconnect()
     this.rig.dispose()
     this.rebuild(null)
     this.server.dispose()
-    for (const pl of [this.rim, this.live, this.travelled]) pl.dispose()
+    this.rim.line.dispose()
+    this.arc.dispose()
     this.coastLines.dispose()
     this.coastFar.dispose()
     this.borderLines.dispose()
     this.scene.traverse((o) => {
       if (o instanceof THREE.Mesh) o.geometry.dispose()
     })
-    for (const m of [this.ocean, this.coast, this.border, this.legMat]) m.dispose()
+    for (const m of [this.ocean, this.coast, this.border, this.legs.material]) m.dispose()
     this.discGeo.disc.dispose()
     this.discGeo.ring.dispose()
     this.renderer.dispose()
