@@ -1,7 +1,7 @@
 // `globehop replay` without a lab: a synthetic recording (two hops, the second rolled back) served
 // in-process by a ReplayEngine. The screen says REPLAY and the root carries data-replay="true" at
-// every moment (first picture, mid-hop, after the hop row, paused, after a seek), the hop row comes
-// from the recording, and K pauses.
+// every moment (first picture, mid-hop, after the hop row, paused, after a seek), the hop rows come
+// from the recording, and K pauses and resumes.
 import { expect, test, type Page } from '@playwright/test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,8 +18,9 @@ test.describe('replay of a recording', () => {
 
   test.beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'globehop-e2e-replay-'))
-    // 30 s recorded, hop 1's result at 13 s: at 4x the row comes after about 3 s.
-    engine = ReplayEngine.open(writeSyntheticRecording(dir), { speed: 4, start: 'first-page' })
+    // 30 s recorded: hop 1 frozen from 10 s, its row at 13 s, hop 2's at 24.5 s; at 2x, 6.5 s and 12 s.
+    // Paused at first: a slow page load must not eat the start.
+    engine = ReplayEngine.open(writeSyntheticRecording(dir), { speed: 2, start: 'paused' })
     server = await serve({ engine, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0, log: () => {} })
   })
   test.afterAll(async () => {
@@ -29,40 +30,42 @@ test.describe('replay of a recording', () => {
   })
 
   async function saysReplay(page: Page, moment: string): Promise<void> {
-    await expect(page.locator('[data-app-state]'), moment).toHaveAttribute('data-replay', 'true')
+    await expect(page.locator('#root > [data-app-state]'), moment).toHaveAttribute('data-replay', 'true')
     const banner = page.getByTestId('replay-banner')
     await expect(banner, moment).toBeVisible()
     await expect(banner, moment).toContainText(/^REPLAY · recorded 2025-05-17 08:30 UTC · \d+(\.\d+)?× · \d+:\d\d\/0:30/)
   }
 
-  test('says REPLAY at every moment, plays the hops, K pauses, a seek starts over', async ({ page }) => {
+  test('says REPLAY at every moment, plays the hops, K pauses and resumes, a seek to hop 2 plays it', async ({ page }) => {
     const errors = trackPageErrors(page)
     await page.goto(server.url)
     await expect(page.locator('[data-app-state="ready"]')).toBeVisible({ timeout: 30_000 })
     await saysReplay(page, 'first picture')
-
-    // Hop 1 freezes the game from 10 s (2.5 s at 4x).
-    await expect.poll(() => engine.state().frozen, { timeout: 10_000 }).toBe(true)
-    await saysReplay(page, 'mid-hop')
-
     const rows = page.getByTestId('hop-row')
-    await expect(rows).toHaveCount(1, { timeout: 10_000 })
-    await expect(rows.first()).toHaveAttribute('data-ok', 'true')
-    await saysReplay(page, 'after the hop row')
+    await expect(rows).toHaveCount(0)
 
     await page.keyboard.press('k')
+    await expect.poll(() => engine.state().frozen, { timeout: 15_000 }).toBe(true)
+    await saysReplay(page, 'mid-hop')
+
+    await expect(rows).toHaveCount(1, { timeout: 10_000 })
+    await expect(rows.first()).toHaveAttribute('data-ok', 'true')
+    await page.keyboard.press('K')
     await expect(page.getByTestId('replay-banner')).toHaveAttribute('data-paused', 'true')
     expect(engine.state().replay?.paused).toBe(true)
-    await saysReplay(page, 'paused')
+    await saysReplay(page, 'paused after the hop row')
+    await expect(rows).toHaveCount(1)
 
-    await engine.handle('replay', { action: 'seek', toMs: 0 })
-    await expect(rows).toHaveCount(0)
-    await saysReplay(page, 'after a seek to the start')
-    await page.keyboard.press('K')
-    await expect(rows).toHaveCount(1, { timeout: 10_000 })
-    await expect(rows).toHaveCount(2, { timeout: 15_000 })
+    await engine.handle('replay', { action: 'seek', hop: 2 })
+    await saysReplay(page, 'after a seek to hop 2')
+    await expect(rows).toHaveCount(1)
+    await page.getByTestId('replay-toggle').click()
+    await expect(rows).toHaveCount(2, { timeout: 10_000 })
     await expect(rows.nth(1)).toHaveAttribute('data-ok', 'false')
     await saysReplay(page, 'after both hops')
+    // A page opened now (the presenter view) is in step at once.
+    await page.goto(server.url.replace('/#', '/?view=presenter#'))
+    await saysReplay(page, 'a new page, presenter view')
     expect(errors).toEqual([])
   })
 })

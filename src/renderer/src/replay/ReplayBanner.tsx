@@ -60,8 +60,8 @@ export function ReplayBanner({ api }: { api: GlobehopApi }) {
         <button type="button" onClick={() => faster !== null && send({ action: 'speed', speed: faster })} disabled={faster === null} aria-label="Faster">
           +
         </button>
-        <button type="button" onClick={() => send({ action: 'seek', toMs: 0 })} aria-label="From the start">
-          ⏮
+        <button type="button" onClick={() => send({ action: 'seek', toMs: 0 })} title="Play from the start">
+          Start
         </button>
       </span>
       {error && <span className="replay-error">{error}</span>}
