@@ -6,6 +6,7 @@ import { EngineStateSchema, RunHistorySchema, type AnyEvent, type RunHistory } f
 import { RunHistoryFold } from '../../shared/run-history'
 import { Engine } from '../engine'
 import { RecordingError } from '../recording/reader'
+import { TEST_TOUR } from '../recording/testing/events'
 import { ReplayEngine } from './replay-engine'
 import { shiftEvent } from './shift'
 import { DURATION_MS, HOP1, HOP2, STARTED_AT, syntheticTimeline, writeSyntheticRecording } from './testing/recording'
@@ -143,6 +144,20 @@ describe('ReplayEngine', () => {
     expect(engine.state().replay?.paused).toBe(true)
     await engine.handle('getHistory', {})
     expect(engine.state().replay?.paused).toBe(false)
+  })
+
+  it("an app-made recording's own states are shown as recorded, with the replay status; unknown kinds are left out and said", async () => {
+    const header = { type: 'header', format: 'globehop-recording', version: 1, globehop: '9.9.9', startedAt: STARTED_AT, tour: TEST_TOUR, preflight: null }
+    const recordedState = { version: '0.1.0', host: 'electron', tour: null, tourProblems: [], currentHost: 'strasbourg', nextHopIndex: null, busy: 'tour', hopRunning: true, frozen: false, notices: [], replay: null }
+    const lines = [header, { t: 10, at: STARTED_AT + 10, event: { name: 'state', payload: recordedState } }, { t: 20, at: STARTED_AT + 20, event: { name: 'hologram', payload: {} } }]
+    const own = path.join(dir, 'app-made.jsonl')
+    writeFileSync(own, lines.map((l) => `${JSON.stringify(l)}\n`).join(''))
+    const engine = ReplayEngine.open(own, { start: 'paused' })
+    engines.push(engine)
+    await engine.handle('replay', { action: 'seek', toMs: 15 })
+    expect(engine.state()).toMatchObject({ host: 'electron', busy: 'tour', hopRunning: true, currentHost: 'strasbourg', replay: { paused: true, positionMs: 10, durationMs: 10 } })
+    expect(engine.state().notices).toEqual(['1 recorded event(s) of a kind this globehop does not know are left out'])
+    expect((await engine.handle('getHistory', {})).state?.busy).toBe('tour')
   })
 
   it('a missing or foreign file fails naming it', () => {

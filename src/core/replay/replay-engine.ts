@@ -148,6 +148,7 @@ export class ReplayEngine implements EngineLike {
         const playing = this.clock0 !== null
         this.pos0 = this.position()
         this.clock0 = playing ? this.clock() : null
+        this.playDue(this.pos0)
         this.speed = a.speed!
         // Moves stay right in the page's clock at the new pace only from a new anchor.
         if (playing) this.reanchor(this.pos0)
@@ -210,7 +211,14 @@ export class ReplayEngine implements EngineLike {
     this.pos0 = this.position()
     this.clock0 = null
     this.stopTimer()
+    // A busy machine's timer may be late: what is due by the paused position is played now, so
+    // the screen shows everything up to it.
+    this.playDue(this.pos0)
     this.emitState()
+  }
+
+  private playDue(pos: number): void {
+    while (this.cursor < this.events.length && this.events[this.cursor]!.t <= pos) this.playOne(this.events[this.cursor++]!, true)
   }
 
   /** Plays the fold silently up to event `index` at position `pos`, then sends every page the whole history. */
@@ -252,7 +260,7 @@ export class ReplayEngine implements EngineLike {
     if (this.clock0 === null) return
     const pos = this.position()
     const hop = this.hopNumber()
-    while (this.cursor < this.events.length && this.events[this.cursor]!.t <= pos) this.playOne(this.events[this.cursor++]!, true)
+    this.playDue(pos)
     if (this.cursor >= this.events.length && pos >= this.durationMs) {
       // The end: it stays on the last picture, paused, as a video does.
       this.pos0 = this.durationMs

@@ -69,7 +69,8 @@ export class ReplayedState {
 
   /** Without the replay status (the engine adds it). */
   state(): EngineState {
-    if (this.recorded) return this.recorded
+    // What the replay itself has to say (a cut last line, events left out) comes after the recorded notices.
+    if (this.recorded) return this.notices.length ? { ...this.recorded, notices: [...this.recorded.notices, ...this.notices] } : this.recorded
     const next = this.position + 1
     return {
       version: this.header.globehop,
