@@ -80,7 +80,9 @@ export class GlobeScene {
     el.dataset.detail = detail
     el.append(canvas, this.labels.root)
 
-    this.sphere = new THREE.Mesh(new THREE.SphereGeometry(1, low ? 48 : 96, low ? 32 : 64), this.ocean)
+    // The ocean is the globe's silhouette: a flat disc facing the camera (no depth buffer needs a
+    // sphere; SwiftShader spends on a 3000-triangle sphere about twice what a 96-sided disc costs).
+    this.sphere = new THREE.Mesh(new THREE.CircleGeometry(1, low ? 96 : 192), this.ocean)
     this.sphere.renderOrder = -1
     this.coastLines = new ChunkedLines(chunkSegments(coastlineSegments(1.001)), this.coast, 2)
     this.coastFar = new ChunkedLines(chunkSegments(coastlineSegments(1.001, 2)), this.coast, 2)
@@ -263,15 +265,20 @@ export class GlobeScene {
   }
 
   /**
-   * Ocean: where the globe fills the whole view the clear colour is the ocean and the sphere is not
-   * drawn (software rendering pays per filled pixel); otherwise space is cleared and the sphere drawn.
+   * Ocean: where the globe fills the whole view the clear colour is the ocean and no disc is
+   * drawn (software rendering pays per filled pixel); otherwise space is cleared and the disc drawn.
    */
   private placeOcean(): void {
-    const d = this.camera.position.length()
+    const eye = this.camera.position
+    const d = eye.length()
     const tanV = Math.tan(((this.camera.fov / 2) * Math.PI) / 180)
     const halfDiagonal = tanV * Math.hypot(1, this.camera.aspect)
     const fills = d < 1.02 || Math.tan(Math.asin(1 / d)) > halfDiagonal * 1.05
     this.sphere.visible = !fills
+    // The silhouette circle: centre 1/d from the centre towards the eye, radius sqrt(1 - 1/d²).
+    this.sphere.position.copy(eye).multiplyScalar(1 / (d * d))
+    this.sphere.scale.setScalar(Math.sqrt(Math.max(0, 1 - 1 / (d * d))) * 1.002)
+    this.sphere.quaternion.copy(this.camera.quaternion)
     this.renderer.setClearColor(fills ? this.palette.ocean : this.palette.background)
   }
 
