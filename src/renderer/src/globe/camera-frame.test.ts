@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PerspectiveCamera, Vector3 } from 'three'
 import { fitDistance, flyPose, followHop, frameHop, MIN_DISTANCE, type CameraPose } from './camera-frame'
-import { latLonToVec3, slerpLatLon } from './geo'
+import { arcPoint, latLonToVec3, slerpLatLon } from './geo'
 
 const STUTTGART = { lat: 48.7758, lon: 9.1829 }
 const STRASBOURG = { lat: 48.5734, lon: 7.7521 }
@@ -68,13 +68,20 @@ describe('camera framing', () => {
     expect(fitDistance(dir, [dir.clone().negate()], { fovDeg: 40, aspect: 1, maxDistance: 6 })).toBe(6)
   })
 
-  it('following the marker keeps both ends and the marker in view', () => {
-    const marker = latLonToVec3(80, 100, 1.05)
-    const c = cameraAt(followHop(MONTREAL, SINGAPORE, marker, { fovDeg: 40, aspect: 16 / 9 }), 40, 16 / 9)
-    for (const end of [MONTREAL, SINGAPORE]) {
-      const s = onScreen(c, end)
-      expect(s.visible).toBe(true)
-      expect(Math.max(Math.abs(s.x), Math.abs(s.y))).toBeLessThanOrEqual(0.86)
+  it('following the marker keeps both ends and the marker in view, all along a long hop', () => {
+    const o = { fovDeg: 40, aspect: 16 / 9 }
+    for (const [a, b] of [[MONTREAL, SINGAPORE], [STUTTGART, STRASBOURG], [STRASBOURG, MONTREAL]] as const) {
+      const framed = frameHop(a, b, o).distance
+      for (const t of [0, 0.3, 0.7, 1]) {
+        const pose = followHop(a, b, arcPoint(a, b, 1.004, t), o)
+        expect(pose.distance).toBeLessThanOrEqual(framed * 1.1 + 0.02)
+        const c = cameraAt(pose, 40, 16 / 9)
+        for (const end of [a, b]) {
+          const s = onScreen(c, end)
+          expect(s.visible).toBe(true)
+          expect(Math.max(Math.abs(s.x), Math.abs(s.y))).toBeLessThanOrEqual(0.86)
+        }
+      }
     }
   })
 

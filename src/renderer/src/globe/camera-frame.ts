@@ -51,11 +51,19 @@ export function frameHop(a: LatLon, b: LatLon, o: FrameOptions): CameraPose {
   return { dir, distance: fitDistance(dir, arcPoints(a, b, 1, 16), o) }
 }
 
-/** Following the marker during a hop: lean a little towards it, keep both ends and it in view. */
+/**
+ * Following the marker during a hop: lean a little towards it while both ends and it stay in view
+ * without pulling back much (a long hop leaves little room: the lean shrinks, down to none).
+ */
 export function followHop(a: LatLon, b: LatLon, marker: Vector3, o: FrameOptions, lean = 0.25): CameraPose {
   const base = frameHop(a, b, o)
-  const dir = slerpDir(base.dir, marker, lean)
-  return { dir, distance: fitDistance(dir, [...arcPoints(a, b, 1, 16), marker], o) }
+  const points = [...arcPoints(a, b, 1, 16), marker]
+  for (let k = lean; k > 0.01; k /= 2) {
+    const dir = slerpDir(base.dir, marker, k)
+    const distance = fitDistance(dir, points, o)
+    if (distance <= base.distance * 1.1 + 0.02) return { dir, distance }
+  }
+  return { dir: base.dir, distance: fitDistance(base.dir, points, o) }
 }
 
 export const easeInOutCubic = (t: number) => (t < 0.5 ? 4 * t * t * t : 1 - (-2 * t + 2) ** 3 / 2)
