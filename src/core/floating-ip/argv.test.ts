@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { addAddress, delAddress, gratuitousArp, holdsAddress, readTrackFile, writeTrackFile } from './argv'
+import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, readTrackFile, writeTrackFile } from './argv'
 
 const run = promisify(execFile)
 
@@ -32,6 +32,24 @@ describe('floating IP command lines', () => {
     const r = readTrackFile(file)
     expect(r).toEqual(['cat', '--', file])
     expect((await run(r[0]!, r.slice(1), { cwd })).stdout).toBe('1\n')
+  })
+  it('writes the track file, then watches its own addresses until the IP arrived or left; exit 3 after the limit', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gh-ip-'))
+    // A stand-in `ip` that lists the floating IP once the file says so (as keepalived would add it).
+    const file = path.join(dir, 'run', 'vrrp-owner')
+    writeFileSync(path.join(dir, 'ip'), `#!/bin/sh\necho '1: lo    inet 127.0.0.1/8 scope host lo'\n[ "$(cat '${file}' 2>/dev/null)" = 1 ] && echo '2: eth0    inet 198.51.100.100/24 scope global secondary eth0'\nexit 0\n`)
+    chmodSync(path.join(dir, 'ip'), 0o755)
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` }
+    const sh = (argv: string[]) => run(argv[0]!, argv.slice(1), { env }).then(() => 0, (e: { code: number }) => e.code)
+    expect(await sh(awaitAddress('198.51.100.100', true, 2000, { file, owner: true }))).toBe(0)
+    expect(readFileSync(file, 'utf8')).toBe('1\n')
+    // Holds it: waiting for it to leave runs out; a longer address sharing the prefix is no match.
+    const t0 = Date.now()
+    expect(await sh(awaitAddress('198.51.100.100', false, 50))).toBe(3)
+    expect(Date.now() - t0).toBeLessThan(1500)
+    expect(await sh(awaitAddress('198.51.100.10', false, 50))).toBe(0)
+    expect(await sh(awaitAddress('198.51.100.100', false, 2000, { file, owner: false }))).toBe(0)
+    expect(readFileSync(file, 'utf8')).toBe('0\n')
   })
   it('tells who holds the address from `ip -o -4 addr show`, not a longer one sharing its prefix', () => {
     const out = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 198.51.100.11/24 brd 198.51.100.255 scope global eth0\n2: eth0    inet 198.51.100.100/24 scope global secondary eth0\n'

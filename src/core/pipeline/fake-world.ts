@@ -10,6 +10,8 @@ export type Reply = Partial<RunResult> | undefined
 export interface FakeHost {
   container: 'running' | 'stopped' | 'absent'
   holdsIp: boolean
+  /** keepalived track-file value (1 owner, 0 backup). */
+  track: number
   commands: string[]
 }
 
@@ -29,7 +31,7 @@ export class FakeWorld {
     readonly tour: Tour,
     start: string,
   ) {
-    for (const h of tour.hosts) this.hosts.set(h.name, { container: h.name === start ? 'running' : 'absent', holdsIp: h.name === start, commands: [] })
+    for (const h of tour.hosts) this.hosts.set(h.name, { container: h.name === start ? 'running' : 'absent', holdsIp: h.name === start, track: h.name === start ? 1 : 0, commands: [] })
   }
 
   remote(name: string): Remote {
@@ -43,6 +45,19 @@ export class FakeWorld {
 
   ipOwners(): string[] {
     return [...this.hosts].filter(([, h]) => h.holdsIp).map(([n]) => n)
+  }
+
+  /** VRRP preemption as keepalived runs it: the highest track value holds the IP; on a tie the
+   *  holder keeps it (a backup accepts adverts of equal priority). */
+  private arbitrate(): void {
+    const top = Math.max(...[...this.hosts.values()].map((h) => h.track))
+    const all = [...this.hosts.values()]
+    const holder = all.find((h) => h.holdsIp && h.track === top) ?? all.find((h) => h.track === top)!
+    for (const h of all) h.holdsIp = h === holder
+  }
+
+  isAwaitAddress(argv: readonly string[]): boolean {
+    return argv[0] === 'sh' && !!argv[2]?.includes('ip -o -4 addr show') && argv[4] === this.tour.floatingIp.address
   }
 
   answer(name: string, argv: readonly string[]): RunResult {
@@ -79,7 +94,16 @@ export class FakeWorld {
     }
     // writeTrackFile: sh -c SCRIPT sh FILE VALUE
     if (argv[0] === 'sh' && argv[4] === this.tour.floatingIp.trackFile) {
-      h.holdsIp = argv[5] === '1'
+      h.track = Number(argv[5])
+      this.arbitrate()
+      return ok()
+    }
+    // awaitAddress: sh -c SCRIPT sh IP WANT N [FILE VALUE]: the write here, the wait in FakeRemote.run.
+    if (this.isAwaitAddress(argv)) {
+      if (argv[7] === this.tour.floatingIp.trackFile) {
+        h.track = Number(argv[8])
+        this.arbitrate()
+      }
       return ok()
     }
     if (argv[0] === 'rsync' && argv[1] !== '--version') {
@@ -118,9 +142,22 @@ class FakeRemote implements Remote {
     const wait = this.world.delay(this.host.name, argv, opts)
     if (wait) await untilAborted(wait, opts.signal, `${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
     const r = this.world.answer(this.host.name, argv)
+    if (r.code === 0 && this.world.isAwaitAddress(argv)) return this.awaitAddress(argv, opts)
     if (opts.onLine) for (const l of r.stdout.split('\n')) if (l) opts.onLine('stdout', l)
     if (r.code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, argv.join(' '), r.code, r.stderr)
     return r
+  }
+
+  /** The host watches its own addresses: the other host's track file may land a moment later. */
+  private async awaitAddress(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
+    const want = argv[5] === '1'
+    const deadline = Date.now() + Math.min(500, Number(argv[6]) * 10)
+    while (this.world.hosts.get(this.host.name)!.holdsIp !== want) {
+      if (opts.signal?.aborted) throw new Error(`${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
+      if (Date.now() > deadline) return { code: 3, stdout: '', stderr: '', ms: 1 }
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    return { code: 0, stdout: '', stderr: '', ms: 1 }
   }
 
   start(argv: readonly string[], opts: Omit<RunOptions, 'allowFail'> = {}): RemoteProcess {

@@ -61,6 +61,8 @@ export interface HopContext {
   figures: { imageBytes?: number; wireBytes: number; criuDump?: CriuStats; criuRestore?: CriuStats; snapshotFrozenMs: number[] }
   /** Figures read off the critical path (sizes, CRIU stats): awaited before the hop reports. */
   pending: Promise<unknown>[]
+  /** keepalived: the IP move started at the freeze (steps/ip-move.ts); null once done, else why not. */
+  ipStart?: { done: Promise<Error | null>; stop: () => Promise<Error | null> }
 }
 
 /** Sets a state flag, journaled first: a killed process leaves how far the hop got. */

@@ -65,6 +65,7 @@ describe('the hop journal', () => {
     world.override = (host, argv) => {
       if (host === 'stuttgart' && argv[0] === 'runc' && argv[1] === 'checkpoint') seenAt.checkpoint = j()
       if (host === 'strasbourg' && argv.includes('restore')) seenAt.restore = j()
+      if (host === 'strasbourg' && argv[0] === 'sh' && argv.includes(world.tour.floatingIp.trackFile)) seenAt.ipStart ??= j()
       return undefined
     }
     const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
@@ -74,13 +75,14 @@ describe('the hop journal', () => {
     const start = lines[0] as Extract<JournalLine, { event: 'start' }>
     expect(start.img).toBe(`${start.hopDir}/img`)
     expect(start.hopDir).toMatch(new RegExp(`/xonotic/${r.hopId}$`))
-    // The IP move starts beside the transfer, right after the dump: its intent comes first.
-    expect(flags(lines)).toEqual(['frozen', 'sourceDumped', 'ipMoved', 'transferred', 'dstRestoreStarted', 'dstRunning', 'served'])
+    // The IP move starts at the freeze (both track files beside the dump): its intent comes first.
+    expect(flags(lines)).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted', 'dstRunning', 'served'])
     expect(lines.filter((l) => l.event === 'state').every((l) => l.hopId === r.hopId)).toBe(true)
     expect(lines.at(-1)).toMatchObject({ event: 'end', hopId: r.hopId, ok: true, containerOn: 'strasbourg' })
     expect(openHop(lines)).toBeNull()
-    expect(seenAt.checkpoint).toEqual(['frozen'])
-    expect(seenAt.restore).toEqual(['frozen', 'sourceDumped', 'ipMoved', 'transferred', 'dstRestoreStarted'])
+    expect(seenAt.checkpoint).toEqual(['frozen', 'ipMoved'])
+    expect(seenAt.ipStart).toEqual(['frozen', 'ipMoved'])
+    expect(seenAt.restore).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted'])
   })
 
   it('a rolled-back hop ends in the journal with where the game runs', async () => {
@@ -89,7 +91,7 @@ describe('the hop journal', () => {
     const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
     expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
     const lines = journal()
-    expect(flags(lines)).toEqual(['frozen', 'sourceDumped', 'ipMoved', 'transferred', 'dstRestoreStarted'])
+    expect(flags(lines)).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted'])
     expect(lines.at(-1)).toMatchObject({ event: 'end', ok: false, containerOn: 'stuttgart', detail: expect.stringMatching(/criu failed/) })
   })
 

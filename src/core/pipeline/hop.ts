@@ -118,6 +118,8 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
       error = new HopCancelled().message
       await Promise.all([a.src.run(plan.cleanup.removeSourceImages, { allowFail: true }), a.dst.run(plan.cleanup.removeDestinationImages, { allowFail: true })]).catch(() => undefined)
     }
+    // Track-file writes still in flight must land (or be stopped) before the rollback writes them.
+    await ctx.ipStart?.stop()
     const rb = await rollback(ctx, lazy)
     rollbackText = rb.text
     containerOn = rb.containerOn
@@ -202,7 +204,7 @@ function startIpMove(ctx: HopContext): IpMove {
     done,
     giveUp: async () => {
       abort.abort()
-      await done.catch(() => undefined)
+      await Promise.all([done.catch(() => undefined), ctx.ipStart?.stop()])
     },
   }
 }

@@ -1,13 +1,17 @@
 // The final freeze and dump on the source (stop-and-copy and pre-copy's last step).
 import { advance, commandFailure, type HopContext, runStep } from '../hop-context'
 import { dirBytes, readCriuStats } from '../remote-files'
+import { startIpMoveAtFreeze } from './ip-move'
 
 export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise<void> {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
   advance(ctx, 'frozen')
   await runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: 'freeze the container and dump it' }, async () => {
     // Never aborted half-way: CRIU must finish (or fail and thaw) on its own.
-    await ctx.src.run(ctx.plan.checkpoint(lastSnapshot)).catch((e: unknown) => {
+    const dump = ctx.src.run(ctx.plan.checkpoint(lastSnapshot))
+    // The IP move starts while CRIU dumps: keepalived's takeover is off the players' clock.
+    startIpMoveAtFreeze(ctx)
+    await dump.catch((e: unknown) => {
       throw commandFailure('runc checkpoint', e)
     })
     advance(ctx, 'sourceDumped')

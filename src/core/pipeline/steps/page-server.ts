@@ -4,6 +4,7 @@ import type { RemoteProcess } from '../../ssh/types'
 import { advance, type HopContext, runStep } from '../hop-context'
 import { PAGE_SERVER_PORT, PAGE_SERVER_READY } from '../plan'
 import { dirBytes, mib, readCriuStats } from '../remote-files'
+import { startIpMoveAtFreeze } from './ip-move'
 
 // lab.md: lazy dumps tee page pipes of 4 MiB; root without CAP_SYS_RESOURCE needs the sysctl.
 const PIPE_MAX = 4194304
@@ -25,6 +26,7 @@ export async function lazyCheckpoint(ctx: HopContext, lastSnapshot: number): Pro
         if (stream === 'stdout' && line.includes(PAGE_SERVER_READY)) ready()
       },
     })
+    startIpMoveAtFreeze(ctx)
     // Either the page server comes up, or the dump ends first (a failed lazy dump thaws the source).
     const first = await Promise.race([readyP.then(() => 'ready' as const), proc.done.then((r) => r)])
     if (first !== 'ready') {
