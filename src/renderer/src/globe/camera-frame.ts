@@ -30,7 +30,7 @@ export const MAX_DISTANCE = 6
 export function fitDistance(dir: Vector3, points: Vector3[], o: FrameOptions): number {
   const d = dir.clone().normalize()
   const tanV = Math.tan(((o.fovDeg / 2) * Math.PI) / 180)
-  const tan = Math.min(tanV, tanV * o.aspect) * (1 - (o.margin ?? 0.15))
+  const tan = Math.min(tanV, tanV * o.aspect) * (1 - (o.margin ?? 0.2))
   let need = 0
   for (const p of points) {
     const along = p.dot(d)

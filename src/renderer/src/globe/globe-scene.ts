@@ -47,7 +47,7 @@ export class GlobeScene {
   private readonly arc = new HopArc()
   private readonly server: ServerMarker
   private readonly coastLines: ChunkedLines
-  /** Every other point: from afar the difference does not show, the vertex work does. */
+  /** Every third point: from afar the difference does not show, the vertex work does. */
   private readonly coastFar: ChunkedLines
   private readonly borderLines: ChunkedLines
   private readonly legs = new TourLegs()
@@ -85,7 +85,7 @@ export class GlobeScene {
     this.sphere = new THREE.Mesh(new THREE.CircleGeometry(1, low ? 96 : 192), this.ocean)
     this.sphere.renderOrder = -1
     this.coastLines = new ChunkedLines(chunkSegments(coastlineSegments(1.001)), this.coast, 2)
-    this.coastFar = new ChunkedLines(chunkSegments(coastlineSegments(1.001, 2)), this.coast, 2)
+    this.coastFar = new ChunkedLines(chunkSegments(coastlineSegments(1.001, 3)), this.coast, 2)
     this.borderLines = new ChunkedLines(chunkSegments(borderSegments(1.0012)), this.border, 1)
     this.server = new ServerMarker(0x000000)
     this.scene.add(this.sphere, this.borderLines.group, this.coastLines.group, this.coastFar.group, this.rim.line.mesh, this.legs.group, this.arc.ahead.mesh, this.arc.travelled.mesh, this.server.group)
