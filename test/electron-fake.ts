@@ -130,9 +130,11 @@ export function createElectronFake(options: ElectronFakeOptions = {}) {
   }
 
   const powerSaveBlocker = { start: () => 1, stop() {} }
+  const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }
+  const screen = { getAllDisplays: () => [display], getPrimaryDisplay: () => display }
 
   return {
-    module: { app, BrowserWindow: FakeBrowserWindow, protocol, session, ipcMain, powerSaveBlocker },
+    module: { app, BrowserWindow: FakeBrowserWindow, protocol, session, ipcMain, powerSaveBlocker, screen },
     record,
     /** Fires app ready, as Chromium would once it started. */
     ready() {

@@ -24,6 +24,7 @@ vi.mock('electron', () => {
     get session() { return m().session },
     get ipcMain() { return m().ipcMain },
     get powerSaveBlocker() { return m().powerSaveBlocker },
+    get screen() { return m().screen },
   }
 })
 

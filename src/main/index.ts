@@ -128,10 +128,10 @@ app.whenReady().then(() => {
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
-  // One exception to "no permission": the app's own page may go full screen (the F key on stage).
-  const allowed = (permission: string, url: string | undefined) => isPermissionAllowed(permission) || (permission === 'fullscreen' && url !== undefined && isTrustedUrl(url))
-  ses.setPermissionRequestHandler((wc, permission, callback, details) => callback(allowed(permission, details.requestingUrl ?? wc.getURL())))
-  ses.setPermissionCheckHandler((wc, permission, _origin, details) => allowed(permission, details.requestingUrl ?? wc?.getURL()))
+  // No permission at all, full screen included (the F key then says to use F11: Electron's own
+  // View menu toggles full screen there, and --presenter opens full screen already).
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(isPermissionAllowed(permission)))
+  ses.setPermissionCheckHandler((_wc, permission) => isPermissionAllowed(permission))
   ses.setDevicePermissionHandler(() => false)
   void createWindow()
 })
