@@ -17,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   tour: runTourCli,
   recover: runRecover,
   export: (argv) => import('./export').then((m) => m.runExport(argv)),
+  replay: (argv) => import('./replay').then((m) => m.runReplay(argv)),
   lab: runLabCli,
 }
 

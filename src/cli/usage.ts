@@ -12,6 +12,8 @@ usage:
   globehop tour FILE [--auto] [--mode M] [--tracking criu|rsync] [--json] [--no-probe] [--no-record]
   globehop export RECORDING [--format csv|json|md] [--ping]
                                           a recording's hops as one row each, or its ping series as CSV
+  globehop replay RECORDING [--speed N] [--port N] [--presenter] [--no-open]
+                                          show a recording in the app, labelled REPLAY (nothing is sent to any host)
   globehop recover FILE [--dry-run] [--wait SECONDS]
                                           after a crash mid-hop: find what runs where, repair it
   globehop lab up|down|status|exec|link|client
