@@ -45,7 +45,7 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
     const code = await run('npx', ['electron-vite', 'build'], ROOT)
     if (code !== 0) return code
   }
-  const engine = new Engine({ host: 'browser', version: VERSION, notices })
+  const engine = new Engine({ host: 'browser', version: VERSION, notices, record: {} })
   const tourFile = v.tour ?? defaultTourPath()
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
   const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })

@@ -14,6 +14,7 @@ import {
   type TourView,
 } from '../shared/contract'
 import { RunHistoryFold } from '../shared/run-history'
+import { startRecording, type RecordingHandle } from './recording/attach'
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
 import type { Emit } from './events'
 import type { PipelineSession } from './pipeline/session'
@@ -28,6 +29,8 @@ export interface EngineOptions {
   notices?: string[]
   /** Probe the game at the floating IP once the user connects (default true). */
   probe?: boolean
+  /** Record every hop and tour run (src/core/recording); `dir` overrides where. Default: off. */
+  record?: { dir?: string }
 }
 
 /** A command failed in a way the user should read as is. */
@@ -235,7 +238,32 @@ export class Engine {
   private async exclusive<T>(what: EngineState['busy'], fn: (s: PipelineSession) => Promise<T>): Promise<T> {
     const busy = this.busy
     if (busy !== 'idle') throw new CommandError('busy', `cannot start ${what}: ${busy} is running (one hop at a time)`)
-    return fn(this.session())
+    const session = this.session()
+    const rec = what === 'hop' || what === 'tour' ? this.startRecording() : null
+    try {
+      return await fn(session)
+    } finally {
+      rec?.close()
+      if (rec?.problem) this.say(`the recording ${rec.file} is incomplete: ${rec.problem}`)
+    }
+  }
+
+  /** A hop or tour run is recorded when the host asked for it; a recording that cannot start never stops the run. */
+  private startRecording(): RecordingHandle | null {
+    const t = this.state().tour
+    if (!this.opts.record || !t) return null
+    try {
+      const rec = startRecording(this, t, { globehop: this.opts.version, preflight: this.history.preflight ?? undefined, dir: this.opts.record.dir })
+      this.say(`recording: ${rec.file}`)
+      return rec
+    } catch (err) {
+      this.say(`not recording this run: ${(err as Error).message}`)
+      return null
+    }
+  }
+
+  private say(line: string): void {
+    this.emit('log', { host: 'globehop', stream: 'stdout', line, at: Date.now() })
   }
 
   state(): EngineState {

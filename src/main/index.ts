@@ -51,7 +51,7 @@ function lockDown(contents: WebContents): void {
 }
 
 async function createWindow(): Promise<void> {
-  const engine = new Engine({ host: 'electron', version: app.getVersion() })
+  const engine = new Engine({ host: 'electron', version: app.getVersion(), record: {} })
   // --presenter: full screen on the chosen display (the projector), else the primary.
   const chosen = chooseDisplay(screen.getAllDisplays(), screen.getPrimaryDisplay(), stage.display)
   if (chosen.warning) console.warn(`globehop: ${chosen.warning}`)
