@@ -30,7 +30,7 @@ describe('engine: recordings', () => {
     expect(rec.header.globehop).toBe('test')
     const names = rec.events.map((e) => e.event.name)
     expect(names).toContain('state')
-    expect(rec.events.some((e) => e.event.name === 'state' && e.event.payload.busy === 'hop')).toBe(true)
+    expect(rec.events.some((e) => e.event.name === 'state' && (e.event.payload as { busy?: string }).busy === 'hop')).toBe(true)
     // A preflight is not a run: nothing more is written.
     await engine.handle('preflight', {}).catch(() => {})
     expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1)
