@@ -86,12 +86,19 @@ export function drawMarks(u: uPlot, store: PingStore, lost: readonly number[], n
   }
   ctx.font = `bold ${13 * px}px system-ui, sans-serif`
   ctx.textBaseline = 'top'
-  for (const o of store.outages.values()) {
+  // Newest first: when outages sit close together (pre-copy snapshots, then the final freeze) the
+  // latest keeps its label and an older one that would overlap it is left unlabelled.
+  let freeFrom = Infinity
+  for (const o of [...store.outages.values()].reverse()) {
     const s = span(u, o.startAt, o.endAt ?? nowMs)
     if (!s) continue
     const text = `${o.endAt === null ? 'outage ' : ''}${fmtSeconds((o.endAt ?? nowMs) - o.startAt)}`
+    const x = s[0] + 3 * px
+    const w = ctx.measureText(text).width
+    if (x + w + 4 * px > freeFrom) continue
+    freeFrom = x
     ctx.fillStyle = COLOURS.text
-    ctx.fillText(text, s[0] + 3 * px, top + 16 * px)
+    ctx.fillText(text, x, top + 16 * px)
   }
   ctx.restore()
 }

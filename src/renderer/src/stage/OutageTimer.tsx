@@ -1,5 +1,5 @@
 // The live outage clock of the hop under way: from the final freeze (step events) until the game
-// serves again. It ticks only while the game is out, so an idle screen redraws nothing.
+// is restored (what the engine knows; the players' own gap comes from the prober, in the headline). It ticks only while the game is out, so an idle screen redraws nothing.
 import { useEffect, useState } from 'react'
 import type { StepEvent } from '../../../shared/contract'
 import { fmtMs } from './format'
@@ -16,10 +16,12 @@ export function OutageTimer({ steps, hopRunning }: { steps: StepEvent[]; hopRunn
     const t = setInterval(() => setNow(Date.now()), 100)
     return () => clearInterval(t)
   }, [live])
-  if (!hopRunning && !w) return null
+  // Once the hop is over the headline shows what the players measured (the prober's gap): a second,
+  // different number for the same outage would only confuse the hall.
+  if (!hopRunning) return null
   return (
     <div className={`outage-timer${live ? ' live' : ''}`} data-testid="outage-timer" data-running={live} aria-live="off">
-      <span className="figure-label">{live ? 'game out for' : w ? 'game was out for' : 'copying while the game runs'}</span>
+      <span className="figure-label">{live ? 'game frozen for' : w ? 'game was frozen for' : 'copying while the game runs'}</span>
       {w && <span className="figure-value">{fmtMs(outageElapsed(w, now))}</span>}
     </div>
   )
