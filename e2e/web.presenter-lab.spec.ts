@@ -87,6 +87,9 @@ test.describe('presenter view on the lab', () => {
       // A second "next" while the hop runs is ignored without a red error.
       await page.keyboard.press('ArrowRight')
       await expect(page.getByTestId('error')).toHaveCount(0)
+      // The shot for the README: the game on its way, mid-transfer.
+      await expect(globe).toHaveAttribute('data-phase', /snapshot|frozen/, { timeout: 60_000 })
+      await page.waitForTimeout(3000)
       await notBlank(page, 'test-results/presenter-during-hop.png')
       await expect(root).toHaveAttribute('data-busy', 'idle', { timeout: 150_000 })
     } finally {
