@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ReplayEngine } from '../src/core/replay/replay-engine'
+import { resourcePath, SHIPPED_RECORDING } from '../src/core/tour/default'
 import { writeSyntheticRecording } from '../src/core/replay/testing/recording'
 import { serve, type RunningServer } from '../src/server/serve'
 import { trackPageErrors } from './first-screen'
@@ -66,6 +67,47 @@ test.describe('replay of a recording', () => {
     // A page opened now (the presenter view) is in step at once.
     await page.goto(server.url.replace('/#', '/?view=presenter#'))
     await saysReplay(page, 'a new page, presenter view')
+    expect(errors).toEqual([])
+  })
+})
+
+// What a newcomer sees with no lab: the shipped recording of a real lab tour (resources/recordings).
+test.describe('the shipped recording', () => {
+  let engine: ReplayEngine
+  let server: RunningServer
+
+  test.beforeAll(async () => {
+    // 20x: the 2.4-minute tour in about 7 s.
+    engine = ReplayEngine.open(resourcePath('recordings', SHIPPED_RECORDING), { speed: 20, start: 'paused' })
+    server = await serve({ engine, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0, log: () => {} })
+  })
+  test.afterAll(async () => {
+    await server?.close()
+    await engine?.close()
+  })
+
+  test('says REPLAY throughout, the globe animates each hop, and all four hop rows arrive', async ({ page }) => {
+    const errors = trackPageErrors(page)
+    await page.goto(server.url)
+    const root = page.locator('#root > [data-app-state]')
+    await expect(root).toHaveAttribute('data-replay', 'true', { timeout: 30_000 })
+    await expect(page.getByTestId('replay-banner')).toContainText(/^REPLAY · recorded 2026-11-30/)
+    const globe = page.getByTestId('globe')
+    const positions = new Set<string>()
+    const watch = setInterval(() => {
+      globe.getAttribute('data-server').then((v) => v && positions.add(v), () => {})
+    }, 50)
+    try {
+      await page.keyboard.press('k')
+      const rows = page.getByTestId('hop-row')
+      await expect(rows).toHaveCount(4, { timeout: 60_000 })
+      for (let i = 0; i < 4; i++) await expect(rows.nth(i)).toHaveAttribute('data-ok', 'true')
+      await expect(root).toHaveAttribute('data-replay', 'true')
+    } finally {
+      clearInterval(watch)
+    }
+    // The marker was drawn at many places on the way, not only at the five stops.
+    expect(positions.size, [...positions].join(' ')).toBeGreaterThan(10)
     expect(errors).toEqual([])
   })
 })

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
 import { guardProcess } from '../core/interrupt-guard'
-import { defaultTourPath } from '../core/tour/default'
+import { defaultShow } from '../core/tour/default'
 import { serve } from '../server/serve'
 import { findElectronBinary, sandboxChoice } from './electron-binary'
 import { UsageError } from './usage'
@@ -37,6 +37,13 @@ function parse(argv: string[], serveOptions: boolean): AppArgs {
 
 export async function runServe(argv: string[], notices: string[] = []): Promise<number> {
   const v = parse(argv, true)
+  const show = v.tour === undefined ? defaultShow() : { tour: v.tour }
+  if ('recording' in show) {
+    // No tour, no lab: the shipped recording of a real lab tour, labelled REPLAY.
+    console.error(`globehop: no tour given and no lab up: replaying ${show.recording} (give --tour FILE, or bring the lab up, for a live run)`)
+    const { runReplay } = await import('./replay')
+    return runReplay([show.recording, ...(v.port !== undefined ? ['--port', v.port] : []), ...(v.presenter ? ['--presenter'] : []), ...(v.open ? [] : ['--no-open'])])
+  }
   const port = v.port === undefined ? 0 : Number(v.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${String(v.port)}" is not a port number`)
   const host = v.host ?? '127.0.0.1'
@@ -46,7 +53,7 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
     if (code !== 0) return code
   }
   const engine = new Engine({ host: 'browser', version: VERSION, notices, record: {} })
-  const tourFile = v.tour ?? defaultTourPath()
+  const tourFile = show.tour
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
   const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
@@ -81,9 +88,11 @@ export async function runOpen(argv: string[]): Promise<number> {
     if (v.display !== undefined) console.error('globehop: --display needs the Electron app; in the browser, move the window and press F')
     return runServe([...(v.tour ? ['--tour', v.tour] : []), '--open', ...(v.connect ? ['--connect'] : []), ...(v.presenter ? ['--presenter'] : [])], [notice])
   }
+  const show = v.tour === undefined ? defaultShow() : { tour: v.tour }
   const args = [
     ROOT,
     ...(v.tour ? ['--tour', path.resolve(v.tour)] : []),
+    ...('recording' in show ? ['--replay', show.recording] : []),
     ...(v.connect ? ['--connect'] : []),
     ...(v.presenter ? ['--presenter'] : []),
     ...(v.display !== undefined ? ['--display', v.display] : []),

@@ -26,6 +26,9 @@ export function parseExportArgs(argv: string[]): { file: string; format: ExportF
 }
 
 export async function runExport(argv: string[], io: Out = stdio): Promise<number> {
+  // `export … | head`: a reader that leaves early is normal for a pipe, not a crash (exit as a
+  // closed pipe does, 141, without a stack trace).
+  if (io === stdio) process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(141) : undefined))
   const say = (s: string) => io.err(terminalSafe(s, { oneLine: true }))
   let args: ReturnType<typeof parseExportArgs>
   try {

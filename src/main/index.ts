@@ -5,6 +5,8 @@ import path from 'node:path'
 import { Engine } from '../core/engine'
 import { guardProcess } from '../core/interrupt-guard'
 import { defaultTourPath } from '../core/tour/default'
+import type { EngineLike } from '../core/engine-like'
+import { ReplayEngine } from '../core/replay/replay-engine'
 import { CSP } from '../server/csp'
 import { wireIpc } from './ipc'
 import {
@@ -35,6 +37,12 @@ function tourArg(): string | undefined {
   return i >= 0 ? process.argv[i + 1] : process.env.GLOBEHOP_TOUR
 }
 
+/** `--replay FILE`: the app driven by a recording (what `globehop open` shows with no tour and no lab). */
+function replayArg(): string | undefined {
+  const i = process.argv.indexOf('--replay')
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
 /** Every web contents (the window, and anything Chromium might create) stays on the app's origin. */
 function lockDown(contents: WebContents): void {
   const guard = (e: { preventDefault(): void }, url: string) => {
@@ -51,7 +59,9 @@ function lockDown(contents: WebContents): void {
 }
 
 async function createWindow(): Promise<void> {
-  const engine = new Engine({ host: 'electron', version: app.getVersion(), record: {} })
+  const recording = replayArg()
+  const live = recording ? null : new Engine({ host: 'electron', version: app.getVersion(), record: {} })
+  const engine: EngineLike = live ?? ReplayEngine.open(recording!, { start: 'first-page' })
   // --presenter: full screen on the chosen display (the projector), else the primary.
   const chosen = chooseDisplay(screen.getAllDisplays(), screen.getPrimaryDisplay(), stage.display)
   if (chosen.warning) console.warn(`globehop: ${chosen.warning}`)
@@ -83,7 +93,7 @@ async function createWindow(): Promise<void> {
   // hop: the hop finishes or rolls back first (src/core/interrupt-guard.ts).
   let closing = false
   win.on('close', (e) => {
-    const t = engine.guardTarget()
+    const t = live?.guardTarget()
     if (!t || t.control.busy === 'idle' || closing) return
     e.preventDefault()
     closing = true
@@ -91,7 +101,7 @@ async function createWindow(): Promise<void> {
     t.cancel()
     void t.control.idle().then(() => win.close())
   })
-  guardProcess({ target: () => engine.guardTarget(), exit: (code) => app.exit(code), beforeExit: () => engine.close() })
+  guardProcess({ target: () => live?.guardTarget() ?? null, exit: (code) => app.exit(code), beforeExit: () => engine.close() })
   win.once('ready-to-show', () => {
     // Window managers may place a new window where they like: move it to the chosen display first.
     if (stage.presenter) {
@@ -104,11 +114,11 @@ async function createWindow(): Promise<void> {
     unwire()
     void engine.close()
   })
-  await engine.loadTour(tourArg() ?? defaultTourPath()).catch(() => {
+  await live?.loadTour(tourArg() ?? defaultTourPath()).catch(() => {
     // The problems are in the engine state; the renderer shows them.
   })
   // Loading sent nothing; `globehop open --connect` (and the demo) asked to connect at once.
-  if (process.argv.includes('--connect')) engine.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
+  if (live && process.argv.includes('--connect')) live.handle('connect', {}).catch((err: Error) => console.error(`globehop: connect: ${err.message}`))
   await win.loadURL(presenterUrl(entry.url, stage.presenter))
 }
 

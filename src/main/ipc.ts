@@ -3,11 +3,11 @@ import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { COMMAND_NAMES } from '../shared/command-names'
 import { commandChannel, EVENT_CHANNEL } from '../shared/channels'
 import { serializeError } from '../shared/wire'
-import type { Engine } from '../core/engine'
+import type { EngineLike } from '../core/engine-like'
 
 
 /** Only our own renderer may call the engine (Electron security checklist: validate every IPC sender). */
-export function wireIpc(engine: Engine, contents: WebContents, isTrustedUrl: (url: string) => boolean): () => void {
+export function wireIpc(engine: EngineLike, contents: WebContents, isTrustedUrl: (url: string) => boolean): () => void {
   for (const name of COMMAND_NAMES) {
     ipcMain.handle(commandChannel(name), async (event: IpcMainInvokeEvent, args: unknown) => {
       const url = event.senderFrame?.url ?? ''

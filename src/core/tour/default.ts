@@ -20,3 +20,20 @@ export function defaultTourPath(): string {
   const lab = labTourPath()
   return existsSync(lab) ? lab : resourcePath('tours', 'world.yaml')
 }
+
+/** The recording of a real lab tour shipped with globehop (resources/recordings, see its README). */
+export const SHIPPED_RECORDING = 'lab-tour-2026-11-30.jsonl'
+
+/**
+ * What the app shows when no tour was given: GLOBEHOP_TOUR, else the lab's tour while the lab is
+ * up, else the shipped recording as a replay (a newcomer sees a real run without sending a packet
+ * anywhere), else the world tour.
+ */
+export function defaultShow(): { tour: string } | { recording: string } {
+  if (process.env.GLOBEHOP_TOUR || existsSync(labTourPath())) return { tour: defaultTourPath() }
+  try {
+    return { recording: resourcePath('recordings', SHIPPED_RECORDING) }
+  } catch {
+    return { tour: defaultTourPath() }
+  }
+}
