@@ -1,17 +1,14 @@
 // `serve` and `open`: the two ways to show the app.
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
 import { guardProcess } from '../core/interrupt-guard'
 import { defaultShow } from '../core/tour/default'
 import { serve } from '../server/serve'
+import { ensureRendererBuilt, openBrowser, RENDERER_DIR, ROOT, runInherit } from './browser-host'
 import { findElectronBinary, sandboxChoice } from './electron-binary'
 import { UsageError } from './usage'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const RENDERER = path.join(ROOT, 'out', 'renderer')
 const VERSION = '0.1.0'
 
 interface AppArgs {
@@ -47,15 +44,12 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
   const port = v.port === undefined ? 0 : Number(v.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${String(v.port)}" is not a port number`)
   const host = v.host ?? '127.0.0.1'
-  if (!existsSync(path.join(RENDERER, 'index.html'))) {
-    console.error('globehop: building the renderer first (npm run build)…')
-    const code = await run('npx', ['electron-vite', 'build'], ROOT)
-    if (code !== 0) return code
-  }
+  const built = await ensureRendererBuilt()
+  if (built !== 0) return built
   const engine = new Engine({ host: 'browser', version: VERSION, notices, record: {} })
   const tourFile = show.tour
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
-  const server = await serve({ engine, rendererDir: RENDERER, host, port, token: process.env.GLOBEHOP_TOKEN })
+  const server = await serve({ engine, rendererDir: RENDERER_DIR, host, port, token: process.env.GLOBEHOP_TOKEN })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
   const url = v.presenter ? withPresenterView(server.url) : server.url
   console.log(`globehop: serving ${tourFile}`)
@@ -98,7 +92,7 @@ export async function runOpen(argv: string[]): Promise<number> {
     ...(v.display !== undefined ? ['--display', v.display] : []),
   ]
   // With --no-sandbox the main process itself prints what it costs (whoever started it).
-  return run(electron.path, [...args, ...sandbox.args], ROOT)
+  return runInherit(electron.path, [...args, ...sandbox.args], ROOT)
 }
 
 /** The printed (and opened) address with the presenter view asked for: the query goes before the
@@ -107,22 +101,4 @@ export function withPresenterView(url: string): string {
   const u = new URL(url)
   u.searchParams.set('view', 'presenter')
   return u.href
-}
-
-/** Best effort: where no browser opener exists the printed URL is the way in. */
-function openBrowser(url: string): void {
-  const p = spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [url], { stdio: 'ignore', detached: true })
-  p.on('error', () => {})
-  p.unref()
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { cwd, stdio: 'inherit' })
-    p.on('error', (err) => {
-      console.error(`globehop: cannot run ${cmd}: ${err.message}`)
-      resolve(127)
-    })
-    p.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
-  })
 }

@@ -1,6 +1,5 @@
 // What every command that shows the app in a browser needs: the built renderer (built on first
-// use), and the printed address opened where the machine has a browser opener. `globehop replay`
-// uses it; app.ts's serve keeps its own copy until it moves here too.
+// use), and the printed address opened where the machine has a browser opener (serve, open, replay).
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'

@@ -15,7 +15,7 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/globehop.mjs')
 
 describe('what the app shows with no tour', () => {
   it('no tour, no lab: serve replays the shipped recording, labelled as a replay', async () => {
-    const env = { ...process.env, GLOBEHOP_LAB_RUN: mkdtempSync(path.join(tmpdir(), 'gh-nolab-')), GLOBEHOP_TOKEN: 'default-show-test' }
+    const env: NodeJS.ProcessEnv = { ...process.env, GLOBEHOP_LAB_RUN: mkdtempSync(path.join(tmpdir(), 'gh-nolab-')), GLOBEHOP_TOKEN: 'default-show-test' }
     delete env.GLOBEHOP_TOUR
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     try {

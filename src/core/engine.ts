@@ -46,6 +46,13 @@ export class CommandError extends Error {
 
 type Listener = (event: AnyEvent) => void
 
+/** A command's arguments checked against the contract (every engine, live or replayed, starts here). */
+export function commandArgs(name: CommandName, rawArgs: unknown): Record<string, unknown> {
+  const parsed = commands[name].args.safeParse(rawArgs ?? {})
+  if (!parsed.success) throw new CommandError('bad-args', `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`)
+  return parsed.data as Record<string, unknown>
+}
+
 export class Engine {
   private readonly listeners = new Set<Listener>()
   private tour: Tour | null = null
@@ -88,11 +95,8 @@ export class Engine {
 
   /** Validates args, runs the command, validates the result. */
   async handle<K extends CommandName>(name: K, rawArgs: unknown): Promise<CommandResult<K>> {
-    const spec = commands[name]
-    const parsed = spec.args.safeParse(rawArgs ?? {})
-    if (!parsed.success) throw new CommandError('bad-args', `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`)
-    const result = await this.run(name, parsed.data as never)
-    return spec.result.parse(result) as CommandResult<K>
+    const result = await this.run(name, commandArgs(name, rawArgs) as never)
+    return commands[name].result.parse(result) as CommandResult<K>
   }
 
   private async run(name: CommandName, args: Record<string, unknown>): Promise<unknown> {

@@ -5,7 +5,7 @@
 import type { z } from 'zod'
 import { commands, type AnyEvent, type CommandName, type CommandResult, type EngineState, type RunHistory } from '../../shared/contract'
 import { recordedAtText } from '../../shared/replay-text'
-import { CommandError } from '../engine'
+import { commandArgs, CommandError } from '../engine'
 import type { EngineLike } from '../engine-like'
 import { readRecording, type Recording } from '../recording/reader'
 import { ReplayPlayer, type ReplayOptions } from './player'
@@ -62,10 +62,7 @@ export class ReplayEngine implements EngineLike {
   }
 
   async handle<K extends CommandName>(name: K, rawArgs: unknown): Promise<CommandResult<K>> {
-    const spec = commands[name]
-    const parsed = spec.args.safeParse(rawArgs ?? {})
-    if (!parsed.success) throw new CommandError('bad-args', `${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`)
-    return spec.result.parse(this.run(name, parsed.data as Record<string, unknown>)) as CommandResult<K>
+    return commands[name].result.parse(this.run(name, commandArgs(name, rawArgs))) as CommandResult<K>
   }
 
   private run(name: CommandName, args: Record<string, unknown>): unknown {
