@@ -61,6 +61,17 @@ export class LabelOverlay {
     it.size = null
   }
 
+  /** A host that cannot be reached says so on the globe too (its row says why). */
+  setProblem(name: string, label: string, problem: string | null): void {
+    const it = this.items.get(name)
+    const text = problem ? `${label} · ${problem}` : label
+    if (!it || it.el.textContent === text) return
+    it.el.textContent = text
+    if (problem) it.el.dataset.problem = problem
+    else delete it.el.dataset.problem
+    it.size = null
+  }
+
   /** The game's phase in words beside its marker; null hides it. */
   setTag(text: string | null, tone: string): void {
     const it = this.items.get(SERVER)!

@@ -110,6 +110,7 @@ export class GlobeScene {
     this.held = { hopId: m.hopId, fraction: target }
     if (first || !prev) this.shown = target
     for (const [name] of this.hosts) this.labels.setRole(name, name === input.currentHost ? 'current' : name === this.destination() ? 'dest' : 'plain')
+    for (const h of input.tour?.hosts ?? []) this.labels.setProblem(h.name, h.label, h.conn === 'error' ? 'unreachable' : null)
     this.labels.setTag(PHASE_WORDS[m.phase], m.phase)
     this.el.dataset.phase = m.phase
     this.steerCamera(first)
