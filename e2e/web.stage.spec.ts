@@ -2,6 +2,9 @@
 // the presenter view's sizes at two projector resolutions, the clicker-safe keys, a calm first
 // screen, and the normal view at small screens. Screenshots of both views are kept and checked.
 import { expect, test, type Page } from '@playwright/test'
+import path from 'node:path'
+import { Engine } from '../src/core/engine'
+import { serve, type RunningServer } from '../src/server/serve'
 import { E2E_TOKEN } from '../playwright.config'
 import { trackPageErrors } from './first-screen'
 
@@ -237,4 +240,30 @@ test('a broken tour file: its problems once, the first with its place', async ({
   await input.fill('e2e/fixtures/loopback.yaml')
   await input.press('Enter')
   await expect(problems).toHaveCount(0)
+})
+
+test.describe('a host that cannot be reached', () => {
+  // Its own engine: a Connect here must not leave the shared server's hosts in error for other tests.
+  let engine: Engine
+  let server: RunningServer
+  test.beforeAll(async () => {
+    engine = new Engine({ host: 'browser', version: 'e2e', probe: false })
+    await engine.loadTour(path.resolve(import.meta.dirname, 'fixtures/loopback.yaml'))
+    server = await serve({ engine, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0, log: () => {} })
+  })
+  test.afterAll(async () => {
+    await server?.close()
+    await engine?.close()
+  })
+
+  test('says why on its row, once, and "unreachable" beside its globe marker', async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 720 })
+    await page.goto(server.url)
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible({ timeout: 30_000 })
+    await page.keyboard.press('c')
+    const row = page.getByTestId('host').filter({ hasText: 'Stuttgart' })
+    await expect(row).toContainText(/refused|cannot connect/, { timeout: 15_000 })
+    expect((await row.innerText()).match(/stuttgart:/gi) ?? []).toHaveLength(0)
+    await expect(page.locator('.globe-name[data-host="stuttgart"]')).toHaveText('Stuttgart · unreachable')
+  })
 })
