@@ -98,13 +98,17 @@ export class FakeWorld {
       this.arbitrate()
       return ok()
     }
-    // awaitAddress: sh -c SCRIPT sh IP WANT N [FILE VALUE]: the write here, the wait in FakeRemote.run.
+    // awaitAddress: sh -c SCRIPT sh IP WANT N SETTLE [FILE VALUE]: the write here, the wait in FakeRemote.run.
     if (this.isAwaitAddress(argv)) {
-      if (argv[7] === this.tour.floatingIp.trackFile) {
-        h.track = Number(argv[8])
+      if (argv[8] === this.tour.floatingIp.trackFile) {
+        h.track = Number(argv[9])
         this.arbitrate()
       }
       return ok()
+    }
+    // The final page delta (transfer/page-delta.ts): both ends' figures.
+    if (argv[0] === 'sh' && argv.some((a) => a.includes('globehop-delta: files'))) {
+      return ok('globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n')
     }
     if (argv[0] === 'rsync' && argv[1] !== '--version') {
       return ok('Number of files: 20\nTotal file size: 95,000,000 bytes\nLiteral data: 95,000,000 bytes\nMatched data: 0 bytes\nTotal bytes sent: 13,100,000\nTotal bytes received: 1,000\n')
@@ -151,7 +155,7 @@ class FakeRemote implements Remote {
   /** The host watches its own addresses: the other host's track file may land a moment later. */
   private async awaitAddress(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
     const want = argv[5] === '1'
-    const deadline = Date.now() + Math.min(500, Number(argv[6]) * 10)
+    const deadline = Date.now() + Math.min(500, Number(argv[6]) * 20)
     while (this.world.hosts.get(this.host.name)!.holdsIp !== want) {
       if (opts.signal?.aborted) throw new Error(`${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
       if (Date.now() > deadline) return { code: 3, stdout: '', stderr: '', ms: 1 }

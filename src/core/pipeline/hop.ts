@@ -223,7 +223,7 @@ async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, 
   await checkpoint(ctx, last)
   const ip = startIpMove(ctx)
   await orGiveUp(ip, async () => {
-    await transfer(ctx, true)
+    await transfer(ctx, true, last)
     if (!d.dstNonlocalBind) await ip.done
   })
   // With ip_nonlocal_bind the restored socket binds the floating IP before it arrives.

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { planHop, withNullStdio, withStatusFifo, PAGE_SERVER_READY } from './plan'
 import { testTour } from './test-tour'
 import type { Technique } from './modes'
-import { rsyncArgv } from '../transfer/rsync'
+import { HOST_SSH_OPTS, rsyncArgv } from '../transfer/rsync'
 import { hostSshOpts } from '../ssh/peer-known-hosts'
 
 const run = promisify(execFile)
@@ -65,6 +65,16 @@ describe('pre-copy with rsync tracking', () => {
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
     expect(p.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
+  })
+  it('the final delta: pages changed since the last snapshot, one way over the host-to-host ssh', () => {
+    const d = p.finalDelta(2)!
+    expect(d.slice(0, 2)).toEqual(['sh', '-c'])
+    // img, basis (the last snapshot sent), compression, then the ssh argv ending at the destination.
+    expect(d.slice(4, 7)).toEqual([`${H}/img`, `${H}/snap-2`, '1'])
+    expect(d.slice(9)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    expect(p.finalDelta(0)).toBeNull()
+    expect(plan({ kind: 'stop-and-copy' }).finalDelta(1)).toBeNull()
+    expect(plan({ kind: 'pre-copy', tracking: 'criu' }).finalDelta(2)).toBeNull()
   })
 })
 

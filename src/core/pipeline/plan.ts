@@ -2,7 +2,8 @@
 // every argv can be checked in a unit test and shown to the user before it runs.
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
-import { rsyncArgv } from '../transfer/rsync'
+import { pageDeltaArgv } from '../transfer/page-delta'
+import { hostSshArgv, rsyncArgv } from '../transfer/rsync'
 import type { Technique } from './modes'
 import { hopPaths, type HopPaths } from './paths'
 import { runc } from './runtime/runc'
@@ -45,6 +46,11 @@ export interface HopPlan {
   /** Post-copy: the lazy dump wrapped so "page server ready" arrives as a stdout line. */
   lazyCheckpoint(lastSnapshot: number): string[]
   transfer: string[] | null
+  /**
+   * rsync-tracked pre-copy after snapshot `last`: the changed pages against that snapshot, one way
+   * (transfer/page-delta.ts); null for every other technique, and with shared storage.
+   */
+  finalDelta(last: number): string[] | null
   /** Destination lazy-pages daemon (post-copy). */
   lazyDaemon: string[]
   restore: string[]
@@ -154,6 +160,10 @@ export function planHop(input: PlanInput): HopPlan {
         paths.statusFifo,
       ),
     transfer: rsync(paths.img, paths.img, rsyncTracked),
+    finalDelta: (last) =>
+      rsyncTracked && !shared && last > 0
+        ? pageDeltaArgv({ img: paths.img, basis: paths.snap(last), remoteImg: paths.img, ssh: hostSshArgv(target), compress: input.compress })
+        : null,
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
     restore: withNullStdio(
       rt.restore(

@@ -32,11 +32,21 @@ export const RSYNC_IO_TIMEOUT_S = 60
 
 const SAFE_WORD = /^[A-Za-z0-9._:-]+$/
 
-export function rsyncArgv(a: RsyncArgs): string[] {
-  for (const [what, v] of [['address', a.target.address], ['user', a.target.user]] as const) {
+function checkTarget(t: RsyncTarget): void {
+  for (const [what, v] of [['address', t.address], ['user', t.user]] as const) {
     // rsync splits --rsh on spaces itself: only plain words may go into it, and none an option.
     if (!SAFE_WORD.test(v) || v.startsWith('-')) throw new Error(`rsync: unsafe ${what} ${JSON.stringify(v)} for the remote shell`)
   }
+}
+
+/** The host-to-host ssh command up to the destination (the same master connection rsync uses). */
+export function hostSshArgv(t: RsyncTarget): string[] {
+  checkTarget(t)
+  return ['ssh', ...HOST_SSH_OPTS, '-p', String(t.port), '-l', t.user, '--', t.address]
+}
+
+export function rsyncArgv(a: RsyncArgs): string[] {
+  checkTarget(a.target)
   // rsync appends the host and its server command to --rsh: the `--` keeps ssh from reading the host as an option.
   const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user, '--'].join(' ')
   const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', `--timeout=${RSYNC_IO_TIMEOUT_S}`]

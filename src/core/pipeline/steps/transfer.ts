@@ -1,7 +1,9 @@
-// The final image to the destination with rsync over SSH (a delta against the snapshot already
-// there when pre-copy used rsync's tracking); nothing to copy with shared storage.
-import { advance, type HopContext, type Progress, runStep } from '../hop-context'
+// The final image to the destination: with rsync over SSH, or after rsync-tracked pre-copy only
+// the pages changed since the last snapshot, one way (transfer/page-delta.ts); nothing to copy
+// with shared storage.
+import { advance, commandFailure, type HopContext, type Progress, runStep } from '../hop-context'
 import { mib } from '../remote-files'
+import { parsePageDelta } from '../../transfer/page-delta'
 import { runRsync, type RsyncOutcome } from '../../transfer/rsync'
 import { secs, StallWatch } from '../watchdog'
 
@@ -23,7 +25,37 @@ export async function watchedRsync(ctx: HopContext, argv: string[], progress: Pr
   }
 }
 
-export async function transfer(ctx: HopContext, frozen: boolean): Promise<void> {
+/** The changed pages against snapshot `last`; the destination verifies every file before it ends. */
+async function finalDelta(ctx: HopContext, argv: string[], last: number): Promise<void> {
+  await runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async (progress) => {
+    const limit = ctx.limits.stallMs
+    const watch = new StallWatch(limit, () => progress({ detail: `no answer for ${secs(limit)}: stopping the copy` }))
+    const lines: string[] = []
+    try {
+      const r = await ctx.src.run(argv, { signal: AbortSignal.any([ctx.signal, watch.signal]), onLine: (_, l) => (watch.touch(), lines.push(l)) }).catch((e: unknown) => {
+        if (watch.stalled) throw new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
+        throw commandFailure('the final delta', e)
+      })
+      const f = parsePageDelta([...lines, ...r.stdout.split('\n'), ...r.stderr.split('\n')])
+      if (f.verifiedFiles === undefined || f.verifiedFiles !== f.files) throw new Error(`the final delta ended without ${ctx.to.name} verifying every file (${f.verifiedFiles ?? 0} of ${f.files ?? '?'})`)
+      advance(ctx, 'transferred')
+      const wire = f.wireBytes ?? f.sentBytes ?? 0
+      ctx.figures.wireBytes += wire
+      return {
+        value: undefined,
+        bytes: wire,
+        bytesTotal: f.totalBytes,
+        detail: `${mib(wire)} on the wire: ${f.pages} changed pages (${mib(f.sentBytes)}) and ${f.wholeFiles} whole files of ${mib(f.totalBytes)}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+      }
+    } finally {
+      watch.stop()
+    }
+  })
+}
+
+export async function transfer(ctx: HopContext, frozen: boolean, last = 0): Promise<void> {
+  const delta = ctx.plan.finalDelta(last)
+  if (delta) return finalDelta(ctx, delta, last)
   const argv = ctx.plan.transfer
   if (!argv) {
     await runStep(ctx, 'transfer', { host: ctx.from.name, frozen, detail: 'shared storage: nothing to copy' }, async () => ({ value: undefined, bytes: 0 }))
