@@ -9,26 +9,31 @@ export function writeTrackFile(file: string, owner: boolean): string[] {
   return ['sh', '-c', WRITE, 'sh', file, owner ? '1' : '0']
 }
 
+/** Between looks at the host's addresses, ms. */
+const LOOK_MS = 20
+
 /**
  * Writes the track file first when `track` is given, then waits on the host itself (no round trip
  * per look) until it holds (`want` true) or no longer holds the address; exits 3 after about
- * `timeoutMs`.
+ * `timeoutMs`. With a write it first sleeps `settleMs`: a takeover needs at least two advert
+ * intervals (RFC 5798 6.4.2), and on the source every look is processes beside CRIU's dump.
  */
-export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean }): string[] {
+export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; settleMs?: number }): string[] {
   const script = [
-    'a=$1 want=$2 n=$3',
-    `if [ -n "$4" ]; then shift 3; ${WRITE} || exit 1; fi`,
+    'a=$1 want=$2 n=$3 settle=$4',
+    `if [ -n "$5" ]; then shift 4; ${WRITE} || exit 1; sleep "$settle" 2>/dev/null; fi`,
     'i=0',
     'while :; do',
     '  if ip -o -4 addr show | grep -qF " inet $a/"; then h=1; else h=0; fi',
     '  [ "$h" = "$want" ] && exit 0',
     '  i=$((i+1)); [ "$i" -ge "$n" ] && exit 3',
-    // 10 ms between looks; a sleep without fractions still ends, only slower.
-    '  sleep 0.01 2>/dev/null || sleep 1',
+    // A sleep without fractions still ends, only slower.
+    `  sleep ${LOOK_MS / 1000} 2>/dev/null || sleep 1`,
     'done',
   ].join('\n')
   const write = track ? [track.file, track.owner ? '1' : '0'] : []
-  return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / 10))), ...write]
+  const settle = ((track?.settleMs ?? 0) / 1000).toFixed(3)
+  return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / LOOK_MS))), settle, ...write]
 }
 
 export function readTrackFile(file: string): string[] {

@@ -11,7 +11,7 @@
 // reached them, and they took the IP for a moment.
 // So the hop starts the move at the freeze, beside the dump, and the move is one round trip: each
 // host gets one command that writes its track file and then watches its own addresses until the
-// IP arrived (or left), so no poll from here adds round trips after the takeover.
+// IP arrived (or left); no poll from here after the takeover.
 import type { Tour } from '../../shared/tour'
 import { RemoteCommandError, type Remote } from '../ssh/types'
 import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, listAddresses } from './argv'
@@ -20,6 +20,10 @@ export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSigna
   const res = await r.run(listAddresses(), { signal })
   return holdsAddress(res.stdout, ip)
 }
+
+/** No takeover comes sooner than 2 advert intervals at the lab's advert_int 0.1 (lab/templates/keepalived.conf); with
+ *  shorter intervals the IP still moves as fast, only its confirmation waits this long. */
+const TAKEOVER_MIN_MS = 200
 
 export interface MoveOptions {
   timeoutMs?: number
@@ -34,7 +38,7 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
   if (f.method === 'keepalived') {
     // Both at once: the new owner's priority rises while the old one's drops.
     const watch = async (r: Remote, owner: boolean) => {
-      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, { file: f.trackFile, owner }), { signal, allowFail: true })
+      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, { file: f.trackFile, owner, settleMs: TAKEOVER_MIN_MS }), { signal, allowFail: true })
       if (res.code === 3) return `${r.host.name}: ${owner ? 'does not hold it' : 'still holds it'}`
       if (res.code !== 0) throw new RemoteCommandError(r.host.name, `write ${f.trackFile} and watch for ${f.address}`, res.code, res.stderr.trim().split('\n').slice(-3).join(' | '))
       return null
