@@ -322,6 +322,8 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     expect(r.containerOn).toBe('stuttgart')
     await waitForStatus(tour.floatingIp.address, tour.container.gamePort, 60_000)
     await oneServerOn('stuttgart', before)
+    // No dump left behind holding the page server's port (the next post-copy hop needs it).
+    expect((await (await pool.get('stuttgart')).run(['pgrep', '-a', 'criu'], { allowFail: true })).stdout).toBe('')
   })
 
   it('e: post-copy, the source cut off past the point of no return: no rollback, the words say so, and exactly one copy is left once the source answers again', async () => {

@@ -6,7 +6,7 @@
 // privsep child), and the lab logs in as root. sshd starts each command in its own session
 // (setsid), so the login shell's PID is also the process group of everything the command starts.
 // The command therefore first reports `$$` on stderr (a marker line we strip), and a kill runs
-// `kill -s SIG -- -PID` on a second channel. The signal request is sent as well, for servers
+// `kill -SIG -PID` on a second channel. The signal request is sent as well, for servers
 // where it works.
 //
 // The PID line and the command run under `sh` whatever the user's login shell is: see
@@ -145,6 +145,11 @@ export class RemoteExec {
     })
   }
 
+  /** The command's process group on the host, once it reported it (null before). */
+  get groupId(): number | null {
+    return this.pid
+  }
+
   private gotPid(pid: number): void {
     this.pid = pid
     if (this.pendingSignal) this.signalGroup(this.pendingSignal)
@@ -158,8 +163,9 @@ export class RemoteExec {
       return
     }
     // On its own channel, outside the caller's channel bound: a kill must not wait in a queue.
+    // `kill -SIG -PGID`: dash (Debian's sh) refuses `kill -s SIG -- -PGID` ("Illegal number: -").
     try {
-      this.client.exec(shNeutralCommand(`kill -s ${signal} -- -${this.pid} 2>/dev/null`), (err, ch) => {
+      this.client.exec(shNeutralCommand(`kill -${signal.replace(/^SIG/, '')} -${this.pid} 2>/dev/null`), (err, ch) => {
         if (err) return
         ch.on('error', () => {})
         ch.stderr.on('error', () => {})

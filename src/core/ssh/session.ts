@@ -229,6 +229,7 @@ export class SshRemote implements Remote {
     // kill() of a start()ed process resolves `done` with the exit code; only timeouts/aborts reject.
     return {
       done,
+      groupId: () => exec?.groupId ?? null,
       kill: (signal?: string) => {
         checkSignalName(signal ?? 'TERM')
         kill(signal ?? 'TERM', 'kill')

@@ -38,6 +38,9 @@ export interface RemoteProcess {
   /** Sends a signal (default TERM) to the remote command's whole process group; KILL follows
    *  after a grace period (killGraceMs) if it is still running. */
   kill(signal?: string): void
+  /** The command's process group on the host (null until it started): what can still be signalled
+   *  over a new connection after the one that ran it was lost. */
+  groupId?(): number | null
 }
 
 export interface Remote {

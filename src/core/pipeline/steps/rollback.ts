@@ -118,6 +118,30 @@ async function persist<T>(ctx: HopContext, host: string, what: string, progress:
   }
 }
 
+/**
+ * Ends a process group on the source, waited for: SIGINT first, SIGTERM after 5 s (measured on the
+ * lab: the criu under `runc checkpoint` ignores SIGINT once its parent's session is gone; a
+ * signalled dump fails, and a failed dump thaws the tasks).
+ */
+async function endProcessGroup(ctx: HopContext, group: number): Promise<string> {
+  // `kill -SIG -PGID`: dash (Debian's sh) refuses `--` before a negative PID.
+  const alive = async () => (await ctx.src.run(['kill', '-0', `-${group}`], { allowFail: true })).code === 0
+  const gone = async (ms: number) => {
+    const until = Date.now() + ms
+    while (Date.now() < until) {
+      if (!(await alive())) return true
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    return !(await alive())
+  }
+  if (!(await alive())) return `the page server on ${ctx.from.name} ended`
+  for (const [signal, ms] of [['INT', 5000], ['TERM', 10_000]] as const) {
+    await ctx.src.run(['kill', `-${signal}`, `-${group}`], { allowFail: true })
+    if (await gone(ms)) return `stopped the page server on ${ctx.from.name} (SIG${signal})`
+  }
+  throw new Error(`the page server on ${ctx.from.name} (process group ${group}) did not end after SIGINT and SIGTERM`)
+}
+
 async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress: Progress, later: (() => Promise<string>)[]): Promise<string> {
   const id = ctx.tour.container.id
   switch (a) {
@@ -137,10 +161,15 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
       const ps = lazy.pageServer
       if (!ps) return 'no page server to stop'
       const wait = (ms: number) => Promise.race([ps.done.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
-      if (await wait(1000)) return `the page server on ${ctx.from.name} gave up on its own`
-      ps.kill('INT')
-      if (await wait(10_000)) return `interrupted the page server on ${ctx.from.name}`
-      throw new Error(`the page server on ${ctx.from.name} did not end after SIGINT`)
+      const group = ps.groupId?.() ?? null
+      if (!(await wait(1000))) {
+        ps.kill('INT')
+        await wait(10_000)
+      }
+      // `done` also settles when the connection that ran it broke (a cut link) or when kill() gave
+      // up waiting: the dump may run on, holding the game's tasks and the port. Ask the host itself.
+      if (group === null) return `the page server on ${ctx.from.name} ended`
+      return persist(ctx, ctx.from.name, 'end its page server', progress, () => endProcessGroup(ctx, group))
     }
     case 'ip-back': {
       const f = ctx.tour.floatingIp
