@@ -136,6 +136,10 @@ test('V switches the view both ways and the address keeps it; T and ?theme=light
   const light = await open(page, '?theme=light&view=presenter', { width: 1280, height: 720 })
   await expect(light).toHaveAttribute('data-theme', 'light')
   expect(await light.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 255, 255)')
+  // The ping strip follows the theme too (a dark panel on a light page would wash out).
+  const strip = page.getByTestId('ping-graph')
+  await expect(strip).toHaveAttribute('data-theme', 'light')
+  expect(await strip.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 255, 255)')
   await keepScreenshot(page, 'stage-presenter-light-1280x720.png')
 })
 

@@ -9,7 +9,7 @@ import './ping-graph.css'
 import type { EngineState, GlobehopApi, Outage } from '../../../shared/contract'
 import { engineStore, selectOutages, selectProbe, selectState } from '../store/engine-store'
 import { useEngineStore } from '../store/use-engine-store'
-import { COLOURS, fmtSeconds } from './chart-draw'
+import { CHART_COLOURS, fmtSeconds } from './chart-draw'
 import { PingChart, type PingGraphVariant } from './ping-chart'
 
 export type { PingGraphVariant } from './ping-chart'
@@ -35,7 +35,8 @@ function lastEnded(outages: Outage[]): { ms: number; hopId: string | null } | nu
   return null
 }
 
-export function PingGraph({ api, variant = 'full' }: { api: GlobehopApi; variant?: PingGraphVariant }) {
+export function PingGraph({ api, variant = 'full', theme = 'dark' }: { api: GlobehopApi; variant?: PingGraphVariant; theme?: 'dark' | 'light' }) {
+  const colours = CHART_COLOURS[theme]
   const probe = useEngineStore(api, selectProbe)
   const outages = useEngineStore(api, selectOutages)
   const location = locationOf(useEngineStore(api, selectState))
@@ -47,9 +48,10 @@ export function PingGraph({ api, variant = 'full' }: { api: GlobehopApi; variant
   useEffect(() => {
     const mainEl = mainRef.current
     if (!mainEl) return
-    const chart = new PingChart(engineStore(api), variant, mainEl, overRef.current, () => liveRef.current)
+    // A theme change draws a new chart in the other palette (it keeps its data: the store holds it).
+    const chart = new PingChart(engineStore(api), variant, mainEl, overRef.current, () => liveRef.current, CHART_COLOURS[theme])
     return () => chart.destroy()
-  }, [api, variant])
+  }, [api, variant, theme])
 
   const rttText = probe.rttMs === null ? '—' : probe.rttMs < 10 ? probe.rttMs.toFixed(1) : Math.round(probe.rttMs).toString()
   const stateText = STATE_TEXT[probe.state] ?? probe.state
@@ -61,6 +63,7 @@ export function PingGraph({ api, variant = 'full' }: { api: GlobehopApi; variant
   const attrs = {
     'data-testid': 'ping-graph',
     'data-variant': variant,
+    'data-theme': theme,
     'data-points': probe.samples,
     'data-outages': outages.length,
     'data-state': probe.state,
@@ -111,9 +114,9 @@ export function PingGraph({ api, variant = 'full' }: { api: GlobehopApi; variant
       <div ref={mainRef} className="ping-main" />
       <div ref={overRef} className="ping-overview" aria-hidden="true" />
       <ul className="ping-legend" aria-hidden="true">
-        <li style={{ color: COLOURS.rtt }}>RTT</li>
-        <li style={{ color: COLOURS.late }}>late reply</li>
-        <li style={{ color: COLOURS.lost }}>lost probe</li>
+        <li style={{ color: colours.rtt }}>RTT</li>
+        <li style={{ color: colours.late }}>late reply</li>
+        <li style={{ color: colours.lost }}>lost probe</li>
         <li className="ping-key-frozen">frozen</li>
         <li className="ping-key-outage">outage</li>
       </ul>

@@ -3,7 +3,7 @@
 import type uPlot from 'uplot'
 import type { PingStore } from './ping-store'
 
-export const COLOURS = {
+const DARK = {
   axis: '#8a99b3',
   grid: '#1e2a40',
   rtt: '#6ee7ff',
@@ -16,6 +16,26 @@ export const COLOURS = {
   hop: 'rgba(61, 220, 132, 0.9)',
   text: '#e6edf7',
   window: 'rgba(230, 237, 247, 0.12)',
+}
+export type ChartColours = typeof DARK
+
+/** One palette per projector theme; the light one keeps the same meanings in darker inks. */
+export const CHART_COLOURS: Record<'dark' | 'light', ChartColours> = {
+  dark: DARK,
+  light: {
+    axis: '#475569',
+    grid: '#d5dce6',
+    rtt: '#0369a1',
+    max: 'rgba(3, 105, 161, 0.35)',
+    late: '#b45309',
+    lost: '#b91c1c',
+    outage: 'rgba(185, 28, 28, 0.22)',
+    frozen: 'rgba(180, 83, 9, 0.25)',
+    step: ['rgba(3, 105, 161, 0.06)', 'rgba(3, 105, 161, 0.12)'],
+    hop: 'rgba(21, 128, 61, 0.9)',
+    text: '#0b1220',
+    window: 'rgba(11, 18, 32, 0.10)',
+  },
 }
 
 function xPos(u: uPlot, ms: number): number {
@@ -35,7 +55,7 @@ export function fmtSeconds(ms: number): string {
 }
 
 /** Bands behind the series. `nowMs` closes what is still open. */
-export function drawBands(u: uPlot, store: PingStore, nowMs: number, labelOf: (host: string) => string, detailed: boolean): void {
+export function drawBands(u: uPlot, c: ChartColours, store: PingStore, nowMs: number, labelOf: (host: string) => string, detailed: boolean): void {
   const ctx = u.ctx
   const { top, height } = u.bbox
   const px = devicePixelRatio || 1
@@ -43,10 +63,10 @@ export function drawBands(u: uPlot, store: PingStore, nowMs: number, labelOf: (h
   store.steps.forEach((b, i) => {
     const s = span(u, b.start, b.end ?? nowMs)
     if (!s) return
-    ctx.fillStyle = b.frozen ? COLOURS.frozen : COLOURS.step[i % 2]!
+    ctx.fillStyle = b.frozen ? c.frozen : c.step[i % 2]!
     ctx.fillRect(s[0], top, Math.max(px, s[1] - s[0]), height)
     if (detailed && s[1] - s[0] > 40 * px) {
-      ctx.fillStyle = b.frozen ? COLOURS.late : COLOURS.axis
+      ctx.fillStyle = b.frozen ? c.late : c.axis
       ctx.font = `${10 * px}px system-ui, sans-serif`
       ctx.textBaseline = 'bottom'
       ctx.fillText(b.step + (b.frozen ? ' (frozen)' : ''), s[0] + 3 * px, top + height - 3 * px)
@@ -55,14 +75,14 @@ export function drawBands(u: uPlot, store: PingStore, nowMs: number, labelOf: (h
   for (const o of store.outages.values()) {
     const s = span(u, o.startAt, o.endAt ?? nowMs)
     if (!s) continue
-    ctx.fillStyle = COLOURS.outage
+    ctx.fillStyle = c.outage
     ctx.fillRect(s[0], top, Math.max(2 * px, s[1] - s[0]), height)
   }
   // Hop starts: a line and the destination's name.
   for (const h of store.hops) {
     const x = xPos(u, h.start)
     if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue
-    ctx.fillStyle = COLOURS.hop
+    ctx.fillStyle = c.hop
     ctx.fillRect(x, top, px, height)
     if (detailed) {
       ctx.font = `${11 * px}px system-ui, sans-serif`
@@ -74,12 +94,12 @@ export function drawBands(u: uPlot, store: PingStore, nowMs: number, labelOf: (h
 }
 
 /** On top of the series: lost-probe ticks and outage durations. */
-export function drawMarks(u: uPlot, store: PingStore, lost: readonly number[], nowMs: number): void {
+export function drawMarks(u: uPlot, c: ChartColours, store: PingStore, lost: readonly number[], nowMs: number): void {
   const ctx = u.ctx
   const { top, height } = u.bbox
   const px = devicePixelRatio || 1
   ctx.save()
-  ctx.fillStyle = COLOURS.lost
+  ctx.fillStyle = c.lost
   for (const at of lost) {
     const x = xPos(u, at)
     ctx.fillRect(x - px, top + height - 8 * px, 2 * px, 8 * px)
@@ -97,19 +117,19 @@ export function drawMarks(u: uPlot, store: PingStore, lost: readonly number[], n
     const w = ctx.measureText(text).width
     if (x + w + 4 * px > freeFrom) continue
     freeFrom = x
-    ctx.fillStyle = COLOURS.text
+    ctx.fillStyle = c.text
     ctx.fillText(text, x, top + 16 * px)
   }
   ctx.restore()
 }
 
 /** The overview's marker for what the main chart shows. */
-export function drawWindow(u: uPlot, fromMs: number, toMs: number): void {
+export function drawWindow(u: uPlot, c: ChartColours, fromMs: number, toMs: number): void {
   const s = span(u, fromMs, toMs)
   if (!s) return
   const ctx = u.ctx
   ctx.save()
-  ctx.fillStyle = COLOURS.window
+  ctx.fillStyle = c.window
   ctx.fillRect(s[0], u.bbox.top, s[1] - s[0], u.bbox.height)
   ctx.restore()
 }

@@ -6,7 +6,7 @@ import uPlot from 'uplot'
 import type { AnyEvent } from '../../../shared/contract'
 import type { RunHistoryFold } from '../../../shared/run-history'
 import type { EngineStore } from '../store/engine-store'
-import { COLOURS, drawBands, drawMarks, drawWindow, fmtSeconds } from './chart-draw'
+import { drawBands, drawMarks, drawWindow, fmtSeconds, type ChartColours } from './chart-draw'
 import { PingStore, type WindowData } from './ping-store'
 
 export type PingGraphVariant = 'full' | 'strip'
@@ -28,8 +28,8 @@ export function pingStoreOf(h: RunHistoryFold): PingStore {
   return p
 }
 
-function axes(variant: PingGraphVariant): uPlot.Axis[] {
-  const common = { stroke: COLOURS.axis, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid, width: 1 }, font: '12px system-ui, sans-serif' }
+function axes(variant: PingGraphVariant, c: ChartColours): uPlot.Axis[] {
+  const common = { stroke: c.axis, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 }, font: '12px system-ui, sans-serif' }
   const y = { ...common, size: 64, values: (_u: uPlot, splits: number[]) => splits.map((v) => `${v} ms`) }
   // The strip: no time axis, a thin RTT scale; the big number beside it says the rest.
   if (variant === 'strip') return [{ show: false }, { ...y, size: 52, ticks: { show: false }, font: '11px system-ui, sans-serif' }]
@@ -60,6 +60,7 @@ export class PingChart {
     private readonly mainEl: HTMLElement,
     overEl: HTMLElement | null,
     private readonly liveEl: () => HTMLElement | null,
+    colours: ChartColours,
   ) {
     this.data = pingStoreOf(store.history)
     const labelOf = (h: string) => store.history.state?.tour?.hosts.find((x) => x.name === h)?.label ?? h
@@ -70,16 +71,16 @@ export class PingChart {
         legend: { show: false },
         cursor: { show: false },
         scales: { x: { time: true, auto: false }, y: { auto: false, range: () => [0, this.yMax] } }, // both set every frame
-        axes: axes(variant),
+        axes: axes(variant, colours),
         series: [
           {},
-          { label: 'RTT', stroke: COLOURS.rtt, width: 1.5, points: { show: false } },
-          { label: 'late reply', stroke: COLOURS.late, paths: () => null, points: { show: true, size: 6, fill: COLOURS.late, stroke: COLOURS.late } },
+          { label: 'RTT', stroke: colours.rtt, width: 1.5, points: { show: false } },
+          { label: 'late reply', stroke: colours.late, paths: () => null, points: { show: true, size: 6, fill: colours.late, stroke: colours.late } },
         ],
         hooks: {
-          drawClear: [(u) => drawBands(u, this.data, this.right(), labelOf, detailed)],
+          drawClear: [(u) => drawBands(u, colours, this.data, this.right(), labelOf, detailed)],
           // Before Connect nothing was lost: no red ticks for probes a stopped prober never sent.
-          draw: [(u) => drawMarks(u, this.data, this.probing() ? this.win.lost : [], this.right())],
+          draw: [(u) => drawMarks(u, colours, this.data, this.probing() ? this.win.lost : [], this.right())],
         },
       },
       [[], [], []],
@@ -93,11 +94,11 @@ export class PingChart {
           legend: { show: false },
           cursor: { show: false },
           scales: { x: { time: true, auto: false }, y: { auto: true, range: (_u, _min, max) => [0, Math.max(10, (max ?? 0) * 1.1)] } },
-          axes: [{ ...axes('full')[0]!, size: 24, font: '10px system-ui, sans-serif' }, { show: false }],
-          series: [{}, { stroke: COLOURS.max, width: 1, points: { show: false } }, { stroke: COLOURS.rtt, width: 1.5, points: { show: false } }],
+          axes: [{ ...axes('full', colours)[0]!, size: 24, font: '10px system-ui, sans-serif' }, { show: false }],
+          series: [{}, { stroke: colours.max, width: 1, points: { show: false } }, { stroke: colours.rtt, width: 1.5, points: { show: false } }],
           hooks: {
-            drawClear: [(u) => drawBands(u, this.data, this.right(), labelOf, false)],
-            draw: [(u) => drawWindow(u, this.right() - WINDOW_MS, this.right())],
+            drawClear: [(u) => drawBands(u, colours, this.data, this.right(), labelOf, false)],
+            draw: [(u) => drawWindow(u, colours, this.right() - WINDOW_MS, this.right())],
           },
         },
         [[], [], []],

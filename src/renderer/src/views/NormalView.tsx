@@ -66,7 +66,7 @@ export function NormalView({ shell }: { shell: Shell }) {
           <Globe tour={tour} currentHost={state?.currentHost ?? null} steps={view.steps} hopRunning={state?.hopRunning ?? false} nextHost={next} theme={shell.theme} variant="normal" />
         </div>
         <div className="ping">
-          <PingGraph api={shell.api} />
+          <PingGraph api={shell.api} theme={shell.theme} />
         </div>
         <div className="bottom">
           <MetricsTable hops={view.hops} labelOf={labelOf} />

@@ -41,7 +41,7 @@ export function PresenterView({ shell }: { shell: Shell }) {
       <div className="stage-bottom">
         <TourStepper state={state} hops={view.hops} labelOf={labelOf} pending={shell.pending} hint={shell.hint} />
         <StageNotices shell={shell} />
-        <PingGraph api={shell.api} variant="strip" />
+        <PingGraph api={shell.api} variant="strip" theme={shell.theme} />
       </div>
     </main>
   )
