@@ -8,8 +8,9 @@ import WebSocket from 'ws'
 import { ReplayEngine } from '../core/replay/replay-engine'
 import { STARTED_AT, writeSyntheticRecording } from '../core/replay/testing/recording'
 import { EngineStateSchema } from '../shared/contract'
-import { WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from '../shared/wire'
+import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../shared/wire'
 import { serve, type RunningServer } from './serve'
+import { call } from './testing/ws-call'
 
 let dir: string
 let engine: ReplayEngine
@@ -32,20 +33,6 @@ function connect(): Promise<WebSocket> {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, [WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { origin: `http://127.0.0.1:${server.port}` })
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
-  })
-}
-
-function call(ws: WebSocket, id: number, command: string, args: unknown): Promise<ServerMessage & { type: 'result' }> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(data.toString()) as ServerMessage
-      if (msg.type === 'result' && msg.id === id) {
-        ws.off('message', onMessage)
-        resolve(msg)
-      }
-    }
-    ws.on('message', onMessage)
-    ws.send(JSON.stringify({ id, command, args }))
   })
 }
 

@@ -12,6 +12,7 @@ import { WS_PROTOCOL, WS_TOKEN_PREFIX, type ServerMessage } from '../shared/wire
 import { hostChecker } from './gate'
 import { serve, type RunningServer } from './serve'
 import { RawClient } from './testing/raw-ws'
+import { call } from './testing/ws-call'
 
 const TOUR = path.resolve(import.meta.dirname, '../../e2e/fixtures/loopback.yaml')
 
@@ -31,20 +32,6 @@ afterAll(async () => {
   await server.close()
   await engine.close()
 })
-
-function call(ws: WebSocket, id: number, command: string, args: unknown): Promise<ServerMessage> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(data.toString()) as ServerMessage
-      if (msg.type === 'result' && msg.id === id) {
-        ws.off('message', onMessage)
-        resolve(msg)
-      }
-    }
-    ws.on('message', onMessage)
-    ws.send(JSON.stringify({ id, command, args }))
-  })
-}
 
 function open(token: string, origin = base): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
