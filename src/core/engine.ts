@@ -123,6 +123,13 @@ export class Engine {
         return this.cancel()
       case 'replay':
         throw new CommandError('not-replay', 'this is a live engine, not a replay: pause, seek and speed work only on a recording (`globehop replay FILE`)')
+      case 'fallback':
+        // The app's host wraps the engine in a StageEngine that answers this (src/core/fallback).
+        throw new CommandError('no-fallback', 'stage fallback is the app\'s (globehop serve/open): this engine runs without one')
+      case 'recordings':
+      case 'deleteRecording':
+      case 'exportRun':
+        throw new CommandError('unknown-command', `${name}: not available yet`)
     }
   }
 

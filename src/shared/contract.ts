@@ -70,6 +70,9 @@ export const EngineStateSchema = z.object({
   notices: z.array(z.string()),
   /** Set while a recording is replayed; null (or absent) for a live engine. */
   replay: ReplayStatusSchema.nullish(),
+  /** Stage fallback (a live tour's host only): the recording R would switch to, and whether the
+   * screen shows it now instead of the live run. Absent where there is no live run to fall back from. */
+  fallback: z.object({ recording: z.string().nullable(), active: z.boolean(), detail: z.string().optional() }).nullish(),
 })
 export type EngineState = z.infer<typeof EngineStateSchema>
 
@@ -88,7 +91,15 @@ export const PreflightReportSchema = z.object({
   ok: z.boolean(),
   hosts: z.array(PreflightHostSchema),
   /** Which modes every host of the tour can do, and why not where not. */
-  modes: z.array(z.object({ mode: ModeSchema, available: z.boolean(), reason: z.string().optional() })),
+  modes: z.array(
+    z.object({
+      mode: ModeSchema,
+      available: z.boolean(),
+      reason: z.string().optional(),
+      /** What the players would see as the outage of the next hop in this mode, predicted from the link and the image. */
+      predictedGapMs: z.number().nonnegative().optional(),
+    }),
+  ),
   /** What the floating IP and container look like right now. */
   floatingIpOwner: z.string().nullable(),
   containerOn: z.string().nullable(),
@@ -176,6 +187,8 @@ export const HopResultSchema = z.object({
   wireBytes: z.number().optional(),
   criuDump: CriuStatsSchema.optional(),
   criuRestore: CriuStatsSchema.optional(),
+  /** Sum of the game's pauses (CRIU frozen time) for pre-copy snapshots before the final freeze. */
+  snapshotPauseMs: z.number().nonnegative().optional(),
   client: ClientViewSchema.optional(),
   error: z.string().optional(),
   /** What the rollback did, in words, when there was one. */
@@ -269,6 +282,35 @@ const ReplayArgsSchema = z
   .strict()
   .refine((a) => a.action !== 'seek' || (a.toMs === undefined) !== (a.hop === undefined), { message: 'seek takes either toMs or hop', path: ['toMs'] })
   .refine((a) => a.action !== 'speed' || a.speed !== undefined, { message: 'speed takes a speed', path: ['speed'] })
+/** One recording on disk, as the app lists it (src/core/recording/catalog.ts). */
+export const RecordingEntrySchema = z.object({
+  /** File name inside the recordings folder (what deleteRecording takes). */
+  name: z.string(),
+  /** Absolute path of the .jsonl. */
+  file: z.string(),
+  /** The .jsonl and its .cast files together. */
+  bytes: z.number().nonnegative(),
+  startedAt: z.number(),
+  tourName: z.string(),
+  hops: z.number().int().nonnegative(),
+  okHops: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  /** Set when the file cannot be read whole (cut short, newer version): what is wrong. */
+  problem: z.string().optional(),
+})
+export type RecordingEntry = z.infer<typeof RecordingEntrySchema>
+export const RecordingListSchema = z.object({
+  dir: z.string(),
+  totalBytes: z.number().nonnegative(),
+  /** Newest first. */
+  recordings: z.array(RecordingEntrySchema),
+})
+export type RecordingList = z.infer<typeof RecordingListSchema>
+/** An export as text, for the page to save under `filename`. */
+export const ExportFileSchema = z.object({ filename: z.string(), mime: z.string(), text: z.string(), warning: z.string().optional() })
+export type ExportFile = z.infer<typeof ExportFileSchema>
+export const EXPORT_KINDS = ['csv', 'json', 'md', 'ping-csv'] as const
+
 /** Force pre-copy's way of tracking changed memory (default: the tour's preCopy.tracking). */
 const TrackingSchema = z.enum(['criu', 'rsync'])
 
@@ -287,6 +329,15 @@ export const commands = {
   cancel: { args: none, result: z.object({ cancelled: z.boolean(), detail: z.string() }) },
   /** Drives a replay (a live engine refuses it): seek takes toMs or hop (1-based), speed takes speed. */
   replay: { args: ReplayArgsSchema, result: EngineStateSchema },
+  /** Recordings on disk, with their disk use. */
+  recordings: { args: none, result: RecordingListSchema },
+  /** Deletes one recording (its .jsonl and .cast files) by its name in the list; answers the new list. */
+  deleteRecording: { args: z.object({ name: z.string().min(1).max(255) }).strict(), result: RecordingListSchema },
+  /** The figures of the run on screen (the live run's recording, or the replayed one) as a file's text. */
+  exportRun: { args: z.object({ kind: z.enum(EXPORT_KINDS) }).strict(), result: ExportFileSchema },
+  /** Stage fallback: show the most recent good recording of this tour from the matching hop
+   * ('replay'), or the live run again after a preflight ('live'). */
+  fallback: { args: z.object({ to: z.enum(['replay', 'live']) }).strict(), result: EngineStateSchema },
 } as const
 
 export type Commands = typeof commands
