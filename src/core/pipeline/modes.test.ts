@@ -77,3 +77,26 @@ describe('technique choice', () => {
     expect(chooseCompression(testTour({ options: 'options: { compression: zstd }' }), src, fast)).toBe(true)
   })
 })
+
+describe('auto weighs post-copy by its predicted stall', () => {
+  const image = { imageBytes: 88e6 }
+  it('a fast LAN: post-copy when its predicted gap is the shorter one', () => {
+    const c = chooseTechnique('auto', tour, src, dst, { rttMs: 0.2, mbitPerSec: 2000 }, undefined, image)
+    expect(c).toMatchObject({ ok: true, technique: { kind: 'post-copy' }, why: expect.stringMatching(/post-copy predicted \d+\.\d s .* against pre-copy's/) })
+  })
+  it('a fast link far away: never post-copy, whose stall would exceed pre-copy gap', () => {
+    const link = { rttMs: 148, mbitPerSec: 900 }
+    const c = chooseTechnique('auto', tour, src, dst, link, undefined, image)
+    expect(c).toMatchObject({ ok: true, technique: { kind: 'pre-copy' }, why: expect.stringMatching(/against post-copy's \d+\.\d s \(\d+\.\d s of it a stall\)/) })
+    // Without an image size it falls back to the link rule: 148 ms is not low-latency either.
+    expect(chooseTechnique('auto', tour, src, dst, link, undefined, { imageBytes: null })).toMatchObject({ technique: { kind: 'pre-copy' } })
+  })
+  it('a low-latency but slow link: the background fetch would queue every fault, so pre-copy', () => {
+    expect(chooseTechnique('auto', tour, src, dst, { rttMs: 0.3, mbitPerSec: 10 }, undefined, image)).toMatchObject({ technique: { kind: 'pre-copy' } })
+  })
+  it("the source's resident memory stands in for the image when no hop measured one", () => {
+    const big = labFacts('stuttgart', { container: 'running', holdsIp: true, containerRssBytes: 106e6 })
+    expect(chooseTechnique('auto', tour, big, dst, { rttMs: 30, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'pre-copy' } })
+    expect(chooseTechnique('auto', tour, big, dst, { rttMs: 0.2, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'post-copy' } })
+  })
+})

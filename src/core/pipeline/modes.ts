@@ -2,6 +2,7 @@
 // anything is frozen, so a refusal never costs the players a pause.
 import type { Mode, Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
+import { predictGap, type GapPrediction, type ImageFigures } from './gap-model'
 
 export type Tracking = 'criu' | 'rsync'
 
@@ -63,7 +64,17 @@ export function isFastLink(link: LinkFacts | null): boolean {
   return !!link && link.mbitPerSec !== null && link.rttMs !== null && link.mbitPerSec >= FAST_LINK_MBIT && link.rttMs <= LOW_LATENCY_MS
 }
 
-/** The technique for one hop in `mode`, or the reason it is refused. */
+/** The image figures the hosts' facts give when no earlier hop measured any: the container's RSS. */
+export function imageFromFacts(src: HostFacts): ImageFigures {
+  return { imageBytes: src.containerRssBytes }
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/**
+ * The technique for one hop in `mode`, or the reason it is refused. `image` (earlier hops'
+ * figures, else the source's RSS) lets `auto` weigh post-copy's predicted stall (gap-model.ts).
+ */
 export function chooseTechnique(
   mode: Mode,
   tour: Tour,
@@ -71,6 +82,7 @@ export function chooseTechnique(
   dst: HostFacts,
   link: LinkFacts | null,
   forcedTracking?: Tracking,
+  image: ImageFigures = imageFromFacts(src),
 ): Choice {
   const base = baseProblem(tour, src, dst)
   if (base) return { ok: false, reason: `${mode} refused: ${base}` }
@@ -95,12 +107,22 @@ export function chooseTechnique(
     }
     case 'auto': {
       const linkWords = link && link.mbitPerSec !== null ? `link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT` : 'link not measured'
-      if (isFastLink(link) && !postCopyProblem(dst)) {
-        return { ok: true, technique: { kind: 'post-copy' }, why: `auto: fast, low-latency ${linkWords}` }
-      }
       const t = tracking(tour, src, dst)
-      if (t.ok) return { ok: true, technique: { kind: 'pre-copy', tracking: t.tracking }, why: `auto: ${linkWords}, pre-copy keeps the freeze short` }
-      return { ok: true, technique: { kind: 'stop-and-copy' }, why: `auto: ${linkWords}; ${t.reason}` }
+      const copy: Technique = t.ok ? { kind: 'pre-copy', tracking: t.tracking } : { kind: 'stop-and-copy' }
+      const compress = chooseCompression(tour, src, link)
+      const lazyOk = !postCopyProblem(dst)
+      const post = lazyOk ? predictGap('post-copy', link, image, compress) : null
+      const other = predictGap(copy.kind, link, image, compress)
+      const predicted = (p: GapPrediction) => `${secs(p.gapMs)}${p.stallMs !== undefined ? ` (${secs(p.stallMs)} of it a stall)` : ''}`
+      if (post && other) {
+        // Post-copy only where its whole gap, the stall included, is predicted shorter.
+        if (post.gapMs < other.gapMs) return { ok: true, technique: { kind: 'post-copy' }, why: `auto: ${linkWords}; post-copy predicted ${predicted(post)} against ${copy.kind}'s ${predicted(other)}` }
+      } else if (lazyOk && isFastLink(link)) {
+        return { ok: true, technique: { kind: 'post-copy' }, why: `auto: fast, low-latency ${linkWords} (image size unknown: no stall predicted)` }
+      }
+      const vs = post && other ? `; predicted ${predicted(other)} against post-copy's ${predicted(post)}` : ''
+      if (t.ok) return { ok: true, technique: copy, why: `auto: ${linkWords}, pre-copy keeps the freeze short${vs}` }
+      return { ok: true, technique: copy, why: `auto: ${linkWords}; ${t.reason}${vs}` }
     }
   }
 }

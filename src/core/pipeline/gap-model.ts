@@ -1,0 +1,123 @@
+// What the players will feel on the next hop in each technique, predicted before anything is
+// frozen from the measured link (RTT, bulk rate) and the image's size. Pure; a model, not a
+// measurement: it exists so `auto` never trades a short freeze for a long post-copy stall, and so
+// a forced post-copy hop waits for its game as long as the stall will take.
+//
+// Pre-copy and stop-and-copy: the gap is the final dump, the bytes that must cross after the
+// freeze at the link's bulk rate, one one-way delay, and the restore (issue 12's physical limit,
+// with step times, which carry the orchestration, in place of CRIU's inner times when a previous
+// hop measured them).
+//
+// Post-copy: the same for the small non-lazy image, then a stall while the restored game faults
+// its working set in page by page: stall ~ faulted pages x (RTT + queueing) / concurrency.
+// What this assumes, honestly:
+// - The game's main loop is one thread, so its faults are served one at a time (concurrency 1),
+//   each costing one round trip to the source's page server.
+// - How many pages it faults before it answers a query again is a fixed share of the image's
+//   pages. Fitted on two lab runs of the one game (~88 MB image, ~21.5k pages): 24.6 s stall at
+//   148 ms RTT unthrottled (~165 faults) and ~29 s at ~0 ms RTT but 10 Mbit/s (lab.md); a busier
+//   map or more players fault more, an idle server fewer.
+// - On a slow link CRIU's background fetch of the remaining pages fills the bottleneck, so each
+//   fault also queues behind about one background batch (~256 KiB, also fitted on the 10 Mbit/s
+//   run). Faults that the background fetch happens to serve first are not counted (it pushes the
+//   image in address order, not in the game's order).
+import type { LinkFacts } from './facts'
+
+export const PAGE_BYTES = 4096
+/** Share of the image's pages the game faults, one after the other, before it answers again. */
+export const FAULT_SHARE = 0.0075
+/** Fault concurrency: one game thread, one outstanding fault. */
+export const FAULT_CONCURRENCY = 1
+/** What a fault waits behind on a link the background fetch keeps full. */
+export const QUEUE_BYTES = 256 * 1024
+/** Share of the image's pages rewritten between the last snapshot and the final dump (lab: 4.5 of 88 MB). */
+export const DIRTY_SHARE = 0.05
+/** Bytes on the wire per image byte: zstd -1 / gzip -1 on CRIU's pages (lab.md: 93 MB -> ~13 MB). */
+export const COMPRESSED_SHARE = 0.15
+/** The non-lazy part of a lazy dump (lab.md: ~1.5 MB). */
+export const NON_LAZY_BYTES = 1.5e6
+/** Step times of a hop when no previous hop measured them (lab: checkpoint 0.36-0.57 s, restore 0.5-0.6 s). */
+export const DEFAULT_DUMP_MS = 450
+export const DEFAULT_RESTORE_MS = 550
+/** A lazy dump writes no memory: only the freeze and the small image (lab: checkpoint ~0.2 s). */
+export const LAZY_DUMP_MS = 200
+/** rsync's start (ssh session, file list, checksums): a few round trips before the first byte. */
+export const RSYNC_ROUND_TRIPS = 3
+/** How long a forced post-copy hop may wait for its game at most. */
+export const MAX_VERIFY_MS = 120_000
+export const MIN_VERIFY_MS = 15_000
+
+/** What earlier hops or the hosts say about the image; undefined figures take the defaults. */
+export interface ImageFigures {
+  /** The image's size: the last full dump's, else the container's resident memory. */
+  imageBytes: number | null
+  /** The last final dump's checkpoint step, ms (the freeze until the image is on disk). */
+  dumpMs?: number
+  restoreMs?: number
+  /** The last rsync-tracked pre-copy's final delta on the wire. */
+  deltaWireBytes?: number
+}
+
+export interface GapPrediction {
+  /** The players' outage, ms. */
+  gapMs: number
+  /** Post-copy only: the part of it after the restore, while pages fault in. */
+  stallMs?: number
+  /** The sum in words, for the preflight table and the hop's log. */
+  words: string
+}
+
+/** A technique's kind (modes.ts' Technique['kind'], spelled out: modes.ts imports this file). */
+export type Kind = 'stop-and-copy' | 'pre-copy' | 'post-copy' | 'pre+post'
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e6 ? 2 : 1)} MB`
+
+/** ms to send `bytes` at `mbit`. */
+const sendMs = (bytes: number, mbit: number) => (bytes * 8) / (mbit * 1000)
+
+/** The stall alone: faulted pages x (RTT + queueing behind the background fetch) / concurrency. */
+export function postCopyStallMs(imageBytes: number, link: { rttMs: number; mbitPerSec: number }): { ms: number; faults: number } {
+  const faults = Math.ceil((imageBytes / PAGE_BYTES) * FAULT_SHARE)
+  const perFault = link.rttMs + sendMs(PAGE_BYTES + QUEUE_BYTES, link.mbitPerSec)
+  return { ms: (faults * perFault) / FAULT_CONCURRENCY, faults }
+}
+
+/** The players' gap for `kind`, or null when the link or the image size is unknown. */
+export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, compress: boolean): GapPrediction | null {
+  if (!link || link.rttMs === null || link.mbitPerSec === null || !(link.mbitPerSec > 0) || !f.imageBytes) return null
+  const l = { rttMs: link.rttMs, mbitPerSec: link.mbitPerSec }
+  const dump = f.dumpMs ?? DEFAULT_DUMP_MS
+  const restore = f.restoreMs ?? DEFAULT_RESTORE_MS
+  const oneWay = l.rttMs / 2
+  const wire = (bytes: number) => (compress ? bytes * COMPRESSED_SHARE : bytes)
+  const tail = `${s(dump)} dump + `
+  const end = ` + ${s(oneWay)} one way + ${s(restore)} restore`
+  if (kind === 'stop-and-copy') {
+    const bytes = wire(f.imageBytes)
+    const copy = sendMs(bytes, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
+    const gap = dump + copy + oneWay + restore
+    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${mb(bytes)} on the wire)${end}` }
+  }
+  if (kind === 'pre-copy') {
+    const bytes = f.deltaWireBytes ?? wire(f.imageBytes * DIRTY_SHARE)
+    const copy = sendMs(bytes, l.mbitPerSec)
+    const gap = dump + copy + oneWay + restore
+    const what = f.deltaWireBytes !== undefined ? 'the last hop measured' : `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image`
+    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${mb(bytes)}, ${what})${end}` }
+  }
+  const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
+  const stall = postCopyStallMs(f.imageBytes, l)
+  const gap = LAZY_DUMP_MS + copy + oneWay + restore + stall.ms
+  return {
+    gapMs: gap,
+    stallMs: stall.ms,
+    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
+  }
+}
+
+/** How long verify waits for a post-copy game: twice the predicted gap, at least 15 s, at most 120 s. */
+export function verifyWaitMs(p: GapPrediction | null, floorMs = MIN_VERIFY_MS): number {
+  if (!p) return floorMs
+  return Math.round(Math.min(MAX_VERIFY_MS, Math.max(floorMs, 2 * p.gapMs)))
+}
