@@ -10,11 +10,15 @@ import {
   type EngineState,
   type EventName,
   type EventPayload,
+  type ExportFile,
   type HostConnState,
   type TourView,
 } from '../shared/contract'
 import { RunHistoryFold } from '../shared/run-history'
 import { startRecording, type RecordingHandle } from './recording/attach'
+import { deleteRecording, listRecordings } from './recording/catalog'
+import { exportRunRecording, type ExportKind } from './recording/export-file'
+import { recordingsDir } from './recording/paths'
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
 import type { Emit } from './events'
 import type { PipelineSession } from './pipeline/session'
@@ -65,6 +69,9 @@ export class Engine {
   private readonly history = new RunHistoryFold()
   /** Tour loads run one after another: each replaces what the one before it loaded. */
   private loading: Promise<void> = Promise.resolve()
+  /** The recording being written now (never deleted from under the writer), and this engine's latest one (what exportRun reads). */
+  private recordingNow: string | null = null
+  private lastRecording: string | null = null
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -127,10 +134,22 @@ export class Engine {
         // The app's host wraps the engine in a StageEngine that answers this (src/core/fallback).
         throw new CommandError('no-fallback', 'stage fallback is the app\'s (globehop serve/open): this engine runs without one')
       case 'recordings':
+        return listRecordings(this.recordingsDir)
       case 'deleteRecording':
+        return deleteRecording(this.recordingsDir, args.name as string, this.recordingNow)
       case 'exportRun':
-        throw new CommandError('unknown-command', `${name}: not available yet`)
+        return this.exportRun(args.kind as ExportKind)
     }
+  }
+
+  private get recordingsDir(): string {
+    return this.opts.record?.dir ?? recordingsDir()
+  }
+
+  /** The figures of this run's recording (the one under way, else the last one). */
+  private exportRun(kind: ExportKind): ExportFile {
+    if (!this.opts.record) throw new CommandError('not-recording', 'this engine does not record its runs, so there is nothing to export (`globehop export FILE` reads a recording)')
+    return exportRunRecording(this.lastRecording, this.lastRecording !== null && this.lastRecording === this.recordingNow, kind)
   }
 
   /**
@@ -251,10 +270,12 @@ export class Engine {
     if (busy !== 'idle') throw new CommandError('busy', `cannot start ${what}: ${busy} is running (one hop at a time)`)
     const session = this.session()
     const rec = what === 'hop' || what === 'tour' ? this.startRecording() : null
+    if (rec) this.recordingNow = this.lastRecording = rec.file
     try {
       return await fn(session)
     } finally {
       rec?.close()
+      if (rec && this.recordingNow === rec.file) this.recordingNow = null
       if (rec?.problem) this.say(`the recording ${rec.file} is incomplete: ${rec.problem}`)
     }
   }

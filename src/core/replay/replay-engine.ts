@@ -7,10 +7,16 @@ import { commands, type AnyEvent, type CommandName, type CommandResult, type Eng
 import { recordedAtText } from '../../shared/replay-text'
 import { commandArgs, CommandError } from '../engine'
 import type { EngineLike } from '../engine-like'
+import { deleteRecording, listRecordings } from '../recording/catalog'
+import { exportFile, type ExportKind } from '../recording/export-file'
+import { recordingsDir } from '../recording/paths'
 import { readRecording, type Recording } from '../recording/reader'
-import { ReplayPlayer, type ReplayOptions } from './player'
+import { ReplayPlayer, type ReplayOptions as PlayerOptions } from './player'
 
-export type { ReplayOptions } from './player'
+export interface ReplayOptions extends PlayerOptions {
+  /** Where the Recordings panel lists and deletes (default recordingsDir()). */
+  recordingsDir?: string
+}
 
 type Listener = (event: AnyEvent) => void
 type ReplayArgs = z.infer<(typeof commands)['replay']['args']>
@@ -21,6 +27,7 @@ export class ReplayEngine implements EngineLike {
   private readonly listeners = new Set<Listener>()
   private readonly player: ReplayPlayer
   private waitingForPage: boolean
+  private readonly dir: string
 
   static open(file: string, opts: ReplayOptions = {}): ReplayEngine {
     return new ReplayEngine(readRecording(file), opts)
@@ -32,6 +39,7 @@ export class ReplayEngine implements EngineLike {
   ) {
     this.player = new ReplayPlayer(rec, opts, (e) => this.emit(e))
     this.waitingForPage = opts.start === 'first-page'
+    this.dir = opts.recordingsDir ?? recordingsDir()
     if ((opts.start ?? 'now') === 'now') this.player.play()
   }
 
@@ -83,6 +91,13 @@ export class ReplayEngine implements EngineLike {
       case 'replay':
         this.control(args as ReplayArgs)
         return this.player.state()
+      case 'recordings':
+        return listRecordings(this.dir)
+      case 'deleteRecording':
+        // The file on screen stays: it is read whole already, but it is what the banner names.
+        return deleteRecording(this.dir, args.name as string, this.rec.file)
+      case 'exportRun':
+        return exportFile(this.rec, args.kind as ExportKind)
     }
     throw new CommandError('unknown-command', `unknown command "${name}"`)
   }
