@@ -2,6 +2,8 @@
 import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { Engine } from '../core/engine'
+import { fallbackCandidates, fallbackDirs } from '../core/fallback/candidates'
+import { StageEngine } from '../core/fallback/stage-engine'
 import { guardProcess } from '../core/interrupt-guard'
 import { defaultShow } from '../core/tour/default'
 import { serve } from '../server/serve'
@@ -49,7 +51,9 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
   const engine = new Engine({ host: 'browser', version: VERSION, notices, record: {} })
   const tourFile = show.tour
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
-  const server = await serve({ engine, rendererDir: RENDERER_DIR, host, port, token: process.env.GLOBEHOP_TOKEN })
+  // R on stage: the newest good recording of this tour stands in for the live run (stage-engine.ts).
+  const stage = new StageEngine(engine, { candidates: fallbackCandidates(fallbackDirs()) })
+  const server = await serve({ engine: stage, rendererDir: RENDERER_DIR, host, port, token: process.env.GLOBEHOP_TOKEN })
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') console.error(`globehop: listening on ${host}: anyone with the URL's token can drive migrations`)
   const url = v.presenter ? withPresenterView(server.url) : server.url
   console.log(`globehop: serving ${tourFile}`)
@@ -66,7 +70,7 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
     guardProcess({ target: () => engine.guardTarget(), exit: resolve })
   })
   await server.close()
-  await engine.close()
+  await stage.close()
   return code
 }
 

@@ -8,6 +8,7 @@ import { ReplayBanner } from './replay/ReplayBanner'
 import { replayRootAttrs } from './replay/replay-banner-model'
 import type { StageAction } from './keys/stage-keys'
 import { useStageKeys } from './keys/useStageKeys'
+import { fallbackPress } from './stage/fallback-press'
 import { Blackout, HelpOverlay } from './stage/Overlays'
 import { nextPress } from './stage/tour-progress'
 import { readStageOptions, writeStageOptions, type StageOptions } from './stage/url-options'
@@ -135,6 +136,12 @@ export function App({ api }: { api: GlobehopApi }) {
         return busy === 'idle' && shell.preflight()
       case 'connect':
         return shell.connect()
+      case 'fallback': {
+        const f = fallbackPress(state)
+        setHint(f.hint)
+        if ('to' in f) run(() => api.fallback({ to: f.to }))
+        return
+      }
       case 'escape': {
         const e = onEscape({ now: Date.now(), armedAt, helpOpen: help, busy: cancellable })
         if (e === 'close-help') setHelp(false)

@@ -23,6 +23,13 @@ describe('stageKeyAction', () => {
     expect(stageKeyAction({ key: 'Escape' }, lit)).toBe('escape')
   })
 
+  it('R switches between the live run and its recording, under a black screen too (cut away, switch, come back)', () => {
+    expect(stageKeyAction({ key: 'r' }, lit)).toBe('fallback')
+    expect(stageKeyAction({ key: 'R' }, dark)).toBe('fallback')
+    expect(stageKeyAction({ key: 'r', repeat: true }, lit)).toBeNull()
+    expect(stageKeyAction({ key: 'ArrowRight' }, dark)).toBeNull()
+  })
+
   it('ignores unknown keys and modified presses (browser shortcuts stay the browser\'s)', () => {
     expect(stageKeyAction({ key: 'x' }, lit)).toBeNull()
     expect(stageKeyAction({ key: 'F5' }, lit)).toBeNull()

@@ -15,6 +15,8 @@ export type StageAction =
   | 'escape'
   | 'preflight'
   | 'connect'
+  /** Stage fallback: the recording of this tour instead of the live run, or back to live. */
+  | 'fallback'
   /** Esc inside a text field: give the keys back to the page (focus is never trapped). */
   | 'leave-field'
 
@@ -53,11 +55,15 @@ const KEYMAP: Record<string, StageAction> = {
   P: 'preflight',
   c: 'connect',
   C: 'connect',
+  r: 'fallback',
+  R: 'fallback',
 }
 
 /** Keys a black screen answers to, as in reveal.js: the blank key brings the picture back and
- * nothing else happens behind the black (no hop starts unseen). */
-const WHILE_DARK: ReadonlySet<StageAction> = new Set(['blackout', 'fullscreen'])
+ * nothing else happens behind the black (no hop starts unseen). The fallback switch is the one
+ * exception: cutting to black, switching to the recording and coming back is how a presenter hides
+ * a failing network. */
+const WHILE_DARK: ReadonlySet<StageAction> = new Set(['blackout', 'fullscreen', 'fallback'])
 
 export function stageKeyAction(k: StageKey, ctx: StageKeyContext): StageAction | null {
   // Browser and system shortcuts (Ctrl+R, Alt+Tab, Cmd+F) stay theirs.

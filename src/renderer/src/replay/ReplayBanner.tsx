@@ -11,9 +11,12 @@ import { bannerText, isPauseKey, livePosition, stepSpeed } from './replay-banner
 import './replay-banner.css'
 
 const selectReplay = (s: Parameters<typeof selectState>[0]): ReplayStatus | null => selectState(s)?.replay ?? null
+/** The recording stands in for a live tour (stage fallback): the banner says so and offers the way back. */
+const selectFallback = (s: Parameters<typeof selectState>[0]): boolean => selectState(s)?.fallback?.active ?? false
 
 export function ReplayBanner({ api }: { api: GlobehopApi }) {
   const replay = useEngineStore(api, selectReplay, Object.is)
+  const fallback = useEngineStore(api, selectFallback, Object.is)
   // The position moves on from each status the engine sends, at its speed, until the next one.
   const [tick, setTick] = useState<{ r: ReplayStatus; ms: number } | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -46,9 +49,10 @@ export function ReplayBanner({ api }: { api: GlobehopApi }) {
   const slower = stepSpeed(replay.speed, -1)
   const faster = stepSpeed(replay.speed, 1)
   return (
-    <div className="replay-banner" data-testid="replay-banner" data-paused={replay.paused} role="status" aria-live="off" title={replay.file}>
+    <div className="replay-banner" data-testid="replay-banner" data-paused={replay.paused} data-fallback={fallback} role="status" aria-live="off" title={replay.file}>
       <span className="replay-text" data-testid="replay-text">
         {bannerText(replay, position)}
+        {fallback && ' · standing in for the live tour'}
       </span>
       <span className="replay-controls">
         <button type="button" onClick={() => slower !== null && send({ action: 'speed', speed: slower })} disabled={slower === null} aria-label="Slower">
@@ -63,6 +67,11 @@ export function ReplayBanner({ api }: { api: GlobehopApi }) {
         <button type="button" onClick={() => send({ action: 'seek', toMs: 0 })} title="Play from the start">
           Start
         </button>
+        {fallback && (
+          <button type="button" data-testid="fallback-live" onClick={() => api.fallback({ to: 'live' }).catch((err: Error) => setError(err.message))} title="Preflight, then the live tour again">
+            Live (R)
+          </button>
+        )}
       </span>
       {error && <span className="replay-error">{error}</span>}
     </div>

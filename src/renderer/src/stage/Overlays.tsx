@@ -14,6 +14,7 @@ export const HELP: [string, string][] = [
   ['T', 'light / dark theme'],
   ['C', 'connect to every host'],
   ['P', 'preflight'],
+  ['R', 'stage fallback: the newest good recording of this tour from the same hop (REPLAY), again for live after a preflight'],
   ['Esc Esc', 'cancel: press twice within 2 s (safe before the freeze; a frozen hop always finishes or rolls back)'],
   ['?', 'this help (Esc closes it)'],
 ]
