@@ -8,6 +8,7 @@ import type { RunHistoryFold } from '../../../shared/run-history'
 import type { EngineStore } from '../store/engine-store'
 import { drawBands, drawMarks, drawWindow, fmtSeconds, type ChartColours } from './chart-draw'
 import { PingStore, type WindowData } from './ping-store'
+import { windowRight } from './window-right'
 
 export type PingGraphVariant = 'full' | 'strip'
 
@@ -42,6 +43,8 @@ export class PingChart {
   private data: PingStore
   /** Engine clock minus ours, so the window's right edge is the engine's "now". */
   private offset: number | null = null
+  /** The window's right edge while a replay is paused (window-right.ts). */
+  private held: number | null = null
   private win: WindowData = { x: [], rtt: [], late: [], lost: [], maxTimelyRtt: 0 }
   private yMax = 50
   private readonly main: uPlot
@@ -136,10 +139,16 @@ export class PingChart {
     return this.store.history.probe.state !== 'off'
   }
 
-  /** The window's right edge: the engine's now while probing, else the newest sample (a stopped run stays in view). */
+  /** A replay stands still (its state says so): nothing slides. */
+  private paused(): boolean {
+    return this.store.history.state?.replay?.paused ?? false
+  }
+
+  /** The window's right edge: the engine's now while probing, else the newest sample; held while a replay is paused. */
   private right(): number {
-    const now = Date.now() + (this.offset ?? 0)
-    return this.probing() ? now : (this.data.newestAt() ?? now)
+    const r = windowRight({ engineNow: Date.now() + (this.offset ?? 0), probing: this.probing(), newestAt: this.data.newestAt(), paused: this.paused(), held: this.held })
+    this.held = r.held
+    return r.right
   }
 
   private take(e: AnyEvent): void {
@@ -169,6 +178,8 @@ export class PingChart {
         // A whole new history may sit elsewhere on the engine's clock (another tour, a replay moved
         // to a new position): the next samples say where its "now" is.
         this.offset = null
+        // A seek while paused puts the new position at the engine's now: take the edge again.
+        this.held = null
         break
       case 'state':
         break // host labels: drawn from the store's state at the next frame
@@ -178,9 +189,9 @@ export class PingChart {
     this.changed()
   }
 
-  /** While probing the slide timer picks changes up; otherwise one frame now. */
+  /** While probing (and not paused) the slide timer picks changes up; otherwise one frame now. */
   private changed(): void {
-    const probing = this.probing()
+    const probing = this.probing() && !this.paused()
     if (probing && !this.slide) this.slide = setInterval(() => this.request(), 1000 / SLIDE_HZ)
     if (!probing && this.slide) {
       clearInterval(this.slide)
@@ -200,6 +211,8 @@ export class PingChart {
   private draw(t: number): void {
     this.draws++
     const right = this.right()
+    // Where the drawn window ends (ms): what a test reads to tell a sliding graph from a still one.
+    this.mainEl.dataset.windowRight = String(Math.round(right))
     this.win = this.data.window(right, WINDOW_MS)
     // Scale to the timely RTTs; late replies (seconds) are drawn clamped at the top edge.
     const yMax = Math.max(20, Math.ceil((this.win.maxTimelyRtt * 1.25) / 10) * 10)
