@@ -1,6 +1,50 @@
 // Lint doubles as the layering rule: code may only import what can run where it runs.
 import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
+import boundaries from 'eslint-plugin-boundaries'
+
+// Where code may run, as an allow-list per layer (docs/architecture.md): a file may import its own
+// layer and the layers listed here, nothing else of ours. The first matching pattern names a file's
+// layer, so the lab (a root-only test harness that drives the engine) is not taken for core.
+// Tests and test doubles (testing/ folders) are checked too, with the test harnesses added.
+const LAYERS = [
+  { type: 'lab', pattern: ['src/core/lab/**', 'lab/**'] },
+  { type: 'shared', pattern: 'src/shared/**' },
+  { type: 'core', pattern: 'src/core/**' },
+  { type: 'server', pattern: 'src/server/**' },
+  { type: 'main', pattern: 'src/main/**' },
+  { type: 'preload', pattern: 'src/preload/**' },
+  { type: 'renderer', pattern: 'src/renderer/**' },
+  { type: 'cli', pattern: 'src/cli/**' },
+  { type: 'test', pattern: 'test/**' },
+]
+/** What each layer may import besides itself. */
+const ALLOWED = {
+  shared: [],
+  core: ['shared'],
+  server: ['core', 'shared'],
+  main: ['core', 'shared'],
+  preload: ['shared'],
+  renderer: ['shared'],
+  cli: ['core', 'shared', 'server', 'preload', 'lab'],
+  lab: ['core', 'shared'],
+}
+const TESTS = ['src/**/*.test.ts', 'src/**/*.test.tsx', 'src/**/testing/**', 'lab/**/*.test.ts', 'lab/testing.ts']
+const layerPolicies = (extra) =>
+  Object.entries(ALLOWED).map(([from, to]) => ({
+    from: { element: { type: from } },
+    allow: { to: { element: { types: { anyOf: [from, ...to, ...extra] } } } },
+  }))
+const layerRule = (extra) => ({
+  'boundaries/dependencies': [
+    'error',
+    {
+      default: 'disallow',
+      message: '{{from.type}} may import only its own layer and what eslint.config.mjs ALLOWED lists for it (docs/architecture.md), not {{to.type}}',
+      policies: layerPolicies(extra),
+    },
+  ],
+})
 
 const noElectron = {
   paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron: this code must run in plain Node/browser.' }],
@@ -19,6 +63,18 @@ export default tseslint.config(
     files: ['src/core/**', 'src/shared/**', 'src/server/**', 'src/cli/**', 'lab/**'],
     rules: { 'no-restricted-imports': ['error', noElectron] },
   },
+  {
+    files: ['src/**', 'lab/**'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': LAYERS.map((l) => ({ ...l, partialMatch: false })),
+      'boundaries/dependency-nodes': ['import', 'dynamic-import', 'export'],
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.json'] } },
+    },
+    rules: layerRule([]),
+  },
+  // Tests may also use the test harnesses: the lab, test/ helpers and the CLI's formatting of what they saw.
+  { files: TESTS, plugins: { boundaries }, rules: layerRule(['lab', 'test', 'cli']) },
   {
     files: ['src/renderer/**'],
     plugins: { 'react-hooks': reactHooks },

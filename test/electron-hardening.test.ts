@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { CSP } from '../src/server/csp'
+import { CSP } from '../src/shared/csp'
 import { commandChannel } from '../src/shared/channels'
 import { createElectronFake, fakeEvent, FakeWebContents, type ElectronFake, type ElectronFakeOptions } from './electron-fake'
 

@@ -7,7 +7,7 @@ import { guardProcess } from '../core/interrupt-guard'
 import { defaultTourPath } from '../core/tour/default'
 import type { EngineLike } from '../core/engine-like'
 import { ReplayEngine } from '../core/replay/replay-engine'
-import { CSP } from '../server/csp'
+import { CSP } from '../shared/csp'
 import { wireIpc } from './ipc'
 import {
   APP_SCHEME,

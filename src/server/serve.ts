@@ -9,7 +9,7 @@ import path from 'node:path'
 import { WebSocketServer } from 'ws'
 import type { EngineLike } from '../core/engine-like'
 import { TOKEN_PATTERN, WS_PROTOCOL } from '../shared/wire'
-import { CSP } from './csp'
+import { CSP } from '../shared/csp'
 import { hostChecker, hostForUrl, requestPath, upgradeRefusal } from './gate'
 import { attachClient, MAX_MESSAGE_BYTES } from './ws-client'
 

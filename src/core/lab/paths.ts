@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { labRunDir } from '../tour/lab-tour-path'
 
 export const DEFAULT_CACHE_DIR = '/var/cache/globehop-lab'
 
@@ -10,9 +11,7 @@ export function resolveCacheDir(explicit?: string): string {
 }
 
 /** Runtime state: state.json, tour, keys copy, per-host overlay layers (tmpfs), logs. */
-export function runDir(): string {
-  return process.env.GLOBEHOP_LAB_RUN ?? '/run/globehop-lab'
-}
+export const runDir = labRunDir
 
 export const statePath = (): string => path.join(runDir(), 'state.json')
 

@@ -13,6 +13,7 @@ import { isAlive } from './procs'
 import { renderTour } from './render'
 import { labRequirements } from './requirements'
 import { readState, writeState, type LabState, type LinkSettings } from './state'
+import { labTourPath } from '../tour/lab-tour-path'
 
 export interface LabUpOptions {
   cacheDir?: string
@@ -21,7 +22,7 @@ export interface LabUpOptions {
   onProgress?: (line: string) => void
 }
 
-export const labTourPath = (): string => path.join(runDir(), 'lab.yaml')
+export { labTourPath }
 
 /** The link a host gets by default: half its RTT each way, its rate. */
 export function defaultLink(name: string): LinkSettings {

@@ -1,7 +1,7 @@
 // Which tour the app opens when none is given.
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { labTourPath } from '../lab/up'
+import { labTourPath } from './lab-tour-path'
 
 /** Finds a file shipped in the repo's resources/ from wherever this module was bundled to. */
 export function resourcePath(...parts: string[]): string {
