@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { FLOATING_IP, formatStatus, GAME_PORT, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../core/lab/index'
 import { GameTestClient } from '../core/lab/test-client'
+import { formatDuration } from '../shared/format'
 
 export const LAB_USAGE = `usage:
   globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR]
@@ -139,7 +140,7 @@ async function holdSlot(name: string, seconds: number | null): Promise<number> {
   try {
     while (!stop && c.connected && Date.now() < until) {
       await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, until - Date.now()))))
-      const age = c.lastServerPacketAt === null ? 'never' : `${((Date.now() - c.lastServerPacketAt) / 1000).toFixed(1)} s ago`
+      const age = c.lastServerPacketAt === null ? 'never' : `${formatDuration(Date.now() - c.lastServerPacketAt)} ago`
       console.log(`${c.connected ? 'connected' : 'disconnected'}; last server packet ${age}; ${c.serverPackets} packets`)
     }
   } finally {

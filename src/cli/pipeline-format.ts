@@ -1,11 +1,11 @@
 // Human text for the pipeline CLI: the preflight table, one line per finished step, and a hop's
 // figures in the order the 2017 demo printed them, plus CRIU's frozen time and the client gap.
 import type { HopResult, PreflightReport, StepEvent } from '../shared/contract'
+import { formatBytes, formatDuration } from '../shared/format'
 import type { Mode } from '../shared/tour'
 
-const MiB = 1048576
-const mib = (b: number | undefined) => (b === undefined ? '?' : b >= MiB ? `${(b / MiB).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`)
-const s = (ms: number | undefined) => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`)
+const mib = (b: number | undefined) => formatBytes(b, '?')
+const s = (ms: number | undefined) => formatDuration(ms, '?')
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' } as const
 
 export function formatPreflight(r: PreflightReport, mode?: Mode): string {

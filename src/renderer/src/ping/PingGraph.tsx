@@ -9,7 +9,8 @@ import './ping-graph.css'
 import type { EngineState, GlobehopApi, Outage } from '../../../shared/contract'
 import { engineStore, selectOutages, selectProbe, selectState } from '../store/engine-store'
 import { useEngineStore } from '../store/use-engine-store'
-import { CHART_COLOURS, fmtSeconds } from './chart-draw'
+import { formatDuration } from '../../../shared/format'
+import { CHART_COLOURS } from './chart-draw'
 import { PingChart, type PingGraphVariant } from './ping-chart'
 
 export type { PingGraphVariant } from './ping-chart'
@@ -59,7 +60,7 @@ export function PingGraph({ api, variant = 'full', theme = 'dark' }: { api: Glob
   const aria =
     `Ping graph. ${probe.rttMs === null ? 'No current round trip' : `Round trip ${rttText} milliseconds`}, ${where}, ` +
     `${stateText}. ${outages.length} outage${outages.length === 1 ? '' : 's'}` +
-    (lastOutage ? `, last ${fmtSeconds(lastOutage.ms)}.` : '.')
+    (lastOutage ? `, last ${formatDuration(lastOutage.ms)}.` : '.')
   const attrs = {
     'data-testid': 'ping-graph',
     'data-variant': variant,
@@ -105,7 +106,7 @@ export function PingGraph({ api, variant = 'full', theme = 'dark' }: { api: Glob
           <span ref={liveRef} />
           {lastOutage && (
             <span className="ping-last">
-              last outage {fmtSeconds(lastOutage.ms)}
+              last outage {formatDuration(lastOutage.ms)}
               {lastOutage.hopId ? ` (hop ${lastOutage.hopId})` : ''}
             </span>
           )}

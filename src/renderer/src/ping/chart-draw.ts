@@ -1,6 +1,7 @@
 // Canvas overlays drawn into uPlot's plot area: step bands (frozen steps highlighted), hop
 // spans, outages with their duration, lost-probe ticks, and the overview's window marker.
 import type uPlot from 'uplot'
+import { formatDuration } from '../../../shared/format'
 import type { PingStore } from './ping-store'
 
 const DARK = {
@@ -50,9 +51,6 @@ function span(u: uPlot, fromMs: number, toMs: number): [number, number] | null {
   return b > a ? [a, b] : null
 }
 
-export function fmtSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`
-}
 
 /** Bands behind the series. `nowMs` closes what is still open. */
 export function drawBands(u: uPlot, c: ChartColours, store: PingStore, nowMs: number, labelOf: (host: string) => string, detailed: boolean): void {
@@ -112,7 +110,7 @@ export function drawMarks(u: uPlot, c: ChartColours, store: PingStore, lost: rea
   for (const o of [...store.outages.values()].reverse()) {
     const s = span(u, o.startAt, o.endAt ?? nowMs)
     if (!s) continue
-    const text = `${o.endAt === null ? 'outage ' : ''}${fmtSeconds((o.endAt ?? nowMs) - o.startAt)}`
+    const text = `${o.endAt === null ? 'outage ' : ''}${formatDuration((o.endAt ?? nowMs) - o.startAt)}`
     const x = s[0] + 3 * px
     const w = ctx.measureText(text).width
     if (x + w + 4 * px > freeFrom) continue

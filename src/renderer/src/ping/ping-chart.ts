@@ -6,7 +6,8 @@ import uPlot from 'uplot'
 import type { AnyEvent } from '../../../shared/contract'
 import type { RunHistoryFold } from '../../../shared/run-history'
 import type { EngineStore } from '../store/engine-store'
-import { drawBands, drawMarks, drawWindow, fmtSeconds, type ChartColours } from './chart-draw'
+import { formatDuration } from '../../../shared/format'
+import { drawBands, drawMarks, drawWindow, type ChartColours } from './chart-draw'
 import { PingStore, type WindowData } from './ping-store'
 import { windowRight } from './window-right'
 
@@ -225,7 +226,7 @@ export class PingChart {
     })
     const open = this.probing() ? this.data.openOutage() : null
     const live = this.liveEl()
-    if (live) live.textContent = open ? `outage ${fmtSeconds(right - open.startAt)}` : ''
+    if (live) live.textContent = open ? `outage ${formatDuration(right - open.startAt)}` : ''
     this.drawOverview(t, right)
   }
 

@@ -2,7 +2,7 @@
 // is restored (what the engine knows; the players' own gap comes from the prober, in the headline). It ticks only while the game is out, so an idle screen redraws nothing.
 import { useEffect, useState } from 'react'
 import type { StepEvent } from '../../../shared/contract'
-import { fmtMs } from './format'
+import { formatDuration as fmtMs } from '../../../shared/format'
 import { outageElapsed, outageWindow } from './hop-figures'
 
 export function OutageTimer({ steps, hopRunning }: { steps: StepEvent[]; hopRunning: boolean }) {

@@ -1,7 +1,7 @@
 // The tour as stops (done / current / next), each finished hop's downtime, and what the next
 // key press does: the presenter reads it instead of remembering.
 import type { EngineState, HopResult } from '../../../shared/contract'
-import { fmtMs } from './format'
+import { formatDuration as fmtMs } from '../../../shared/format'
 import { nextPress, nextPressText, tourStops } from './tour-progress'
 
 export interface TourStepperProps {

@@ -1,7 +1,7 @@
 // The numbers the audience reads: how long the game is out during the hop under way (from the
 // step events, so a reload mid-hop shows the same clock) and the last hop's headline figures.
 import type { HopResult, StepEvent } from '../../../shared/contract'
-import { fmtBytes, fmtMs } from './format'
+import { formatBytes as fmtBytes, formatDuration as fmtMs } from '../../../shared/format'
 
 export interface OutageWindow {
   /** Engine wall clock (ms since epoch) when the final freeze began. */
