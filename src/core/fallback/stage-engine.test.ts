@@ -72,6 +72,9 @@ describe('StageEngine (stage fallback)', () => {
     expect(state.fallback).toMatchObject({ recording, active: true })
     // The live tour stands before stuttgart -> strasbourg: the recording's hop 1.
     expect(state.fallback?.detail).toMatch(/from its hop stuttgart -> strasbourg/)
+    // It starts where that hop starts (8 s into the recording), not at the recording's start.
+    expect(state.replay?.hop).toBe(1)
+    expect(state.replay?.positionMs).toBeGreaterThanOrEqual(7_900)
     // The page replaced what it held with the recording's run, and every state says REPLAY.
     const history = got.find((e) => e.name === 'history')
     expect(history?.name === 'history' && history.payload.state?.replay?.file).toBe(recording)

@@ -76,7 +76,7 @@ export class StageEngine implements EngineLike {
   /** Shows a recording the user opened (Electron's menu or a dropped file), from its start. */
   async showRecording(file: string): Promise<void> {
     const rec = readRecording(file)
-    this.show(rec, 1, `opened ${file}`)
+    this.show(rec, null, `opened ${file}`)
   }
 
   async close(): Promise<void> {
@@ -99,10 +99,12 @@ export class StageEngine implements EngineLike {
     return this.state()
   }
 
-  private show(rec: Recording, hop: number, detail: string): void {
+  /** Shows `rec` from the start of its hop `hop` (1-based), or from its very start (null). */
+  private show(rec: Recording, hop: number | null, detail: string): void {
     this.hide()
     const engine = new ReplayEngine(rec, { ...this.opts.replay, start: 'paused' })
-    if (hop > 1) engine.handle('replay', { action: 'seek', hop }).catch(() => {})
+    // A recording without that many hops plays from its start.
+    if (hop !== null) engine.handle('replay', { action: 'seek', hop }).catch(() => {})
     const off = engine.onEvent((e) => {
       if (this.shown?.engine === engine) this.emit(this.decorate(e))
     })
