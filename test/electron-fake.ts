@@ -20,6 +20,8 @@ export function fakeEvent(url = ''): FakeEvent {
   }
 }
 
+/** A menu template as Menu.buildFromTemplate gets it (only what the tests read). */
+export type MenuTemplate = { label?: string; role?: string; accelerator?: string; click?: () => void; submenu?: MenuTemplate }[]
 type WindowOpenHandler = (details: { url: string }) => { action: string }
 type IpcHandler = (event: unknown, args: unknown) => Promise<unknown>
 type ProtocolHandler = (request: Request) => Promise<Response>
@@ -63,7 +65,14 @@ export function createElectronFake(options: ElectronFakeOptions = {}) {
     devicePermissionHandler: undefined as ((details: unknown) => boolean) | undefined,
     windows: [] as FakeBrowserWindow[],
     ipcHandlers: new Map<string, IpcHandler>(),
+    /** The template of the last Menu.setApplicationMenu. */
+    appMenu: null as MenuTemplate | null,
+    /** What dialog.showOpenDialog was asked, and the error boxes shown. */
+    openDialogs: [] as unknown[],
+    errorBoxes: [] as { title: string; content: string }[],
   }
+  /** What the next dialog.showOpenDialog answers (a test sets it before clicking the menu item). */
+  let openDialogAnswer: { canceled: boolean; filePaths: string[] } = { canceled: true, filePaths: [] }
 
   const app = Object.assign(new EventEmitter(), {
     isPackaged: options.isPackaged ?? false,
@@ -129,13 +138,32 @@ export function createElectronFake(options: ElectronFakeOptions = {}) {
     },
   }
 
+  const Menu = {
+    buildFromTemplate: (template: MenuTemplate) => ({ template }),
+    setApplicationMenu(menu: { template: MenuTemplate } | null) {
+      record.appMenu = menu?.template ?? null
+    },
+  }
+  const dialog = {
+    async showOpenDialog(_win: unknown, options: unknown) {
+      record.openDialogs.push(options)
+      return openDialogAnswer
+    },
+    showErrorBox(title: string, content: string) {
+      record.errorBoxes.push({ title, content })
+    },
+  }
+
   const powerSaveBlocker = { start: () => 1, stop() {} }
   const display = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }
   const screen = { getAllDisplays: () => [display], getPrimaryDisplay: () => display }
 
   return {
-    module: { app, BrowserWindow: FakeBrowserWindow, protocol, session, ipcMain, powerSaveBlocker, screen },
+    module: { app, BrowserWindow: FakeBrowserWindow, protocol, session, ipcMain, powerSaveBlocker, screen, Menu, dialog },
     record,
+    answerOpenDialog(answer: { canceled: boolean; filePaths: string[] }) {
+      openDialogAnswer = answer
+    },
     /** Fires app ready, as Chromium would once it started. */
     ready() {
       isReady = true

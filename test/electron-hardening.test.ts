@@ -2,12 +2,14 @@
 // directory, then out/main/index.js runs against a fake `electron` (test/electron-fake.ts) that
 // records every window option, session handler and protocol registration.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CSP } from '../src/shared/csp'
 import { commandChannel } from '../src/shared/channels'
+import { writeSyntheticRecording } from '../src/core/replay/testing/recording'
 import { createElectronFake, fakeEvent, FakeWebContents, type ElectronFake, type ElectronFakeOptions } from './electron-fake'
 
 const state = vi.hoisted(() => ({ fake: undefined as ElectronFake | undefined }))
@@ -25,6 +27,8 @@ vi.mock('electron', () => {
     get ipcMain() { return m().ipcMain },
     get powerSaveBlocker() { return m().powerSaveBlocker },
     get screen() { return m().screen },
+    get Menu() { return m().Menu },
+    get dialog() { return m().dialog },
   }
 })
 
@@ -211,6 +215,35 @@ describe('the built Electron main process', () => {
     expect(await from('app://evil/index.html')).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(await from(ENTRY, new FakeWebContents())).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(await from(`${ENTRY}#x`)).toMatchObject({ ok: true })
+  })
+
+  it('opens a recording from File > Open Recording… (CmdOrCtrl+O, .jsonl only) and from a .jsonl dropped on the window', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'globehop-electron-open-'))
+    try {
+      const getState = app.fake.record.ipcHandlers.get(commandChannel('getState'))!
+      const state = async () => ((await getState({ sender: app.win.webContents, senderFrame: { url: ENTRY } }, {})) as { result: { replay?: { file: string } | null } }).result
+      expect((await state()).replay ?? null).toBeNull()
+      const file = app.fake.record.appMenu!.find((m) => m.label === 'File')!.submenu!.find((i) => i.label === 'Open Recording…')!
+      expect(file.accelerator).toBe('CmdOrCtrl+O')
+      const first = writeSyntheticRecording(dir)
+      app.fake.answerOpenDialog({ canceled: false, filePaths: [first] })
+      file.click!()
+      await vi.waitFor(async () => expect((await state()).replay?.file).toBe(first))
+      expect(app.fake.record.openDialogs.at(-1)).toMatchObject({ properties: ['openFile'], filters: [{ extensions: ['jsonl'] }] })
+
+      // A drop is a navigation to the file: stopped, and the recording shown instead.
+      const second = writeSyntheticRecording(dir)
+      expect(app.win.webContents.prevents('will-navigate', pathToFileURL(second).href)).toBe(true)
+      await vi.waitFor(async () => expect((await state()).replay?.file).toBe(second))
+      // Not a recording: stopped too, and the reason shown.
+      const bad = path.join(dir, 'bad.jsonl')
+      writeFileSync(bad, 'hello\n')
+      expect(app.win.webContents.prevents('will-navigate', pathToFileURL(bad).href)).toBe(true)
+      await vi.waitFor(() => expect(app.fake.record.errorBoxes.at(-1)?.content).toMatch(/not a globehop recording/))
+      expect(app.win.webContents.prevents('will-navigate', 'file:///etc/passwd')).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('says nothing about the sandbox when it is on', () => {

@@ -200,6 +200,11 @@ export class Engine {
     if (busy !== 'idle') throw new CommandError('busy', `cannot load another tour while ${busy} is running`)
   }
 
+  /** The recording being written now (a hop or tour run under way), else null. */
+  recordingFile(): string | null {
+    return this.recordingNow
+  }
+
   /** What a process guard stops on a signal (the loaded tour's pipeline). */
   guardTarget(): GuardTarget | null {
     return this.runtime?.pipeline ?? null

@@ -3,16 +3,20 @@
 import { app, BrowserWindow, powerSaveBlocker, protocol, screen, session, type WebContents } from 'electron'
 import path from 'node:path'
 import { Engine } from '../core/engine'
+import { fallbackCandidates, fallbackDirs } from '../core/fallback/candidates'
+import { StageEngine } from '../core/fallback/stage-engine'
 import { guardProcess } from '../core/interrupt-guard'
 import { defaultTourPath } from '../core/tour/default'
 import type { EngineLike } from '../core/engine-like'
 import { ReplayEngine } from '../core/replay/replay-engine'
 import { CSP } from '../shared/csp'
 import { wireIpc } from './ipc'
+import { installRecordingOpener } from './open-recording'
 import {
   APP_SCHEME,
   APP_SCHEME_PRIVILEGES,
   appProtocolHandler,
+  droppedRecording,
   isAllowedNavigation,
   isEntryPage,
   isPermissionAllowed,
@@ -43,6 +47,9 @@ function replayArg(): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined
 }
 
+/** Opens a recording in the window (set once the window exists): what a dropped .jsonl calls. */
+let openDropped: ((file: string) => void) | null = null
+
 /** Every web contents (the window, and anything Chromium might create) stays on the app's origin. */
 function lockDown(contents: WebContents): void {
   const guard = (e: { preventDefault(): void }, url: string) => {
@@ -50,7 +57,16 @@ function lockDown(contents: WebContents): void {
     e.preventDefault()
     console.warn(`globehop: blocked navigation to ${url}`)
   }
-  contents.on('will-navigate', (e) => guard(e, e.url))
+  contents.on('will-navigate', (e) => {
+    // A .jsonl dropped on the window: replay it instead of navigating (policy.ts droppedRecording).
+    const dropped = droppedRecording(e.url)
+    if (dropped && openDropped) {
+      e.preventDefault()
+      openDropped(dropped)
+      return
+    }
+    guard(e, e.url)
+  })
   contents.on('will-frame-navigate', (e) => guard(e, e.url))
   contents.on('will-redirect', (e) => guard(e, e.url))
   contents.on('will-attach-webview', (e) => e.preventDefault())
@@ -61,7 +77,10 @@ function lockDown(contents: WebContents): void {
 async function createWindow(): Promise<void> {
   const recording = replayArg()
   const live = recording ? null : new Engine({ host: 'electron', version: app.getVersion(), record: {} })
-  const engine: EngineLike = live ?? ReplayEngine.open(recording!, { start: 'first-page' })
+  // A live tour's window can show a recording instead (R, File > Open Recording…, a dropped file)
+  // while the live engine runs on underneath (src/core/fallback/stage-engine.ts).
+  const stageEngine = live ? new StageEngine(live, { candidates: fallbackCandidates(fallbackDirs()) }) : null
+  let engine: EngineLike = stageEngine ?? ReplayEngine.open(recording!, { start: 'first-page' })
   // --presenter: full screen on the chosen display (the projector), else the primary.
   const chosen = chooseDisplay(screen.getAllDisplays(), screen.getPrimaryDisplay(), stage.display)
   if (chosen.warning) console.warn(`globehop: ${chosen.warning}`)
@@ -88,7 +107,19 @@ async function createWindow(): Promise<void> {
       spellcheck: false,
     },
   })
-  const unwire = wireIpc(engine, win.webContents, isTrustedUrl)
+  let unwire = wireIpc(engine, win.webContents, isTrustedUrl)
+  // A replay-only window (--replay) swaps its replay for the opened one and reloads the page.
+  const openRecording = stageEngine
+    ? (file: string) => stageEngine.showRecording(file)
+    : async (file: string) => {
+        const next = ReplayEngine.open(file, { start: 'first-page' })
+        unwire()
+        void engine.close()
+        engine = next
+        unwire = wireIpc(engine, win.webContents, isTrustedUrl)
+        win.webContents.reload()
+      }
+  openDropped = installRecordingOpener(win, openRecording)
   // Closing the window (or Ctrl-C / SIGTERM / SIGHUP to this process) never abandons a frozen
   // hop: the hop finishes or rolls back first (src/core/interrupt-guard.ts).
   let closing = false

@@ -2,7 +2,7 @@
 // (a real electron-vite dev build) and the URL edge cases. test/electron-hardening.test.ts checks
 // the same policy wired into the built main bundle.
 import { describe, expect, it } from 'vitest'
-import { APP_ENTRY, isAllowedNavigation, isEntryPage, isLoopbackHttpUrl, rendererEntry } from './policy'
+import { APP_ENTRY, droppedRecording, isAllowedNavigation, isEntryPage, isLoopbackHttpUrl, rendererEntry } from './policy'
 
 const dev = { envUrl: 'http://localhost:5173', devBuild: true, electronViteMode: 'development', isPackaged: false }
 
@@ -53,5 +53,26 @@ describe('URL checks', () => {
     expect(isEntryPage('http://localhost:5173/', 'http://localhost:5173')).toBe(true)
     expect(isEntryPage('app://globehop/other.html', APP_ENTRY)).toBe(false)
     expect(isEntryPage('', APP_ENTRY)).toBe(false)
+  })
+})
+
+describe('droppedRecording', () => {
+  it('a dropped .jsonl (a file:// navigation) is a recording to open, by its path', () => {
+    expect(droppedRecording('file:///home/ana/rec/20251117-093000-rhine.jsonl')).toBe('/home/ana/rec/20251117-093000-rhine.jsonl')
+    expect(droppedRecording('file:///home/ana/my%20runs/a.JSONL')).toBe('/home/ana/my runs/a.JSONL')
+    expect(droppedRecording('file://localhost/tmp/a.jsonl')).toBe('/tmp/a.jsonl')
+  })
+
+  it.each([
+    'file:///etc/passwd',
+    'file:///tmp/a.jsonl.exe',
+    'file:///tmp/a.jsonl?x=1',
+    'file:///tmp/a.jsonl#x',
+    'file://evil.example/share/a.jsonl',
+    'https://evil.example/a.jsonl',
+    'app://globehop/a.jsonl',
+    'not a url',
+  ])('anything else is not: %s', (url) => {
+    expect(droppedRecording(url)).toBeNull()
   })
 })

@@ -2,6 +2,7 @@
 // them directly, and src/main/index.ts only wires them to Electron's hooks.
 import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** The app's files are served as app://globehop/…: a real origin for the CSP's 'self' (file:// has
  * none, and would let the page read any file on the disk). */
@@ -37,6 +38,27 @@ function pageOf(url: string): string | undefined {
 export function isAllowedNavigation(url: string, entryUrl: string): boolean {
   const origin = originOf(url)
   return origin !== undefined && origin === originOf(entryUrl)
+}
+
+/**
+ * A .jsonl file dropped on the window: Chromium turns the drop into a navigation to its file://
+ * URL (a sandboxed page never sees the path). The main process stops that navigation and opens
+ * the recording instead; any other file:// navigation stays blocked.
+ */
+export function droppedRecording(url: string): string | null {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return null
+  }
+  if (u.protocol !== 'file:' || (u.host !== '' && u.host !== 'localhost') || u.search || u.hash) return null
+  if (!u.pathname.toLowerCase().endsWith('.jsonl')) return null
+  try {
+    return fileURLToPath(u)
+  } catch {
+    return null
+  }
 }
 
 /** Only the app's own page may call the engine over IPC. */
