@@ -41,3 +41,27 @@ describe('pre-copy convergence', () => {
     expect(converged([it_(23000), f], o, 'rsync')).toMatchObject({ stop: true, reason: expect.stringMatching(/skipped 99\.7%/) })
   })
 })
+
+describe("rsync's stop rule weighs a snapshot's pause against what it saves", () => {
+  const first = { pagesWritten: 23000, pagesSkipped: 0, pauseMs: 300, imageBytes: 88e6, wireBytes: 13e6 }
+  it('skips the second snapshot when the last hop says a second one saved little', () => {
+    // 10 Mbit/s: 100 KiB is ~80 ms of transfer, less than a 300 ms pause.
+    const v = converged([first], o, 'rsync', { mbitPerSec: 10, compress: true, savedWireBytes: 100 * 1024 })
+    expect(v).toEqual({ stop: true, reason: 'snapshot 2 would pause the game ~300 ms to save at most 82 ms of the frozen transfer (a second snapshot saved 100 KiB on the wire last hop, 10 Mbit/s)' })
+  })
+  it('skips it when the final delta itself was small (no second snapshot to learn from)', () => {
+    expect(converged([first], o, 'rsync', { mbitPerSec: 10, compress: true, deltaWireBytes: 124 * 1024 }).stop).toBe(true)
+  })
+  it('takes it when the delta would cost more to send frozen than the pause', () => {
+    expect(converged([first], o, 'rsync', { mbitPerSec: 10, compress: true, deltaWireBytes: 2e6 })).toMatchObject({ stop: false })
+    // Nothing learnt yet: a share of the image; at 10 Mbit/s that outweighs a 300 ms pause, at 1 Gbit/s it does not.
+    expect(converged([first], o, 'rsync', { mbitPerSec: 10, compress: true }).stop).toBe(false)
+    expect(converged([first], o, 'rsync', { mbitPerSec: 1000, compress: true })).toMatchObject({ stop: true, reason: expect.stringMatching(/~5% of the image rewritten/) })
+  })
+  it("later snapshots weigh the last measured delta; CRIU's tracker and no link leave the old rules", () => {
+    const second = { pagesWritten: 1100, pagesSkipped: 1000, pauseMs: 250, wireBytes: 120 * 1024 }
+    expect(converged([first, second], { ...o, skippedGoal: 100 }, 'rsync', { mbitPerSec: 10, compress: true })).toMatchObject({ stop: true, reason: expect.stringMatching(/^snapshot 3 would pause the game ~250 ms .*snapshot 2's delta was 120 KiB/) })
+    expect(converged([first], o, 'criu', { mbitPerSec: 1000, compress: true }).stop).toBe(false)
+    expect(converged([first], o, 'rsync').stop).toBe(false)
+  })
+})

@@ -5,6 +5,14 @@
 // iteration grows by > 10%, at most 8 iterations; LXD stops when the skipped share exceeds its
 // goal (70%). rsync's tracker also stops once the delta no longer shrinks (each snapshot costs a
 // short freeze, so one that buys nothing is not taken).
+// rsync's tracker also weighs each snapshot's pause against what it can save (`SnapshotWeigh`):
+// another snapshot can at best take the delta it would leave behind off the frozen transfer. The
+// game rewrites a working set all the time, so the final delta after one snapshot is about what
+// it is after two (issue 12: 124 KiB either way); where an earlier hop measured what a second
+// snapshot saved, that figure is used, else the delta itself (an upper bound), else a share of the
+// image. When that transfer time at the link's rate is below the pause players would feel for
+// the snapshot, the snapshot is not taken.
+import { COMPRESSED_SHARE, DIRTY_SHARE } from './gap-model'
 
 export interface PreCopyOptions {
   maxIterations: number
@@ -16,6 +24,40 @@ export interface PreCopyOptions {
 export interface IterationFigures {
   pagesWritten: number
   pagesSkipped: number
+  /** The pause players felt for this snapshot (CRIU frozen time), ms. */
+  pauseMs?: number
+  /** The snapshot's image size, and what its transfer put on the wire. */
+  imageBytes?: number
+  wireBytes?: number
+}
+
+/** What rsync's stop rule weighs a snapshot's pause against. */
+export interface SnapshotWeigh {
+  /** The link's bulk rate. */
+  mbitPerSec: number
+  /** The final delta is compressed (gzip -1) on the wire. */
+  compress: boolean
+  /** An earlier hop: what its second snapshot took off its final delta, on the wire. */
+  savedWireBytes?: number
+  /** An earlier hop: its final delta on the wire after its snapshots. */
+  deltaWireBytes?: number
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`
+
+/** The most the next snapshot can take off the frozen transfer, ms, and from what. */
+export function nextSnapshotSaving(history: readonly IterationFigures[], w: SnapshotWeigh): { ms: number; from: string } | null {
+  const n = history.length
+  const last = history[n - 1]
+  if (!last) return null
+  const at = (bytes: number) => (bytes * 8) / (w.mbitPerSec * 1000)
+  const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`
+  if (n >= 2 && last.wireBytes !== undefined) return { ms: at(last.wireBytes), from: `snapshot ${n}'s delta was ${kib(last.wireBytes)} on the wire` }
+  if (w.savedWireBytes !== undefined) return { ms: at(w.savedWireBytes), from: `a second snapshot saved ${kib(w.savedWireBytes)} on the wire last hop` }
+  if (w.deltaWireBytes !== undefined) return { ms: at(w.deltaWireBytes), from: `the final delta was ${kib(w.deltaWireBytes)} on the wire last hop` }
+  if (last.imageBytes === undefined) return null
+  const guess = last.imageBytes * DIRTY_SHARE * (w.compress ? COMPRESSED_SHARE : 1)
+  return { ms: at(guess), from: `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image rewritten, ${kib(guess)} on the wire` }
 }
 
 export interface Verdict {
@@ -29,12 +71,18 @@ export function rsyncFigures(literalBytes: number, matchedBytes: number): Iterat
   return { pagesWritten: Math.ceil(literalBytes / PAGE), pagesSkipped: Math.floor(matchedBytes / PAGE) }
 }
 
-export function converged(history: readonly IterationFigures[], o: PreCopyOptions, tracker: 'criu' | 'rsync'): Verdict {
+export function converged(history: readonly IterationFigures[], o: PreCopyOptions, tracker: 'criu' | 'rsync', weigh?: SnapshotWeigh): Verdict {
   const n = history.length
   const last = history[n - 1]
   if (!last) return { stop: false, reason: 'no iteration yet' }
   if (last.pagesWritten <= o.minPagesWritten) {
     return { stop: true, reason: `iteration ${n} wrote ${last.pagesWritten} pages, at or below the threshold of ${o.minPagesWritten}` }
+  }
+  if (tracker === 'rsync' && weigh && last.pauseMs !== undefined && weigh.mbitPerSec > 0) {
+    const save = nextSnapshotSaving(history, weigh)
+    if (save && save.ms < last.pauseMs) {
+      return { stop: true, reason: `snapshot ${n + 1} would pause the game ~${ms(last.pauseMs)} to save at most ${ms(save.ms)} of the frozen transfer (${save.from}, ${weigh.mbitPerSec.toFixed(0)} Mbit/s)` }
+    }
   }
   const total = last.pagesWritten + last.pagesSkipped
   const skipped = total > 0 ? (100 * last.pagesSkipped) / total : 0

@@ -20,6 +20,7 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
     containerRssBytes: null,
     nonlocalBind: true,
     pipeMaxSize: 1048576,
+    deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [] },
     ...over,
   }
 }

@@ -30,6 +30,8 @@ export interface HostFacts {
   /** net.ipv4.ip_nonlocal_bind: restore may bind the floating IP before it arrives. */
   nonlocalBind: boolean
   pipeMaxSize: number | null
+  /** perl, gzip and cksum: the one-way final delta (transfer/page-delta.ts) needs them on both ends. */
+  deltaTools: Capability & { missing: string[] }
 }
 
 /** Measured between two hosts, from the source. */
@@ -58,5 +60,6 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     containerRssBytes: null,
     nonlocalBind: false,
     pipeMaxSize: null,
+    deltaTools: { ...no, missing: [] },
   }
 }

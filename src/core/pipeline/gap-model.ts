@@ -21,6 +21,7 @@
 //   fault also queues behind about one background batch (~256 KiB, also fitted on the 10 Mbit/s
 //   run). Faults that the background fetch happens to serve first are not counted (it pushes the
 //   image in address order, not in the game's order).
+import type { HopResult } from '../../shared/contract'
 import type { LinkFacts } from './facts'
 
 export const PAGE_BYTES = 4096
@@ -120,4 +121,35 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
 export function verifyWaitMs(p: GapPrediction | null, floorMs = MIN_VERIFY_MS): number {
   if (!p) return floorMs
   return Math.round(Math.min(MAX_VERIFY_MS, Math.max(floorMs, 2 * p.gapMs)))
+}
+
+/** Figures learnt from earlier hops: the image, step times and what rsync-tracked snapshots did. */
+export interface HopFigures extends ImageFigures {
+  /** What a second snapshot took off the final delta, on the wire (its delta minus the final one). */
+  savedWireBytes?: number
+}
+
+/**
+ * The figures after hop `r`: a full dump's size and step times (a lazy hop's are not a full
+ * dump's, so they are kept from before), and after rsync-tracked pre-copy its final delta on the
+ * wire and, when it took a second snapshot, what that one saved (rsync's zstd against the page
+ * delta's gzip: a rough difference, never below zero). A failed hop teaches nothing.
+ */
+export function learnFromHop(prev: HopFigures | null, r: HopResult): HopFigures | null {
+  if (!r.ok) return prev
+  const out: HopFigures = { ...(prev ?? { imageBytes: null }) }
+  const step = (name: string, it?: number) => r.steps.find((x) => x.step === name && (it === undefined || x.iteration === it))
+  if (/post-copy/.test(r.technique)) return out
+  if (r.imageBytes) out.imageBytes = r.imageBytes
+  const ck = step('checkpoint')
+  const rs = step('restore')
+  if (ck) out.dumpMs = ck.ms
+  if (rs) out.restoreMs = rs.ms
+  const tr = step('transfer')
+  if (/rsync delta/.test(r.technique) && tr?.bytes !== undefined) {
+    out.deltaWireBytes = tr.bytes
+    const s2 = step('snapshot-transfer', 2)
+    if (s2?.bytes !== undefined) out.savedWireBytes = Math.max(0, s2.bytes - tr.bytes)
+  }
+  return out
 }

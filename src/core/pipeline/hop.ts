@@ -4,7 +4,9 @@ import type { ClientView, HopResult, ServerStatus } from '../../shared/contract'
 import type { Mode } from '../../shared/tour'
 import type { RemoteProcess } from '../ssh/types'
 import { holdsFloatingIp } from '../floating-ip/move'
-import { converged, type IterationFigures } from './convergence'
+import { converged, type IterationFigures, type SnapshotWeigh } from './convergence'
+import type { LinkFacts } from './facts'
+import { verifyWaitMs, type GapPrediction, type HopFigures } from './gap-model'
 import { waitForStatus } from './game-query'
 import { advance, errorText, initialHopState, runStep, type HopContext } from './hop-context'
 import { noJournal, type Journal } from './journal'
@@ -50,6 +52,14 @@ export interface Decision {
   compress: boolean
   /** Destination may bind the floating IP before it arrives (restore need not wait for the IP). */
   dstNonlocalBind: boolean
+  /** The link as measured before the hop (null or absent: not measured). */
+  link?: LinkFacts | null
+  /** The gap model's prediction for this technique (gap-model.ts), when it could make one. */
+  prediction?: GapPrediction | null
+  /** perl, gzip and cksum on both hosts: pre-copy's final delta goes one way, else with rsync. */
+  oneWayDelta?: boolean
+  /** Earlier hops' figures: rsync's snapshot stop rule weighs each pause with them. */
+  past?: HopFigures | null
 }
 
 /** The hop cannot be done as asked; nothing was frozen. */
@@ -71,7 +81,7 @@ const isLazy = (t: Technique) => t.kind === 'post-copy' || t.kind === 'pre+post'
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a
-  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress })
+  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, oneWayDelta: decision.oneWayDelta })
   const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,
@@ -102,7 +112,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
   try {
     const before = await prepare(ctx, a)
     const t = decision.technique
-    const last = await preCopy(ctx, t)
+    const last = await preCopy(ctx, t, decision)
     if (control.signal.aborted) throw new HopCancelled()
     control.freeze()
     if (isLazy(t)) await postCopyTail(ctx, a, decision, last, lazy, before)
@@ -143,6 +153,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     wireBytes: ctx.figures.wireBytes,
     criuDump: ctx.figures.criuDump,
     criuRestore: ctx.figures.criuRestore,
+    snapshotPauseMs: ctx.figures.snapshotFrozenMs.length ? Math.round(ctx.figures.snapshotFrozenMs.reduce((x, y) => x + y, 0)) : undefined,
     client: a.client?.clientView(a.hopId),
     // A failed cleanup leaves the hop a success (the game moved) but says so here.
     error: error ?? warning ?? undefined,
@@ -174,13 +185,15 @@ async function prepare(ctx: HopContext, a: HopArgs): Promise<ServerStatus | null
 }
 
 /** Pre-copy iterations until the convergence rule says stop; returns the last iteration number. */
-async function preCopy(ctx: HopContext, t: Technique): Promise<number> {
+async function preCopy(ctx: HopContext, t: Technique, d: Decision): Promise<number> {
   if (t.kind !== 'pre-copy' && t.kind !== 'pre+post') return 0
   const history: IterationFigures[] = []
+  const rate = d.link?.mbitPerSec
+  const weigh: SnapshotWeigh | undefined = rate ? { mbitPerSec: rate, compress: d.compress, savedWireBytes: d.past?.savedWireBytes, deltaWireBytes: d.past?.deltaWireBytes } : undefined
   for (let i = 1; ; i++) {
     if (ctx.signal.aborted) throw new HopCancelled()
     history.push(await snapshot(ctx, i, t.tracking))
-    const v = converged(history, ctx.tour.options.preCopy, t.tracking)
+    const v = converged(history, ctx.tour.options.preCopy, t.tracking, weigh)
     ctx.emit('step', { hopId: ctx.hopId, step: 'snapshot', iteration: i, phase: 'progress', at: Date.now(), detail: v.reason })
     if (v.stop) return i
   }
@@ -246,7 +259,9 @@ async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: numb
   await orGiveUp(ip, () => restore(ctx))
   // Past the point of no return: an IP or verify failure is reported, never rolled back.
   await ip.done
-  await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
+  // The game stalls while its working set faults in over the link: wait as long as the model says.
+  const p = d.prediction ?? null
+  await verify(ctx, { before, timeoutMs: verifyWaitMs(p, a.verifyTimeoutMs), predictedStallMs: p?.stallMs, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
   await lazyPagesDone(ctx, pageServer, daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)
 }

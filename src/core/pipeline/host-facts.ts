@@ -30,6 +30,16 @@ export const diskFreeArgv = (dir: string): string[] => [
   dir,
 ]
 
+/** The one-way final delta's tools (transfer/page-delta.ts) that are missing, one per line. */
+export const DELTA_TOOLS = ['perl', 'gzip', 'cksum'] as const
+export const deltaToolsArgv = (): string[] => ['sh', '-c', 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', 'sh', ...DELTA_TOOLS]
+
+export function deltaToolsCapability(r: RunResult): HostFacts['deltaTools'] {
+  if (r.code !== 0) return { ok: false, detail: `could not look for ${DELTA_TOOLS.join(', ')}: ${tail(r.stderr) || `exit ${r.code}`}`, missing: [...DELTA_TOOLS] }
+  const missing = r.stdout.split('\n').map((l) => l.trim()).filter((l) => (DELTA_TOOLS as readonly string[]).includes(l))
+  return { ok: missing.length === 0, detail: missing.length ? `${missing.join(', ')} not found` : DELTA_TOOLS.join(', '), missing }
+}
+
 /** CRIU's own words without its log prefix: `Warn  (criu/cr-check.c:824): Dirty tracking is OFF.` */
 export function criuWords(s: string): string {
   return s.replace(/^\s*(?:Warn|Error|Info)?\s*\([^)]*\.c:\d+\):\s*/gm, '').trim()
@@ -65,13 +75,14 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     run(criuFeature('uffd-noncoop')),
     run(['rsync', '--version']),
   ])
-  const [config, disk, ka, addrs, sysctl, state] = await Promise.all([
+  const [config, disk, ka, addrs, sysctl, tools, state] = await Promise.all([
     // OCI env often holds secrets: log that it was read, never what it says.
     run(['cat', `${bundle}/config.json`], 'command'),
     run(diskFreeArgv(tour.options.imageDir)),
     run(keepalivedRunning()),
     run(listAddresses()),
     run(['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']),
+    run(deltaToolsArgv()),
     containerState(r, runc, tour.container.id).catch(() => ({ state: 'unknown' as const, pid: null })),
   ])
 
@@ -115,5 +126,6 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     containerRssBytes: rss,
     nonlocalBind: nonlocal?.trim() === '1',
     pipeMaxSize: pipeMax !== undefined && Number.isFinite(Number(pipeMax)) ? Number(pipeMax) : null,
+    deltaTools: deltaToolsCapability(tools),
   }
 }

@@ -40,3 +40,36 @@ export async function measureLink(src: Remote, to: Host): Promise<LinkFacts> {
   const r = await src.run(linkProbeArgv(to), { allowFail: true, timeoutMs: 60_000 })
   return parseLinkProbe(r.stdout)
 }
+
+/** Each pair's link, measured once per session (concurrent asks share one probe). */
+export class LinkBook {
+  private readonly known = new Map<string, Promise<LinkFacts>>()
+
+  constructor(
+    private readonly tour: { hosts: Host[] },
+    private readonly remote: (host: string) => Promise<Remote>,
+  ) {}
+
+  measure(src: Remote, from: string, to: string): Promise<LinkFacts> {
+    const key = `${from}>${to}`
+    let p = this.known.get(key)
+    if (!p) {
+      const host = this.tour.hosts.find((h) => h.name === to)
+      if (!host) return Promise.reject(new Error(`unknown host "${to}"`))
+      p = measureLink(src, host)
+      // A probe that failed is not remembered: the next ask measures again.
+      p.catch(() => this.known.delete(key))
+      this.known.set(key, p)
+    }
+    return p
+  }
+
+  /** The pair's link, or null when its source cannot be reached. */
+  async between([from, to]: [string, string]): Promise<LinkFacts | null> {
+    try {
+      return await this.measure(await this.remote(from), from, to)
+    } catch {
+      return null
+    }
+  }
+}

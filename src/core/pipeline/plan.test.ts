@@ -76,6 +76,11 @@ describe('pre-copy with rsync tracking', () => {
     expect(plan({ kind: 'stop-and-copy' }).finalDelta(1)).toBeNull()
     expect(plan({ kind: 'pre-copy', tracking: 'criu' }).finalDelta(2)).toBeNull()
   })
+  it("without the delta's tools on a host the final transfer is rsync's delta against the same basis", () => {
+    const q = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, oneWayDelta: false })
+    expect(q.finalDelta(2)).toBeNull()
+    expect(q.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
+  })
 })
 
 describe('pre-copy with CRIU tracking', () => {

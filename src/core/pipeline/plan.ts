@@ -22,6 +22,8 @@ export interface PlanInput {
   to: Host
   technique: Technique
   compress: boolean
+  /** perl, gzip and cksum on both hosts (preflight): else the final delta goes with rsync. */
+  oneWayDelta?: boolean
   runtime?: RuntimeArgv
 }
 
@@ -48,7 +50,8 @@ export interface HopPlan {
   transfer: string[] | null
   /**
    * rsync-tracked pre-copy after snapshot `last`: the changed pages against that snapshot, one way
-   * (transfer/page-delta.ts); null for every other technique, and with shared storage.
+   * (transfer/page-delta.ts); null for every other technique, with shared storage, and when a
+   * host lacks the delta's tools (then `transfer`, rsync's delta against the same basis, runs).
    */
   finalDelta(last: number): string[] | null
   /** Destination lazy-pages daemon (post-copy). */
@@ -161,7 +164,7 @@ export function planHop(input: PlanInput): HopPlan {
       ),
     transfer: rsync(paths.img, paths.img, rsyncTracked),
     finalDelta: (last) =>
-      rsyncTracked && !shared && last > 0
+      rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
         ? pageDeltaArgv({ img: paths.img, basis: paths.snap(last), remoteImg: paths.img, ssh: hostSshArgv(target), compress: input.compress })
         : null,
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),

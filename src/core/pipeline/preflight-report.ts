@@ -1,8 +1,9 @@
 // From every host's facts to the preflight table and the modes the tour can use. Pure.
 import type { PreflightReport } from '../../shared/contract'
-import { MIGRATION_MODES, type Tour } from '../../shared/tour'
-import type { HostFacts } from './facts'
-import { chooseTechnique } from './modes'
+import { MIGRATION_MODES, type Mode, type Tour } from '../../shared/tour'
+import type { HostFacts, LinkFacts } from './facts'
+import { predictGap, type ImageFigures } from './gap-model'
+import { chooseCompression, chooseTechnique, imageFromFacts, techniqueLabel } from './modes'
 
 type Check = PreflightReport['hosts'][number]['checks'][number]
 
@@ -66,6 +67,13 @@ export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedO
   }
   if (tour.options.sharedStorage) c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'skip', detail: `shared storage: no copy (${f.rsync.detail})` })
   else c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'fail', detail: f.rsync.ok ? `${f.rsync.detail}${f.rsync.zstd ? ', zstd' : ', no zstd'}` : `rsync not found: ${f.rsync.detail}` })
+  // The one-way final delta of rsync-tracked pre-copy; without its tools that transfer is rsync's.
+  if (tour.options.sharedStorage) c.push({ id: 'delta-tools', status: 'skip', detail: 'shared storage: no final delta to send' })
+  else if (f.deltaTools.ok) c.push({ id: 'delta-tools', status: 'ok', detail: `${f.deltaTools.detail}: one-way final delta possible` })
+  else {
+    const what = f.deltaTools.missing.length ? `${f.deltaTools.missing.join(', ')} missing on ${f.host}` : `${f.deltaTools.detail} on ${f.host}`
+    c.push({ id: 'delta-tools', status: 'warn', detail: `${what}: hops to or from ${f.host} send pre-copy's final delta with rsync instead of the one-way page delta` })
+  }
   if (tour.floatingIp.method === 'keepalived') {
     c.push({ id: 'keepalived', status: f.keepalived ? 'ok' : 'fail', detail: f.keepalived ? 'running' : 'not running: the floating IP cannot move' })
   } else {
@@ -102,7 +110,14 @@ export function remainingHops(tour: Tour, position: number): [string, string][] 
   return out
 }
 
-export function buildReport(tour: Tour, facts: HostFacts[], expectedOn: string | null, position: number): PreflightReport {
+/** What the next hop's prediction is made from: the measured link and the image's figures. */
+export interface NextHop {
+  link: LinkFacts | null
+  /** Earlier hops' figures; without them the source's resident memory stands in for the image. */
+  image?: ImageFigures
+}
+
+export function buildReport(tour: Tour, facts: HostFacts[], expectedOn: string | null, position: number, next?: NextHop): PreflightReport {
   const hosts = facts.map((f) => ({ host: f.host, checks: hostChecks(tour, f, facts, expectedOn) }))
   const byName = new Map(facts.map((f) => [f.host, f]))
   const hops = remainingHops(tour, position)
@@ -115,7 +130,8 @@ export function buildReport(tour: Tour, facts: HostFacts[], expectedOn: string |
       const c = chooseTechnique(mode, tour, { ...src, container: 'running' }, { ...dst, container: 'absent' }, null)
       if (!c.ok) return { mode, available: false, reason: c.reason }
     }
-    return { mode, available: hops.length > 0, reason: hops.length === 0 ? 'no hops left in the tour' : undefined }
+    if (hops.length === 0) return { mode, available: false, reason: 'no hops left in the tour' }
+    return { mode, available: true, ...predictNext(tour, mode, hops[0]!, byName, next) }
   })
   const owners = facts.filter((f) => f.holdsIp)
   const on = facts.filter((f) => f.container === 'running')
@@ -127,4 +143,18 @@ export function buildReport(tour: Tour, facts: HostFacts[], expectedOn: string |
     floatingIpOwner: owners.length === 1 ? owners[0]!.host : null,
     containerOn: on.length === 1 ? on[0]!.host : null,
   }
+}
+
+/** The next hop's predicted gap in `mode` and its sum in words (auto: what it would pick). */
+function predictNext(tour: Tour, mode: Mode, [a, b]: [string, string], byName: Map<string, HostFacts>, next?: NextHop): { predictedGapMs?: number; reason?: string } {
+  const src = byName.get(a)!
+  const dst = byName.get(b)!
+  if (!next?.link || next.link.rttMs === null) return {}
+  const image = next.image ?? imageFromFacts(src)
+  const c = chooseTechnique(mode, tour, { ...src, container: 'running' }, { ...dst, container: 'absent' }, next.link, undefined, image)
+  if (!c.ok) return {}
+  const p = predictGap(c.technique.kind, next.link, image, chooseCompression(tour, src, next.link))
+  if (!p) return {}
+  const picks = mode === 'auto' ? `picks ${techniqueLabel(c.technique)}; ` : ''
+  return { predictedGapMs: Math.round(p.gapMs), reason: `${a} -> ${b}: ${picks}players' gap ${p.words}` }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
 import { FakeGame } from './fake-game'
@@ -139,6 +141,63 @@ describe('pre-copy with rsync tracking', () => {
     expect(final[0]).toMatch(/ -- 198\.51\.100\.12$/)
     expect(r.steps.filter((s) => s.step === 'snapshot').map((s) => [s.iteration, s.frozen])).toEqual([[1, true], [2, true]])
     expect(steps().some((s) => s.step === 'snapshot' && s.phase === 'progress' && /skipped 99\.7%/.test(s.detail ?? ''))).toBe(true)
+  })
+})
+
+describe("gap model, snapshot weighing and the delta's tools", () => {
+  // ~10 Mbit/s at 50 ms RTT, or ~1 Gbit/s at 0.2 ms, as the link probe prints them.
+  const probe = (rtt: number, mbit: number) => `rtt min/avg/max/mdev = 1/${rtt}/2/1 ms\nxfer ${Math.round((1048576 * 8) / mbit) + 200000} 200000\n`
+  const isProbe = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('xfer')
+  const statsDump = readFileSync(path.join(import.meta.dirname, '../criu/fixtures/stats-dump')).toString('base64')
+
+  it("preflight predicts each mode's gap for the next hop from the measured link and the image, in words", async () => {
+    const { session } = setup()
+    world.override = (_h, argv) => (isProbe(argv) ? { stdout: probe(50, 10) } : undefined)
+    const rep = await session.preflight()
+    const m = (mode: string) => rep.modes.find((x) => x.mode === mode)!
+    expect(m('pre-copy')).toMatchObject({ available: true, predictedGapMs: expect.any(Number), reason: expect.stringMatching(/^stuttgart -> strasbourg: players' gap ~\d+\.\d s: .*final delta/) })
+    expect(m('post-copy').predictedGapMs!).toBeGreaterThan(m('pre-copy').predictedGapMs! * 5)
+    expect(m('post-copy').reason).toMatch(/stall \(~\d+ page faults, one at a time, each 50 ms RTT plus queueing/)
+    expect(m('auto')).toMatchObject({ predictedGapMs: m('pre-copy').predictedGapMs, reason: expect.stringMatching(/picks pre-copy \(rsync delta\)/) })
+    expect(m('pre+post')).toMatchObject({ available: false })
+    expect(m('pre+post').predictedGapMs).toBeUndefined()
+    // The hop reuses the link preflight measured: one probe in all.
+    await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(world.hosts.get('stuttgart')!.commands.filter((c) => c.includes('xfer'))).toHaveLength(1)
+  })
+
+  it("a host without perl: preflight names host and tool, and pre-copy's final delta goes with rsync", async () => {
+    const { session, steps } = setup()
+    world.override = (h, argv) => (h === 'strasbourg' && argv[0] === 'sh' && argv[2]?.includes('command -v') ? { stdout: 'perl\n' } : undefined)
+    const rep = await session.preflight()
+    expect(rep.hosts[1]!.checks.find((c) => c.id === 'delta-tools')).toEqual({ id: 'delta-tools', status: 'warn', detail: expect.stringMatching(/^perl missing on strasbourg: .* with rsync instead/) })
+    expect(rep.hosts[0]!.checks.find((c) => c.id === 'delta-tools')).toMatchObject({ status: 'ok' })
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(true)
+    expect(world.hosts.get('stuttgart')!.commands.some((c) => c.includes('globehop-delta: files'))).toBe(false)
+    expect(ran('stuttgart', /^rsync --archive .*--no-whole-file .*\/img\/ 198\.51\.100\.12:/)).toHaveLength(1)
+    expect(steps().find((e) => e.step === 'preflight' && e.phase === 'end' && /final delta with rsync \(strasbourg: perl not found\)/.test(e.detail ?? ''))).toBeDefined()
+  })
+
+  it('on a fast link a second snapshot saves less than its pause: one snapshot, and the hop reports the pauses', async () => {
+    const { session, steps } = setup()
+    let sends = 0
+    world.override = (host, argv) => {
+      if (isProbe(argv)) return { stdout: probe(0.2, 1000) }
+      if (argv[0] === 'base64' && argv[2]?.endsWith('stats-dump')) return { stdout: statsDump }
+      if (host !== 'stuttgart' || argv[0] !== 'rsync' || argv[1] === '--version') return undefined
+      sends++
+      return { stdout: 'Literal data: 95,000,000 bytes\nMatched data: 0 bytes\nTotal bytes sent: 13,100,000\nTotal bytes received: 900\n' }
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r).toMatchObject({ ok: true, technique: 'pre-copy (rsync delta)' })
+    expect(sends).toBe(1)
+    expect(ran('stuttgart', /^runc checkpoint/)).toHaveLength(2)
+    const final = world.hosts.get('stuttgart')!.commands.filter((c) => c.includes('globehop-delta: files'))
+    expect(final[0]).toMatch(/ \S+\/img \S+\/snap-1 1 /)
+    // The fixture's CRIU frozen time: 42.9 ms.
+    expect(r.snapshotPauseMs).toBe(43)
+    expect(steps().some((e) => e.step === 'snapshot' && e.phase === 'progress' && /^snapshot 2 would pause the game ~43 ms to save at most \d ms/.test(e.detail ?? ''))).toBe(true)
   })
 })
 

@@ -14,8 +14,10 @@ import { errorText, runStep } from './hop-context'
 import { HopControl } from './hop-control'
 import type { Journal } from './journal'
 import { watchdogLimits, type WatchdogLimits } from './watchdog'
-import { measureLink } from './link'
-import { chooseCompression, chooseTechnique, techniqueLabel, type Tracking } from './modes'
+import { LinkBook } from './link'
+import { decideHop } from './decide'
+import { learnFromHop, type HopFigures } from './gap-model'
+import { imageFromFacts, type Tracking } from './modes'
 import { makeHopId } from './paths'
 import { buildReport } from './preflight-report'
 
@@ -53,7 +55,9 @@ export interface HopRequest {
 export class PipelineSession {
   private readonly tour: Tour
   private readonly facts = new Map<string, HostFacts>()
-  private readonly links = new Map<string, LinkFacts>()
+  private readonly links: LinkBook
+  /** What earlier hops measured: the gap model and the snapshot stop rule start from it. */
+  private past: HopFigures | null = null
   /** Index into tour.hops of where the container is; -1 when it is off the tour's path. */
   private position = 0
   private current: string | null
@@ -65,6 +69,7 @@ export class PipelineSession {
 
   constructor(private readonly opts: PipelineSessionOptions) {
     this.tour = opts.tour
+    this.links = new LinkBook(opts.tour, opts.remote)
     this.current = opts.tour.hops[0] ?? null
   }
 
@@ -86,9 +91,16 @@ export class PipelineSession {
     this.control.claim('preflight')
     try {
       const names = this.tour.hosts.map((h) => h.name)
+      // The next hop's link is measured beside the facts: its prediction needs it, the hop reuses it.
+      const pair = this.nextPair()
+      const linkP = pair ? this.links.between(pair) : Promise.resolve(null)
       const facts = await Promise.all(names.map((n) => this.gather(n)))
-      const report = buildReport(this.tour, facts, this.current, this.position)
-      if (report.containerOn) this.adopt(report.containerOn)
+      const on = facts.filter((f) => f.container === 'running')
+      if (on.length === 1) this.adopt(on[0]!.host)
+      const now = this.nextPair()
+      const link = now && now.join() === pair?.join() ? await linkP : now ? await this.links.between(now) : (await linkP, null)
+      const src = now ? facts.find((f) => f.host === now[0]) : undefined
+      const report = buildReport(this.tour, facts, this.current, this.position, { link, image: src ? this.image(src) : undefined })
       if (mode) {
         const m = report.modes.find((x) => x.mode === mode)
         if (m && !m.available) report.ok = false
@@ -161,6 +173,17 @@ export class PipelineSession {
     return new Promise((resolve) => (this.waiter = resolve))
   }
 
+  /** The next hop of the tour as (source, destination), if there is one. */
+  private nextPair(): [string, string] | null {
+    const i = this.nextHopIndex
+    return i !== null && this.current ? [this.current, this.tour.hops[i]!] : null
+  }
+
+  /** Earlier hops' figures, the source's resident memory standing in for an image never dumped. */
+  private image(src: HostFacts): HopFigures {
+    return this.past?.imageBytes ? this.past : { ...this.past, ...imageFromFacts(src) }
+  }
+
   private adopt(host: string): void {
     this.current = host
     if (this.tour.hops[this.position] === host) return
@@ -215,14 +238,11 @@ export class PipelineSession {
       // The technique is this session's decision, in its own step; the hop gets the result.
       decision = await runStep({ hopId, emit: this.opts.emit, steps }, 'preflight', { host: fromName, detail: `${mode} from ${fromName} to ${toName}` }, async () => {
         const [sf, df] = await untilAborted(Promise.all([this.facts.get(fromName) ?? this.gather(fromName), this.facts.get(toName) ?? this.gather(toName)]), signal)
-        const needLink = !this.tour.options.sharedStorage && (mode === 'auto' || this.tour.options.compression === 'auto')
-        link = needLink ? await untilAborted(this.link(src, fromName, toName), signal) : (this.links.get(`${fromName}>${toName}`) ?? null)
-        // Container states are checked live right after; the facts say what the hosts can do.
-        const c = chooseTechnique(mode, this.tour, { ...sf, container: 'running' }, { ...df, container: 'absent' }, link, args.tracking)
-        if (!c.ok) throw new HopRefused(c.reason)
-        const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
-        const d: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress: chooseCompression(this.tour, sf, link), dstNonlocalBind: df.nonlocalBind }
-        return { value: d, detail: `${techniqueLabel(d.technique)}: ${d.why}${d.compress ? '; zstd compression' : ''}` }
+        // Every mode uses the link: auto and compression choose by it, the gap model and the snapshot rule weigh with it.
+        link = await untilAborted(this.links.measure(src, fromName, toName), signal)
+        const d = decideHop({ mode, tour: this.tour, sf, df, link, tracking: args.tracking, image: this.image(sf), past: this.past })
+        if (!d.ok) throw new HopRefused(d.reason)
+        return { value: d.decision, detail: d.words }
       })
     } catch (err) {
       const refused: HopResult = {
@@ -250,18 +270,10 @@ export class PipelineSession {
       client: this.opts.client,
       verifyTimeoutMs: this.opts.verifyTimeoutMs,
     })
+    this.past = learnFromHop(this.past, result)
     if (result.containerOn) this.adopt(result.containerOn)
     else this.current = null
     // The hosts' container states changed: later hops re-check them live anyway.
     return result
-  }
-
-  private async link(src: Remote, from: string, to: string): Promise<LinkFacts> {
-    const key = `${from}>${to}`
-    const known = this.links.get(key)
-    if (known) return known
-    const l = await measureLink(src, hostByName(this.tour, to))
-    this.links.set(key, l)
-    return l
   }
 }

@@ -19,7 +19,8 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
     if (pause !== undefined) ctx.figures.snapshotFrozenMs.push(pause)
     return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${mib(bytes)}` }
   })
-  let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0 }
+  const pauseMs = usToMs(stats.st?.frozenTimeUs)
+  let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs, imageBytes: stats.bytes }
   const transfer = s.transfer
   if (transfer) {
     const sent = await runStep(ctx, 'snapshot-transfer', { host: ctx.from.name, iteration: i, detail: `to ${ctx.to.name} while the game runs` }, async (progress) => {
@@ -33,7 +34,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
         detail: `${mib(wire)} on the wire (literal ${mib(r.stats.literalData)}, matched ${mib(r.stats.matchedData)})`,
       }
     })
-    if (tracking === 'rsync') figures = rsyncFigures(sent.literalData ?? 0, sent.matchedData ?? 0)
+    if (tracking === 'rsync') figures = { ...figures, ...rsyncFigures(sent.literalData ?? 0, sent.matchedData ?? 0), wireBytes: sent.totalBytesSent }
   }
   if (s.dropPrevious) await ctx.src.run(s.dropPrevious, { allowFail: true })
   return figures

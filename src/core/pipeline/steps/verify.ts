@@ -14,12 +14,18 @@ export interface VerifyOptions {
   timeoutMs: number
   /** A prober that already watches the floating IP may answer instead of a query of our own. */
   waitForService?: (timeoutMs: number) => Promise<boolean>
+  /** Post-copy: the stall the gap model predicts (the wait is sized from it), for the words. */
+  predictedStallMs?: number
 }
 
 export interface Verified {
   after: ServerStatus | null
   carried: boolean | null
+  /** How long the game took to answer once the checks passed. */
+  waitedMs: number
 }
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 export async function verify(ctx: HopContext, o: VerifyOptions): Promise<Verified> {
   const ip = ctx.tour.floatingIp.address
@@ -29,13 +35,16 @@ export async function verify(ctx: HopContext, o: VerifyOptions): Promise<Verifie
     const [onDst, onSrc] = await Promise.all([holdsFloatingIp(ctx.dst, ip), holdsFloatingIp(ctx.src, ip)])
     if (!onDst || onSrc) throw new Error(`floating IP ${ip}: ${ctx.to.name} ${onDst ? 'holds it' : 'does not hold it'}, ${ctx.from.name} ${onSrc ? 'still holds it' : 'does not'}`)
     const t0 = Date.now()
-    if (o.waitForService && !(await o.waitForService(o.timeoutMs))) throw new Error(`the prober saw no reply at ${ip} within ${o.timeoutMs} ms`)
+    const pred = o.predictedStallMs !== undefined ? ` (post-copy: ~${secs(o.predictedStallMs)} stall predicted, waited up to ${secs(o.timeoutMs)})` : ''
+    if (o.waitForService && !(await o.waitForService(o.timeoutMs))) throw new Error(`the prober saw no reply at ${ip} within ${o.timeoutMs} ms${pred}`)
     const after = await waitForStatus(ip, ctx.tour.container.gamePort, o.waitForService ? 2000 : o.timeoutMs)
-    if (!after) throw new Error(`no getstatus reply from ${ip}:${ctx.tour.container.gamePort} within ${o.timeoutMs} ms`)
+    if (!after) throw new Error(`no getstatus reply from ${ip}:${ctx.tour.container.gamePort} within ${o.timeoutMs} ms${pred}`)
     const carried = stateCarried(o.before, after)
     if (carried === false) throw new Error(`the game answers but its state did not carry over (before: ${fragLine(o.before)}; after: ${fragLine(after)})`)
     const words = carried === null ? 'state not comparable (no frags or clients before)' : `state carried (${fragLine(after)})`
-    return { value: { after, carried }, detail: `answers after ${Date.now() - t0} ms on ${after.map}; ${words}` }
+    const waited = Date.now() - t0
+    const stall = o.predictedStallMs !== undefined ? ` (post-copy stall while pages fault in; ~${secs(o.predictedStallMs)} predicted)` : ''
+    return { value: { after, carried, waitedMs: waited }, detail: `answers after ${waited} ms${stall} on ${after.map}; ${words}` }
   })
 }
 

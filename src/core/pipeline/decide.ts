@@ -1,0 +1,37 @@
+// The technique for one hop and everything the hop needs to know about it, from the hosts'
+// facts and the measured link, in words for the hop's preflight step. Pure.
+import type { Mode, Tour } from '../../shared/tour'
+import type { HostFacts, LinkFacts } from './facts'
+import { predictGap, type HopFigures } from './gap-model'
+import type { Decision } from './hop'
+import { chooseCompression, chooseTechnique, techniqueLabel, type Tracking } from './modes'
+
+export interface DecideInput {
+  mode: Mode
+  tour: Tour
+  sf: HostFacts
+  df: HostFacts
+  link: LinkFacts | null
+  tracking?: Tracking
+  /** The image's figures for the gap model (earlier hops, else the source's RSS). */
+  image: HopFigures
+  /** Earlier hops' figures for the snapshot stop rule. */
+  past: HopFigures | null
+}
+
+export function decideHop(i: DecideInput): { ok: true; decision: Decision; words: string } | { ok: false; reason: string } {
+  const { sf, df, link } = i
+  // Container states are checked live right after; the facts say what the hosts can do.
+  const c = chooseTechnique(i.mode, i.tour, { ...sf, container: 'running' }, { ...df, container: 'absent' }, link, i.tracking, i.image)
+  if (!c.ok) return c
+  const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
+  const compress = chooseCompression(i.tour, sf, link)
+  const prediction = predictGap(c.technique.kind, link, i.image, compress)
+  const oneWayDelta = sf.deltaTools.ok && df.deltaTools.ok
+  const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, past: i.past }
+  const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
+  const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
+  const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''
+  const pw = prediction ? `; predicted gap ${prediction.words}` : ''
+  return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${pw}` }
+}
