@@ -5,13 +5,12 @@ import { Engine } from '../core/engine'
 import { fallbackCandidates, fallbackDirs } from '../core/fallback/candidates'
 import { StageEngine } from '../core/fallback/stage-engine'
 import { guardProcess } from '../core/interrupt-guard'
+import { GLOBEHOP_VERSION } from '../core/recording/version'
 import { defaultShow } from '../core/tour/default'
 import { serve } from '../server/serve'
 import { ensureRendererBuilt, openBrowser, RENDERER_DIR, ROOT, runInherit } from './browser-host'
 import { findElectronBinary, sandboxChoice } from './electron-binary'
 import { UsageError } from './usage'
-
-const VERSION = '0.1.0'
 
 interface AppArgs {
   tour?: string
@@ -48,7 +47,7 @@ export async function runServe(argv: string[], notices: string[] = []): Promise<
   const host = v.host ?? '127.0.0.1'
   const built = await ensureRendererBuilt()
   if (built !== 0) return built
-  const engine = new Engine({ host: 'browser', version: VERSION, notices, record: {} })
+  const engine = new Engine({ host: 'browser', version: GLOBEHOP_VERSION, notices, record: {} })
   const tourFile = show.tour
   await engine.loadTour(tourFile).catch((err: Error) => console.error(err.message))
   // R on stage: the newest good recording of this tour stands in for the live run (stage-engine.ts).

@@ -1,4 +1,5 @@
 // The `globehop` command: dispatches to one small module per subcommand.
+import { GLOBEHOP_VERSION } from '../core/recording/version'
 import { runOpen, runServe } from './app'
 import { runDemo } from './demo'
 import { runLabCli } from './lab'
@@ -26,6 +27,10 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     ;(cmd === undefined ? console.error : console.log)(USAGE)
     return cmd === undefined ? 2 : 0
+  }
+  if (cmd === '--version' || cmd === '-V') {
+    console.log(`globehop ${GLOBEHOP_VERSION}`)
+    return 0
   }
   const handler = COMMANDS[cmd]
   if (!handler) {

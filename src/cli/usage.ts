@@ -1,8 +1,9 @@
 export const USAGE = `globehop: live container migration around the world
 
 usage:
-  globehop demo [--no-open] [--presenter] bring the local lab up (root), open the app on its tour and connect
-  globehop open [--tour FILE] [--connect] [--presenter [--display N]]
+  globehop demo [--no-open] [--presenter]
+                                          bring the local lab up (root), open the app on its tour and connect
+  globehop open [--tour FILE] [--connect] [--presenter [--display N]] [--no-sandbox]
                                           open the app (Electron, or the browser host where Electron is missing)
   globehop serve [--tour FILE] [--port N] [--host ADDR] [--open] [--connect] [--presenter]
                                           serve the app to a browser (127.0.0.1, token in the printed URL's #fragment)
@@ -18,6 +19,7 @@ usage:
                                           after a crash mid-hop: find what runs where, repair it
   globehop lab up|down|status|exec|link|client
                                           the built-in local lab (root, Linux); \`globehop lab\` lists them
+  globehop --version                      globehop's version (package.json's)
 
 modes: stop-and-copy, pre-copy, post-copy, pre+post, auto
 open, serve: nothing is sent to the tour's hosts (SSH, probes) until you press Connect, or with --connect.
