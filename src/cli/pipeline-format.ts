@@ -16,7 +16,11 @@ export function formatPreflight(r: PreflightReport, mode?: Mode): string {
   }
   lines.push(`container on: ${r.containerOn ?? 'none or several'}; floating IP on: ${r.floatingIpOwner ?? 'none or several'}`)
   lines.push('modes:')
-  for (const m of r.modes) lines.push(`  ${m.available ? 'yes' : 'no '} ${m.mode.padEnd(14)}${m.reason ? ` ${m.reason}` : ''}${m.mode === mode ? '   <- asked for' : ''}`)
+  // Available modes carry the next hop's predicted gap and its sum in their words.
+  for (const m of r.modes) {
+    const gap = m.predictedGapMs !== undefined ? ` ~${s(m.predictedGapMs)} gap predicted;` : ''
+    lines.push(`  ${m.available ? 'yes' : 'no '} ${m.mode.padEnd(14)}${gap}${m.reason ? ` ${m.reason}` : ''}${m.mode === mode ? '   <- asked for' : ''}`)
+  }
   lines.push(`preflight: ${r.ok ? 'ok' : 'NOT ok'}`)
   return lines.join('\n')
 }
@@ -59,12 +63,16 @@ export function formatHop(r: HopResult): string {
   const restoreUs = r.criuRestore?.restoreTimeUs
   row('restore time', `${s(stepMs(r, 'restore'))}${restoreUs !== undefined ? ` (CRIU restore ${s(restoreUs / 1000)})` : ''}`)
   if (stepMs(r, 'lazy-pages') !== undefined) row('remaining pages', `${s(stepMs(r, 'lazy-pages'))} after the restore`)
-  row('verify', s(stepMs(r, 'verify')))
+  // Post-copy: verify waits while the restored game faults its working set in over the link.
+  const lazy = stepMs(r, 'page-server') !== undefined
+  row('verify', `${s(stepMs(r, 'verify'))}${lazy ? ' (post-copy stall: the game faulting its pages in over the link)' : ''}`)
   row('wire total', mib(r.wireBytes))
   // What the players should feel: the freeze through the restore, as CRIU and the steps measured it.
   const dumpToRestore = ['checkpoint', 'transfer', 'page-server', 'restore'].reduce((a, k) => a + (stepMs(r, k) ?? 0), 0)
-  const snapPause = r.steps.filter((x) => x.step === 'snapshot').length
-  row('frozen + transfer + restore', `${s(dumpToRestore)}${snapPause ? ` (+ ${snapPause} snapshot pause${snapPause > 1 ? 's' : ''})` : ''}`)
+  const snaps = r.steps.filter((x) => x.step === 'snapshot').length
+  const pauses = r.snapshotPauseMs !== undefined ? `, ${s(r.snapshotPauseMs)} in all` : ''
+  row('frozen + transfer + restore', `${s(dumpToRestore)}${snaps ? ` (+ ${snaps} snapshot pause${snaps > 1 ? 's' : ''}${pauses})` : ''}`)
+  if (r.snapshotPauseMs !== undefined) row('snapshot pauses', `${s(r.snapshotPauseMs)} (CRIU frozen time of ${snaps} snapshot${snaps === 1 ? '' : 's'} while the game ran on: players feel each as lag)`)
   const c = r.client
   row('client gap (prober)', c ? `${c.downtimeMs === null ? 'none seen' : s(c.downtimeMs)}, ${c.probesLost} probes lost${c.stateCarried === null ? '' : c.stateCarried ? ', state carried' : ', STATE LOST'}` : 'not measured')
   if (r.error) row(r.ok ? 'warning' : 'error', r.error)

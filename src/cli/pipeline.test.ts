@@ -75,6 +75,14 @@ describe('human output', () => {
     expect(text).toMatch(/frozen \+ transfer \+ restore +1\.41 s \(\+ 1 snapshot pause\)/)
     expect(text).toMatch(/client gap \(prober\) +1\.45 s, 28 probes lost, state carried/)
   })
+  it('the sum of snapshot pauses beside the outage, and a post-copy stall named as such', () => {
+    const text = formatHop({ ...hop, snapshotPauseMs: 612 })
+    expect(text).toMatch(/frozen \+ transfer \+ restore +1\.41 s \(\+ 1 snapshot pause, 612 ms in all\)/)
+    expect(text).toMatch(/snapshot pauses +612 ms \(CRIU frozen time of 1 snapshot while the game ran on/)
+    const post = formatHop({ ...hop, technique: 'post-copy', mode: 'post-copy', steps: [...hop.steps.filter((x) => !x.step.startsWith('snapshot')), { step: 'page-server', ms: 90 }, { step: 'verify', ms: 24_600 }] })
+    expect(post).toMatch(/verify +2\d\.\d+ s \(post-copy stall: the game faulting its pages in over the link\)/)
+    expect(post).not.toMatch(/snapshot pauses/)
+  })
   it('a failed hop shows the error and the rollback', () => {
     const text = formatHop({ ...hop, ok: false, error: 'restore on strasbourg failed', rollback: 'floating IP back on stuttgart', containerOn: 'stuttgart', client: undefined })
     expect(text).toMatch(/FAILED/)
@@ -101,11 +109,15 @@ describe('human output', () => {
     const r: PreflightReport = {
       ok: false,
       hosts: [{ host: 'montreal', checks: [{ id: 'mem-dirty-track', status: 'warn', detail: 'kernel has no soft-dirty memory tracking' }] }],
-      modes: [{ mode: 'pre+post', available: false, reason: 'pre+post unavailable: no soft-dirty' }],
+      modes: [
+        { mode: 'pre+post', available: false, reason: 'pre+post unavailable: no soft-dirty' },
+        { mode: 'post-copy', available: true, predictedGapMs: 26_400, reason: "stuttgart -> montreal: players' gap ~26.4 s: ... + ~25.1 s stall" },
+      ],
       floatingIpOwner: 'stuttgart',
       containerOn: 'stuttgart',
     }
     const t = formatPreflight(r, 'pre+post')
+    expect(t).toMatch(/ {2}yes post-copy +~26\.4\d? s gap predicted; stuttgart -> montreal: players' gap ~26\.4 s: \.\.\. \+ ~25\.1 s stall$/m)
     expect(t).toContain('  WARN mem-dirty-track  kernel has no soft-dirty memory tracking')
     expect(t).toContain('  no  pre+post       pre+post unavailable: no soft-dirty   <- asked for')
     expect(t).toContain('preflight: NOT ok')

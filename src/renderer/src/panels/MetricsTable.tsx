@@ -1,5 +1,5 @@
-// Per-hop figures: the seed's columns (dump, sizes, transfer, restore) plus CRIU frozen time and
-// what the client saw.
+// Per-hop figures: the seed's columns (dump, sizes, transfer, restore) plus CRIU frozen time, the
+// pre-copy snapshots' pauses (players feel them as lag) and what the client saw.
 import type { HopResult, StepName } from '../../../shared/contract'
 import { fmtBytes as bytes, fmtMs as ms } from '../stage/format'
 const stepMs = (h: HopResult, step: StepName) => {
@@ -18,6 +18,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
             <th scope="col">Mode</th>
             <th scope="col">Dump</th>
             <th scope="col">CRIU frozen</th>
+            <th scope="col" title="Sum of the pre-copy snapshots' pauses (CRIU frozen time) before the final freeze">Snapshot pauses</th>
             <th scope="col">Image</th>
             <th scope="col">On the wire</th>
             <th scope="col">Transfer</th>
@@ -30,7 +31,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
         <tbody>
           {hops.length === 0 ? (
             <tr className="empty">
-              <td colSpan={11}>No hops yet. Connect (C), then hop (→, Space or PageDown); preflight (P) shows what each host can do.</td>
+              <td colSpan={12}>No hops yet. Connect (C), then hop (→, Space or PageDown); preflight (P) shows what each host can do.</td>
             </tr>
           ) : (
             hops.map((h) => [
@@ -41,6 +42,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
                 <td>{h.technique}</td>
                 <td>{ms(stepMs(h, 'checkpoint'))}</td>
                 <td>{ms(h.criuDump?.frozenTimeUs != null ? h.criuDump.frozenTimeUs / 1000 : undefined)}</td>
+                <td>{ms(h.snapshotPauseMs)}</td>
                 <td>{bytes(h.imageBytes)}</td>
                 <td>{bytes(h.wireBytes)}</td>
                 <td>{ms(stepMs(h, 'transfer'))}</td>
@@ -54,7 +56,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
               // What happened and what was done, in words, where the eye is (not in a tooltip).
               (h.error || h.rollback) && (
                 <tr key={`${h.hopId}-why`} className="hop-why" data-testid="hop-failure">
-                  <td colSpan={11}>
+                  <td colSpan={12}>
                     {h.error && <div>{h.ok ? 'warning' : 'what failed'}: {h.error}</div>}
                     {h.rollback && <div>what was done: {h.rollback}</div>}
                   </td>

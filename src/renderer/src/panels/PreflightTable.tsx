@@ -1,4 +1,5 @@
 import type { PreflightReport } from '../../../shared/contract'
+import { fmtMs } from '../stage/format'
 
 export function PreflightTable({ report }: { report: PreflightReport }) {
   const ids = [...new Set(report.hosts.flatMap((h) => h.checks.map((c) => c.id)))]
@@ -48,8 +49,15 @@ export function PreflightTable({ report }: { report: PreflightReport }) {
       )}
       <ul className="modes">
         {report.modes.map((m) => (
-          <li key={m.mode} className={m.available ? 'ok' : 'fail'}>
+          <li key={m.mode} className={m.available ? 'ok' : 'fail'} data-testid={`mode-${m.mode}`}>
             {m.mode}: {m.available ? 'available' : m.reason}
+            {/* The next hop's predicted gap in this mode, and how the sum was made. */}
+            {m.available && m.predictedGapMs !== undefined && (
+              <>
+                {`; ~${fmtMs(m.predictedGapMs)} gap predicted`}
+                {m.reason && <div className="mode-prediction">{m.reason}</div>}
+              </>
+            )}
           </li>
         ))}
       </ul>
