@@ -1,5 +1,6 @@
 // The normal view: the operator's screen. Header with the commands (one primary at a time), the
-// tour stepper, then hosts / steps / commands beside the globe and the ping graph, the hop table.
+// tour stepper, then hosts / steps / commands beside the globe and the ping graph, the hop table,
+// the recordings on disk and the export buttons.
 import { useState } from 'react'
 import type { EngineState } from '../../../shared/contract'
 import { MIGRATION_MODES, type Mode } from '../../../shared/tour'
@@ -8,6 +9,7 @@ import { CommandLog } from '../panels/CommandLog'
 import { HostList } from '../panels/HostList'
 import { MetricsTable } from '../panels/MetricsTable'
 import { PreflightTable } from '../panels/PreflightTable'
+import { Recordings } from '../panels/recordings/Recordings'
 import { StepList } from '../panels/StepList'
 import { TourProblems } from './TourProblems'
 import { PingGraph } from '../ping/PingGraph'
@@ -71,6 +73,7 @@ export function NormalView({ shell }: { shell: Shell }) {
         <div className="bottom">
           <MetricsTable hops={view.hops} labelOf={labelOf} />
           {view.preflight && <PreflightTable report={view.preflight} />}
+          <Recordings api={shell.api} />
         </div>
       </main>
     </>
