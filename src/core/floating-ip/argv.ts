@@ -10,18 +10,20 @@ export function writeTrackFile(file: string, owner: boolean): string[] {
 }
 
 /** Between looks at the host's addresses, ms. */
-const LOOK_MS = 20
+const LOOK_MS = 10
 
 /**
- * Writes the track file first when `track` is given, then waits on the host itself (no round trip
- * per look) until it holds (`want` true) or no longer holds the address; exits 3 after about
- * `timeoutMs`. With a write it first sleeps `settleMs`: a takeover needs at least two advert
- * intervals (RFC 5798 6.4.2), and on the source every look is processes beside CRIU's dump.
+ * Writes the track file when `track` is given (after `delayMs`: the source waits so the
+ * destination is a BACKUP before the source's priority-0 advert reaches it), then waits on the
+ * host itself (no round trip per look) until it holds (`want` true) or no longer holds the address;
+ * exits 3 after about `timeoutMs`.
  */
-export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; settleMs?: number }): string[] {
+export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; delayMs?: number }): string[] {
   const script = [
-    'a=$1 want=$2 n=$3 settle=$4',
-    `if [ -n "$5" ]; then shift 4; ${WRITE} || exit 1; sleep "$settle" 2>/dev/null; fi`,
+    'a=$1 want=$2 n=$3 delay=$4',
+    // The first line tells the caller when the command started (moveFloatingIp times hosts with it).
+    'echo started',
+    `if [ -n "$5" ]; then shift 4; [ "$delay" = 0.000 ] || sleep "$delay" 2>/dev/null; ${WRITE} || exit 1; fi`,
     'i=0',
     'while :; do',
     '  if ip -o -4 addr show | grep -qF " inet $a/"; then h=1; else h=0; fi',
@@ -32,8 +34,8 @@ export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track
     'done',
   ].join('\n')
   const write = track ? [track.file, track.owner ? '1' : '0'] : []
-  const settle = ((track?.settleMs ?? 0) / 1000).toFixed(3)
-  return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / LOOK_MS))), settle, ...write]
+  const delay = ((track?.delayMs ?? 0) / 1000).toFixed(3)
+  return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / LOOK_MS))), delay, ...write]
 }
 
 export function readTrackFile(file: string): string[] {

@@ -1,17 +1,27 @@
 // Moves the floating IP between two hosts with the tour's method and waits until it arrived.
 //
-// keepalived reads its track file on every close-after-write (inotify: no polling interval), and
-// the takeover is VRRP preemption: the new owner (priority 200 now) ignores the old one's adverts
-// (100 now) and becomes master when its Master_Down_Interval (3 x advert_int + skew, ~320 ms at
-// advert_int 0.1) after the last accepted advert runs out (RFC 5798 6.4.2; keepalived.conf(5),
-// "Track files", preempt_delay). The old owner keeps advertising until it hears the new one, so
-// the other backups never see a silent link and never contend. A faster route, FAULT on the old
-// owner and its priority-0 advert (the new owner then waits only its skew time), was measured on
-// the lab and dropped: far backups' shorter timers ran out before the new owner's first advert
-// reached them, and they took the IP for a moment.
-// So the hop starts the move at the freeze, beside the dump, and the move is one round trip: each
-// host gets one command that writes its track file and then watches its own addresses until the
-// IP arrived (or left); no poll from here after the takeover.
+// keepalived (lab/templates/keepalived.conf): the track file holds 1 on the owner and 0 elsewhere,
+// tracked with weight 0 reverse, so 0 is FAULT: outside a move only the owner takes part in VRRP.
+// keepalived reads the file on every close-after-write (inotify, no polling). A move writes 1 on
+// the destination (FAULT -> BACKUP) and 0 on the source: leaving MASTER for FAULT it sends a
+// priority-0 advert, and the destination takes over after its skew time (~1 ms) instead of a
+// Master_Down_Interval (3 x advert_int + skew after the last advert it accepted: RFC 5798 6.4.2).
+// Measured on the lab from the decision to the destination holding the IP (answering ARP),
+// (move.lab.test.ts, 2 cores shared with builds): preemption (the old weight-100 setup) 526-833 ms;
+// this: stuttgart <-> strasbourg 221-260 ms quiet, 333-421 ms at load 14; to or from montreal
+// 457-862 ms: the far host's own SSH command starts ~2 RTT after it was sent, and a destination
+// whose write lands after the advert waits a Master_Down_Interval. Writing 1 on the destination
+// before the freeze (and 0 again when a hop ends before it) would take that off the clock.
+// Two earlier findings stay true: with preemption the new owner only starts its 322 ms timer once
+// its own write lands (an SSH command costs ~1.5 RTT before it runs), and a priority-0 advert
+// while bystanders sat in BACKUP let far ones take the IP for a moment (their timers ran out before
+// the new owner's first advert reached them). Bystanders in FAULT ignore adverts: no takeover.
+// The one race left: the destination must be a BACKUP before the source's priority-0 advert
+// reaches it. The source waits `releaseDelay` before its write, from the hosts' measured command
+// start times; a loss only costs time (the destination, alone in BACKUP, takes over one
+// Master_Down_Interval after its write, and nobody else can), never a second holder.
+// The move starts at the freeze, beside the dump, in one round trip: each host gets one command
+// that writes its track file and then watches its own addresses until the IP arrived (or left).
 import type { Tour } from '../../shared/tour'
 import { RemoteCommandError, type Remote } from '../ssh/types'
 import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, listAddresses } from './argv'
@@ -21,9 +31,23 @@ export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSigna
   return holdsAddress(res.stdout, ip)
 }
 
-/** No takeover comes sooner than 2 advert intervals at the lab's advert_int 0.1 (lab/templates/keepalived.conf); with
- *  shorter intervals the IP still moves as fast, only its confirmation waits this long. */
-const TAKEOVER_MIN_MS = 200
+/** Per host: ms from sending a move command to its first line (channel open, exec, one way back). */
+const answerMs = new Map<string, number>()
+/** What the source adds to its wait beyond the estimate, ms; also its wait before any estimate. */
+const RELEASE_MARGIN_MS = 40
+
+/**
+ * How long the source waits before its write so that its priority-0 advert reaches the destination
+ * after the destination's own write. Measured on the lab, a command's first line comes back after
+ * ~2.5 RTT (`answer`: ~5 one-way delays `o`), so it started at ~0.8 x answer; the advert needs
+ * the source's and the destination's one-way delays (o_s + o_d, host to host through the same
+ * paths as in the lab). wait = start_d - start_s - (o_s + o_d) = 0.6 answer_d - answer_s. A wrong
+ * guess elsewhere only costs the slow path, never a second holder. Exported for the unit test.
+ */
+export function releaseDelayMs(srcAnswerMs: number | undefined, dstAnswerMs: number | undefined): number {
+  if (srcAnswerMs === undefined || dstAnswerMs === undefined) return RELEASE_MARGIN_MS
+  return Math.round(Math.min(1000, Math.max(0, 0.6 * dstAnswerMs - srcAnswerMs) + RELEASE_MARGIN_MS))
+}
 
 export interface MoveOptions {
   timeoutMs?: number
@@ -36,9 +60,17 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
   const timeoutMs = opts.timeoutMs ?? 8000
   const signal = opts.signal
   if (f.method === 'keepalived') {
-    // Both at once: the new owner's priority rises while the old one's drops.
+    // Both at once; the source's write waits for the destination's to land first.
+    const delayMs = releaseDelayMs(answerMs.get(from.host.name), answerMs.get(to.host.name))
     const watch = async (r: Remote, owner: boolean) => {
-      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, { file: f.trackFile, owner, settleMs: TAKEOVER_MIN_MS }), { signal, allowFail: true })
+      const sent = performance.now()
+      let first = true
+      const onLine = () => {
+        if (first) answerMs.set(r.host.name, performance.now() - sent)
+        first = false
+      }
+      const track = { file: f.trackFile, owner, delayMs: owner ? 0 : delayMs }
+      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, track), { signal, allowFail: true, onLine })
       if (res.code === 3) return `${r.host.name}: ${owner ? 'does not hold it' : 'still holds it'}`
       if (res.code !== 0) throw new RemoteCommandError(r.host.name, `write ${f.trackFile} and watch for ${f.address}`, res.code, res.stderr.trim().split('\n').slice(-3).join(' | '))
       return null

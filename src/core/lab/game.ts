@@ -19,9 +19,9 @@ export async function ownsFloatingIp(h: HostState): Promise<boolean> {
   return links.some((l) => (l.addr_info ?? []).some((a) => a.local === FLOATING_IP))
 }
 
-/** Writes the keepalived track files: 1 on `owner`, 0 everywhere else. */
+/** Writes the keepalived track files: 1 on `owner`, 0 (FAULT) everywhere else. */
 export async function setOwner(hosts: readonly HostState[], owner: string): Promise<void> {
-  // Clear the others first so two hosts never both carry weight 1.
+  // The others first: the owner then takes over alone, one Master_Down_Interval after its write.
   for (const h of hosts) if (h.name !== owner) await shInMachine(h, `echo 0 > ${TRACK_FILE}`)
   const o = hosts.find((h) => h.name === owner)
   if (o) await shInMachine(o, `echo 1 > ${TRACK_FILE}`)

@@ -22,7 +22,7 @@ export const GAME_PORT = 26000
 export const CONTAINER_ID = 'xonotic'
 /** Bundle path, identical on every host. */
 export const BUNDLE_PATH = '/srv/globehop/xonotic'
-/** keepalived's vrrp_track_file: 1 on the owner, 0 elsewhere (the tour schema's default). */
+/** keepalived's vrrp_track_file: 1 on the owner, 0 (FAULT) elsewhere (the tour schema's default). */
 export const TRACK_FILE = '/run/globehop/vrrp-owner'
 /** Relative runc cgroupsPath: resolved against each machine's own cgroup (see README). */
 export const CONTAINER_CGROUP = 'globehop/xonotic'

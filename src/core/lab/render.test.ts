@@ -35,11 +35,12 @@ describe('server.cfg', () => {
 
 describe('keepalived.conf', () => {
   const conf = renderKeepalivedConf('montreal')
-  it('uses VRRP v3 at 0.1 s adverts and the track file the pipeline writes', () => {
+  it('uses VRRP v3 at 0.1 s adverts and the track file the pipeline writes (0 = FAULT: only the owner and the destination of a move take part)', () => {
     expect(conf).toMatch(/vrrp_version 3/)
     expect(conf).toMatch(/advert_int 0\.1/)
     expect(conf).toMatch(/file "\/run\/globehop\/vrrp-owner"/)
-    expect(conf).toMatch(/weight 100/)
+    expect(conf).toMatch(/weight 0 reverse/)
+    expect(conf).toMatch(/priority 254/)
     expect(conf).toContain(`${FLOATING_IP}/24 dev eth0`)
     expect(conf).toMatch(/router_id montreal/)
   })
