@@ -1,11 +1,12 @@
 // The recordings on disk as the app lists them: one entry per .jsonl with its disk use (the .jsonl
-// plus its .cast files), its tour, hops and length. A file is read only when its mtime or size
-// changed since the last listing, so a list asked for after every hop stays cheap. One bad file
+// plus its .cast files), its tour, hops and length. A file is scanned only when its mtime or size
+// changed since the last listing, and then lightly (scan()), so a list asked for after every hop
+// stays cheap. One bad file
 // is listed with what is wrong with it, never fails the list. Deleting takes a listed name only.
-import { readdirSync, statSync, unlinkSync, type Stats } from 'node:fs'
+import { readdirSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import type { RecordingEntry, RecordingList } from '../../shared/contract'
-import { readRecording } from './reader'
+import { MAX_RECORDING_BYTES, parseRecording } from './reader'
 
 /** A name or a state the catalog refuses, with a stable code for the wire (serializeError keeps it). */
 export class CatalogError extends Error {
@@ -37,18 +38,66 @@ function summarize(file: string, st: Stats): Summary {
   parsed++
   let summary: Summary
   try {
-    const rec = readRecording(file)
-    const hops = rec.events.filter((e) => e.event.name === 'hop')
-    const okHops = hops.filter((e) => (e.event.payload as { ok?: unknown }).ok === true).length
-    const last = rec.events.length ? Math.max(0, ...rec.events.map((e) => e.t)) : 0
-    const problem = rec.warning ?? (rec.skipped.length ? `${rec.skipped.length} event(s) left out: ${rec.skipped[0]}` : undefined)
-    summary = { startedAt: rec.header.startedAt, tourName: rec.header.tour.name, hops: hops.length, okHops, durationMs: last, ...(problem ? { problem: withoutDir(problem, file) } : {}) }
+    summary = scan(file, st.size)
   } catch (err) {
     summary = { startedAt: st.mtimeMs, tourName: '', hops: 0, okHops: 0, durationMs: 0, problem: withoutDir((err as Error).message, file) }
   }
   if (summaries.size >= MAX_CACHED) summaries.delete(summaries.keys().next().value as string)
   summaries.set(file, { mtimeMs: st.mtimeMs, size: st.size, summary })
   return summary
+}
+
+/** How the writer puts a hop result on its line (JSON.stringify of { t, at, event: { name, payload } }). */
+const HOP_MARK = '"event":{"name":"hop"'
+
+/**
+ * A list's view of one file without reading every event through the contract (a whole lab tour
+ * takes ~100 ms that way, and the engine's prober shares the process): the header checked as the
+ * reader checks it (a newer version or another file is refused with the reader's words), the hop
+ * lines parsed, the length from the last line, and a last line cut short said as the reader says it.
+ * A bad line in the middle shows when the recording is replayed or exported.
+ */
+function scan(file: string, size: number): Summary {
+  if (size > MAX_RECORDING_BYTES) throw new Error(`${file}: ${size} bytes, more than a recording can be (${MAX_RECORDING_BYTES})`)
+  const text = readFileSync(file, 'utf8')
+  const lines = text.split('\n')
+  const tail = lines.pop() ?? ''
+  const { header } = parseRecording(lines.length ? `${lines[0]}\n` : tail, file)
+  let hops = 0
+  let okHops = 0
+  let durationMs = 0
+  const json = <T>(line: string, n: number): T => {
+    try {
+      return JSON.parse(line) as T
+    } catch {
+      throw new Error(`${file}:${n}: not JSON`)
+    }
+  }
+  const take = (line: string, n: number) => {
+    if (line.includes(HOP_MARK)) {
+      hops++
+      if (json<{ event: { payload: { ok?: unknown } } }>(line, n).event.payload.ok === true) okHops++
+    }
+  }
+  for (let i = 1; i < lines.length; i++) take(lines[i]!, i + 1)
+  let problem: string | undefined
+  let last = lines.length > 1 ? lines[lines.length - 1]! : ''
+  let lastN = lines.length
+  if (lines.length && tail.trim() !== '') {
+    try {
+      JSON.parse(tail)
+      take(tail, lines.length + 1)
+      last = tail
+      lastN = lines.length + 1
+    } catch {
+      problem = `${file}:${lines.length + 1}: the last line is cut short (the run ended without closing the recording)`
+    }
+  }
+  if (last.trim() !== '') {
+    const t = json<{ t?: unknown }>(last, lastN).t
+    if (typeof t === 'number' && Number.isFinite(t)) durationMs = Math.max(0, t)
+  }
+  return { startedAt: header.startedAt, tourName: header.tour.name, hops, okHops, durationMs, ...(problem ? { problem: withoutDir(problem, file) } : {}) }
 }
 
 /** The reader's messages start with the whole path: the list shows the file's name already. */
