@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// The globehop CLI. Runs the TypeScript sources through tsx so the CLI, the browser host and the
-// engine are the same code the app bundles.
-import { register } from 'tsx/esm/api'
+// The globehop CLI. Runs the bundle `npm run build` writes (out/cli/, no TypeScript compiler at run
+// time) when it is at least as new as the sources, else the TypeScript sources through tsx: the CLI,
+// the browser host and the engine are always the same code the app bundles (bin/cli-entry.mjs).
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { builtEntry } from './cli-entry.mjs'
 
-register()
-const { main } = await import('../src/cli/main.ts')
+const bundle = builtEntry(path.resolve(import.meta.dirname, '..'))
+let main
+if (bundle) {
+  ;({ main } = await import(pathToFileURL(bundle).href))
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  ;({ main } = await import('../src/cli/main.ts'))
+}
 process.exitCode = await main(process.argv.slice(2))

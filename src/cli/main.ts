@@ -1,25 +1,21 @@
 // The `globehop` command: dispatches to one small module per subcommand.
 import { GLOBEHOP_VERSION } from '../core/recording/version'
-import { runOpen, runServe } from './app'
-import { runDemo } from './demo'
-import { runLabCli } from './lab'
-import { runMigrateCli, runPreflightCli, runTourCli } from './pipeline'
-import { runRecover } from './recover'
 import { USAGE, UsageError } from './usage'
-import { runValidate } from './validate'
 
+// Each subcommand loads only its own module (and what it imports): `validate` needs no SSH, no
+// HTTP server and no engine, so it starts in a fraction of the time the whole CLI takes to load.
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  demo: runDemo,
-  open: runOpen,
-  serve: (argv) => runServe(argv),
-  validate: runValidate,
-  preflight: runPreflightCli,
-  migrate: runMigrateCli,
-  tour: runTourCli,
-  recover: runRecover,
+  demo: (argv) => import('./demo').then((m) => m.runDemo(argv)),
+  open: (argv) => import('./app').then((m) => m.runOpen(argv)),
+  serve: (argv) => import('./app').then((m) => m.runServe(argv)),
+  validate: (argv) => import('./validate').then((m) => m.runValidate(argv)),
+  preflight: (argv) => import('./pipeline').then((m) => m.runPreflightCli(argv)),
+  migrate: (argv) => import('./pipeline').then((m) => m.runMigrateCli(argv)),
+  tour: (argv) => import('./pipeline').then((m) => m.runTourCli(argv)),
+  recover: (argv) => import('./recover').then((m) => m.runRecover(argv)),
   export: (argv) => import('./export').then((m) => m.runExport(argv)),
   replay: (argv) => import('./replay').then((m) => m.runReplay(argv)),
-  lab: runLabCli,
+  lab: (argv) => import('./lab').then((m) => m.runLabCli(argv)),
 }
 
 export async function main(argv: string[]): Promise<number> {
