@@ -75,11 +75,13 @@ describe('engine: the recordings panel and export', () => {
     const during = (await engine.handle('recordings', {})).recordings
     expect(during).toHaveLength(2)
     const writing = during.find((r) => r.name !== first[0]!.name)!
+    expect(writing.problem).toBe('being recorded right now')
     await expect(engine.handle('deleteRecording', { name: writing.name })).rejects.toThrow(`${writing.name} is in use right now`)
     const after = await engine.handle('deleteRecording', { name: first[0]!.name })
-    expect(after.recordings.map((r) => r.name)).toEqual([writing.name])
+    expect(after.recordings.map((r) => [r.name, r.problem])).toEqual([[writing.name, 'being recorded right now']])
     expect(existsSync(first[0]!.file)).toBe(false)
     await hop.catch(() => {})
+    expect((await engine.handle('recordings', {})).recordings[0]!.problem).toBeUndefined()
     await expect(engine.handle('deleteRecording', { name: '../x.jsonl' })).rejects.toThrow(/"..\/x.jsonl" is not a recording's name/)
     // Its run is over: now it goes too, and export says what happened to it.
     expect((await engine.handle('deleteRecording', { name: writing.name })).recordings).toEqual([])

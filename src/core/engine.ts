@@ -134,9 +134,10 @@ export class Engine {
         // The app's host wraps the engine in a StageEngine that answers this (src/core/fallback).
         throw new CommandError('no-fallback', 'stage fallback is the app\'s (globehop serve/open): this engine runs without one')
       case 'recordings':
-        return listRecordings(this.recordingsDir)
+        return listRecordings(this.recordingsDir, this.recordingNow)
       case 'deleteRecording':
-        return deleteRecording(this.recordingsDir, args.name as string, this.recordingNow)
+        deleteRecording(this.recordingsDir, args.name as string, this.recordingNow)
+        return listRecordings(this.recordingsDir, this.recordingNow)
       case 'exportRun':
         return this.exportRun(args.kind as ExportKind)
     }

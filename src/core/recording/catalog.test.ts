@@ -142,3 +142,12 @@ describe('deleteRecording', () => {
     }
   })
 })
+
+describe('the recording a run writes now', () => {
+  it('is listed as being recorded, never as a good recording', () => {
+    const a = writeSyntheticRecording(dir)
+    const list = listRecordings(dir, a)
+    expect(list.recordings[0]).toMatchObject({ file: a, hops: 2, okHops: 1, problem: 'being recorded right now' })
+    expect(listRecordings(dir).recordings[0]!.problem).toBeUndefined()
+  })
+})

@@ -130,8 +130,12 @@ function namesIn(dir: string): string[] {
   }
 }
 
-/** Every recording in `dir`, newest first. A missing folder is an empty list. */
-export function listRecordings(dir: string): RecordingList {
+/** What the list says of the recording a run is writing now: never whole yet, never a fallback. */
+export const BEING_RECORDED = 'being recorded right now'
+
+/** Every recording in `dir`, newest first. A missing folder is an empty list. `writing`: the file a run writes now. */
+export function listRecordings(dir: string, writing: string | null = null): RecordingList {
+  const now = writing === null ? null : path.resolve(writing)
   const names = namesIn(dir)
   const recordings: RecordingEntry[] = []
   for (const name of names) {
@@ -141,7 +145,8 @@ export function listRecordings(dir: string): RecordingList {
     if (!st?.isFile()) continue
     const casts = castsOf(name.slice(0, -'.jsonl'.length), names)
     const bytes = st.size + casts.reduce((sum, c) => sum + (statOrNull(path.join(dir, c))?.size ?? 0), 0)
-    recordings.push({ name, file, bytes, ...summarize(file, st) })
+    const summary = summarize(file, st)
+    recordings.push({ name, file, bytes, ...summary, ...(path.resolve(file) === now ? { problem: BEING_RECORDED } : {}) })
   }
   // Same second: the writer's -2, -3 came later ("x-2" sorts after "x" once ".jsonl" is off).
   const base = (r: RecordingEntry) => r.name.slice(0, -'.jsonl'.length)
