@@ -113,10 +113,10 @@ export function Recordings({ api }: { api: GlobehopApi }) {
                   <td>{t.date}</td>
                   <td>
                     {t.tour}
-                    {r.problem && (
+                    {t.note && (
                       <span className="rec-problem" title={r.problem}>
                         {' '}
-                        (incomplete: {r.problem})
+                        ({t.note})
                       </span>
                     )}
                   </td>

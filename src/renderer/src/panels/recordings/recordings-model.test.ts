@@ -15,7 +15,9 @@ const entry: RecordingEntry = {
 
 describe('recordings panel text', () => {
   it('a row: UTC date as the REPLAY banner says it, hops ok/total, length, size', () => {
-    expect(recordingRowText(entry)).toEqual({ date: '2025-11-17 08:30 UTC', tour: 'Rhine', hops: '3/4 ok', length: '2:31', size: '3.5 MiB' })
+    expect(recordingRowText(entry)).toEqual({ date: '2025-11-17 08:30 UTC', note: null, tour: 'Rhine', hops: '3/4 ok', length: '2:31', size: '3.5 MiB' })
+    expect(recordingRowText({ ...entry, problem: 'being recorded right now' }).note).toBe('recording now')
+    expect(recordingRowText({ ...entry, problem: 'a.jsonl:9: the last line is cut short' }).note).toBe('incomplete: a.jsonl:9: the last line is cut short')
     expect(recordingRowText({ ...entry, hops: 0, okHops: 0, tourName: '' })).toMatchObject({ hops: 'no hops', tour: '(unknown tour)' })
   })
 

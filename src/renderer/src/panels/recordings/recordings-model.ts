@@ -5,6 +5,8 @@ import { formatBytes } from '../../../../shared/format'
 
 export interface RecordingRowText {
   date: string
+  /** What is wrong with the file, or that it is still being written; null when it is whole. */
+  note: string | null
   tour: string
   hops: string
   length: string
@@ -14,6 +16,8 @@ export interface RecordingRowText {
 export function recordingRowText(r: RecordingEntry): RecordingRowText {
   return {
     date: recordedAtText(r.startedAt),
+    // The catalog's word for the file a run writes now (src/core/recording/catalog.ts BEING_RECORDED).
+    note: !r.problem ? null : r.problem === 'being recorded right now' ? 'recording now' : `incomplete: ${r.problem}`,
     tour: r.tourName || '(unknown tour)',
     hops: r.hops === 0 ? 'no hops' : `${r.okHops}/${r.hops} ok`,
     length: replayClockText(r.durationMs),
