@@ -1,9 +1,13 @@
 // A real hop on the lab, watched through the browser host: the ping graph gets points at 20 Hz,
-// shows the hop's outage, and the hop's figures land in the metrics table.
+// shows the hop's outage, and the hop's figures land in the metrics table. The hop is recorded,
+// and the same table built from a replay of that recording reads exactly as the live one.
 import { expect, test } from '@playwright/test'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { labForTests, labResetGame } from '../lab/testing'
 import { Engine } from '../src/core/engine'
+import { ReplayEngine } from '../src/core/replay/replay-engine'
 import { serve, type RunningServer } from '../src/server/serve'
 import { trackPageErrors } from './first-screen'
 
@@ -15,16 +19,19 @@ test.describe('live hop on the lab', () => {
 
   let engine: Engine
   let server: RunningServer
+  let recordings: string
 
   test.beforeAll(async () => {
     await labResetGame()
-    engine = new Engine({ host: 'browser', version: 'e2e' })
+    recordings = mkdtempSync(path.join(os.tmpdir(), 'globehop-e2e-hop-'))
+    engine = new Engine({ host: 'browser', version: 'e2e', record: { dir: recordings } })
     await engine.loadTour(lab.tourPath)
     server = await serve({ engine, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0 })
   })
   test.afterAll(async () => {
     await server?.close()
     await engine?.close()
+    if (recordings) rmSync(recordings, { recursive: true, force: true })
     if (lab.available) await labResetGame()
   })
 
@@ -75,5 +82,21 @@ test.describe('live hop on the lab', () => {
     expect(variance).toBeGreaterThan(1)
     await page.screenshot({ path: 'test-results/globehop-hop.png' })
     expect(errors).toEqual([])
+
+    // The recording of this hop, replayed (fast) in a page of its own: the same metrics table.
+    const liveTable = await page.getByTestId('metrics-table').innerText()
+    const [file] = readdirSync(recordings).filter((f) => f.endsWith('.jsonl'))
+    expect(file, `recordings: ${readdirSync(recordings).join(' ')}`).toBeDefined()
+    const replay = ReplayEngine.open(path.join(recordings, file!), { speed: 20, start: 'first-page' })
+    const replayServer = await serve({ engine: replay, rendererDir: path.resolve(import.meta.dirname, '../out/renderer'), port: 0 })
+    try {
+      await page.goto(replayServer.url)
+      await expect(page.locator('[data-replay="true"]')).toBeVisible()
+      await expect(page.getByTestId('hop-row')).toHaveCount(1, { timeout: 60_000 })
+      await expect.poll(() => page.getByTestId('metrics-table').innerText(), { timeout: 10_000 }).toBe(liveTable)
+    } finally {
+      await replayServer.close()
+      await replay.close()
+    }
   })
 })
