@@ -13,6 +13,7 @@ import { guardProcess } from '../core/interrupt-guard'
 import { eventHub } from '../core/recording/attach'
 import { startTourRuntime, type TourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
+import { LiveProgress, stderrSink, type ProgressSink } from './live-progress'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
 import { RunRecording, type Out } from './run-recording'
 
@@ -84,30 +85,41 @@ export function parseTourArgs(argv: string[]): Common & { auto: boolean; trackin
   }
 }
 
-const stdio: Out = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }
+/** Where the CLI writes; `progress`: where running steps show (live-progress.ts), none when absent. */
+export type PipelineOut = Out & { progress?: ProgressSink }
 
-/** Events to the terminal: JSON lines, or step lines as they finish. */
-function makeEmit(json: boolean, io: Out): Emit {
+const err = (s: string) => void process.stderr.write(`${s}\n`)
+const stdio: PipelineOut = { out: (s) => process.stdout.write(`${s}\n`), err, progress: stderrSink(err) }
+
+/** Events to the terminal: JSON lines, or step lines as they finish (and the running ones live). */
+function makeEmit(json: boolean, io: Out, live: LiveProgress | null): Emit {
+  const line = (s: string) => {
+    live?.clear()
+    io.out(s)
+    live?.redraw()
+  }
   return <K extends EventName>(name: K, payload: EventPayload<K>) => {
     if (json) {
       io.out(JSON.stringify({ name, payload } as AnyEvent))
       return
     }
     if (name === 'step') {
-      const line = formatStepLine(payload as StepEvent)
-      if (line) io.out(line)
-    } else if (name === 'hop') io.out(formatHop(payload as HopResult))
+      live?.onStep(payload as StepEvent)
+      const text = formatStepLine(payload as StepEvent)
+      if (text) line(text)
+    } else if (name === 'hop') line(formatHop(payload as HopResult))
   }
 }
 
 async function withSession<T>(
   c: Common & { probe?: boolean },
-  io: Out,
+  io: PipelineOut,
   fn: (s: PipelineSession, tour: Tour, rt: TourRuntime) => Promise<T>,
   recording?: RunRecording,
 ): Promise<T> {
   const tour = await loadTour(c.tourPath)
-  const terminal = makeEmit(c.json, io)
+  const live = !c.json && io.progress ? new LiveProgress(io.progress) : null
+  const terminal = makeEmit(c.json, io, live)
   const hub = eventHub()
   const recorded = recording?.start(hub, tour) ?? false
   const toRecording: Emit = (name, payload) => hub.publish({ name, payload } as AnyEvent)
@@ -120,6 +132,7 @@ async function withSession<T>(
   const guard = guardProcess({
     target: () => rt.pipeline,
     beforeExit: async () => {
+      live?.stop()
       await Promise.race([rt.close(), new Promise<void>((r) => setTimeout(r, 3000))])
       recording?.end(io)
     },
@@ -127,6 +140,7 @@ async function withSession<T>(
   try {
     return await fn(rt.pipeline, tour, rt)
   } finally {
+    live?.stop()
     await rt.close()
     guard.dispose()
   }
@@ -159,7 +173,7 @@ async function guard(io: Out, cmd: string, parse: () => unknown, body: () => Pro
   }
 }
 
-export async function runPreflightCli(argv: string[], io: Out = stdio): Promise<number> {
+export async function runPreflightCli(argv: string[], io: PipelineOut = stdio): Promise<number> {
   let c!: Common
   return guard(io, 'preflight', () => (c = parsePreflightArgs(argv)), async () => {
     const report: PreflightReport = await withSession(c, io, (s) => s.preflight(c.mode))
@@ -176,7 +190,7 @@ function preflightFailure(r: PreflightReport, mode?: Mode): string {
   return `preflight failed:\n${fails.map((f) => `  ${f}`).join('\n')}`
 }
 
-export async function runMigrateCli(argv: string[], io: Out = stdio): Promise<number> {
+export async function runMigrateCli(argv: string[], io: PipelineOut = stdio): Promise<number> {
   let c!: ReturnType<typeof parseMigrateArgs>
   const recording = new RunRecording()
   const code = await guard(io, 'migrate', () => (c = parseMigrateArgs(argv)), async () => {
@@ -202,7 +216,7 @@ function hopFailure(r: HopResult): string {
   return `hop ${r.from} -> ${r.to} failed: ${r.error ?? 'unknown error'}${r.rollback ? `\nrollback: ${r.rollback}` : ''}`
 }
 
-export async function runTourCli(argv: string[], io: Out = stdio): Promise<number> {
+export async function runTourCli(argv: string[], io: PipelineOut = stdio): Promise<number> {
   let c!: ReturnType<typeof parseTourArgs>
   const recording = new RunRecording()
   const code = await guard(io, 'tour', () => (c = parseTourArgs(argv)), async () => {
