@@ -237,6 +237,49 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await oneServerOn('stuttgart', before)
   })
 
+  it('d: rsync-tracked pre-copy, the destination cut off during the one-way final delta: the delta fails, the game comes back on the source, one copy, the IP with it', async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    // Cut the moment the final delta starts (the event is emitted in-process as the step begins):
+    // the delta needs at least a round trip and the scan of the whole image, so the cut lands in it.
+    // Back 30 s after the cut: past the stall limit, while the rollback still retries strasbourg.
+    const held: { cut: Promise<void> | null } = { cut: null }
+    const push = events.push.bind(events)
+    events.push = (...es: StepEvent[]) => {
+      for (const e of es) {
+        if (held.cut || e.step !== 'transfer' || e.phase !== 'start') continue
+        held.cut = labCut('strasbourg').then(async (c) => {
+          await new Promise((res) => setTimeout(res, 30_000))
+          await c.restore()
+        })
+      }
+      return push(...es)
+    }
+    let r: HopResult
+    try {
+      r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'pre-copy', tracking: 'rsync' })
+      console.log(formatHop(r))
+    } finally {
+      await held.cut
+    }
+    expect(held.cut, 'the cut came at the final transfer').not.toBeNull()
+    expect(r.technique).toBe('pre-copy (rsync delta)')
+    const start = events.find((e) => e.step === 'transfer' && e.phase === 'start')
+    expect(start?.detail).toMatch(/changed pages since snapshot \d+ to strasbourg, one way/)
+    expect(events.some((e) => e.step === 'transfer' && e.phase === 'end'), 'the delta did not finish before the cut').toBe(false)
+    expect(events.some((e) => e.step === 'restore' && e.phase === 'start'), 'no restore began on strasbourg').toBe(false)
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/stalled for 8 s|unreachable|connection lost|timed out|final delta/)
+    expect(r.rollback).toMatch(/restored the container on stuttgart/)
+    // The game came back before strasbourg did, and strasbourg then gave the IP up.
+    expect(r.rollback).toMatch(/strasbourg is back and gave up the floating IP/)
+    expect(r.containerOn).toBe('stuttgart')
+    // Well after the link came back: one copy, on the source, the IP with it, frags intact.
+    await new Promise((res) => setTimeout(res, 3000))
+    await oneServerOn('stuttgart', before)
+  })
+
   /** Cuts `host` once the frozen transfer moved some bytes; restores the link after `holdMs`. */
   function cutDuringTransfer(events: StepEvent[], host: string, holdMs: number): { stop: () => Promise<void> } {
     let started = false
