@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { stubCommands } from '../../../test/stub-commands'
-import { rsyncArgv } from './rsync'
+import { compressLevel, rsyncArgv } from './rsync'
 
 const target = { address: '198.51.100.12', port: 22, user: 'root' }
 
@@ -38,5 +38,15 @@ describe('rsync argv: no tour value can be read as an option', () => {
       expect(call!.args.slice(dd - 4, dd + 3)).toEqual(['-p', '22', '-l', 'root', '--', address, 'rsync'])
       expect(call!.args.slice(dd + 1).at(-1)).toBe('/var/lib/globehop/images/x/')
     }
+  })
+})
+
+describe('zstd level from the link rate', () => {
+  it('slow links compress harder, fast and unmeasured ones at level 1', () => {
+    expect([5, 10, 25, 50, 100, 150, 1000].map(compressLevel)).toEqual([9, 9, 9, 3, 3, 1, 1])
+    expect([null, undefined, 0, NaN].map(compressLevel)).toEqual([1, 1, 1, 1])
+    const argv = rsyncArgv({ from: '/a', to: '/b', target, compress: true, mbitPerSec: 9.1 })
+    expect(argv).toContain('--compress-level=9')
+    expect(rsyncArgv({ from: '/a', to: '/b', target, compress: false })).not.toContain('--compress')
   })
 })

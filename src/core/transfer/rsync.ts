@@ -15,8 +15,10 @@ export interface RsyncArgs {
   from: string
   to: string
   target: RsyncTarget
-  /** zstd level 1: ~7x smaller game images at line rate on a 10 Mbit/s link (lab.md). */
+  /** zstd, its level from `mbitPerSec` (compressLevel). */
   compress: boolean
+  /** The link's measured bulk rate, when known: slow links get a higher zstd level. */
+  mbitPerSec?: number | null
   /** Delta against what the destination already holds (rsync-tracked pre-copy). */
   delta?: boolean
 }
@@ -26,6 +28,21 @@ export interface RsyncArgs {
 // master connection per host pair is shared by the link probe, the snapshots and the final
 // transfer: over a 280 ms RTT a fresh SSH handshake costs ~1 s of the players' outage.
 export const HOST_SSH_OPTS = hostSshOpts()
+
+/**
+ * zstd level for rsync from the link's rate. The link, not the CPU, bounds a slow link: a 88 MB game
+ * image from stuttgart to strasbourg at 10 Mbit/s (lab, master connection open) took 10.19 s at
+ * level 1 (11.2 MB on the wire), 9.45 s at 3 (10.2 MB), 9.08 s at 6 (9.7 MB), 9.00 s at 9 (9.4 MB),
+ * 9.00 s at 12 (9.35 MB) and 11.3 s at 15 (CPU-bound on 2 busy cores). Compression must still keep
+ * ahead of the link: at ~9x, 10 Mbit/s drains ~11 MB/s of image, 100 Mbit/s ~110 MB/s (zstd -9 does
+ * ~40-60 MB/s on a core, -3 ~250, -1 ~500). Without a rate: level 1, as before (the fastest).
+ */
+export function compressLevel(mbitPerSec: number | null | undefined): number {
+  if (mbitPerSec == null || !(mbitPerSec > 0)) return 1
+  if (mbitPerSec <= 25) return 9
+  if (mbitPerSec <= 100) return 3
+  return 1
+}
 
 /** rsync's own I/O timeout: an rsync left behind by a dead app connection still ends. */
 export const RSYNC_IO_TIMEOUT_S = 60
@@ -51,7 +68,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
   const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user, '--'].join(' ')
   const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', `--timeout=${RSYNC_IO_TIMEOUT_S}`]
   if (a.delta) argv.push('--no-whole-file')
-  if (a.compress) argv.push('--compress', '--compress-choice=zstd', '--compress-level=1')
+  if (a.compress) argv.push('--compress', '--compress-choice=zstd', `--compress-level=${compressLevel(a.mbitPerSec)}`)
   argv.push('--rsh', rsh, '--', trailing(a.from), `${hostPart(a.target.address)}:${trailing(a.to)}`)
   return argv
 }
