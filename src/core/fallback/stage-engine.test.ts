@@ -91,6 +91,10 @@ describe('StageEngine (stage fallback)', () => {
     await s.handle('fallback', { to: 'replay' })
     expect(await code(s.handle('hop', {}))).toBe('showing-recording: hop: the screen shows a recording (stage fallback): press R to go back to live first')
     expect(await s.handle('cancel', {})).toEqual({ cancelled: false, detail: 'nothing is running' })
+    // The recording on screen cannot be deleted from under it.
+    expect(await code(s.handle('deleteRecording', { name: path.basename(recording) }))).toBe(
+      `in-use: ${path.basename(recording)} is on screen now: go back to live (R) before deleting it`,
+    )
     // Pause and seek work on the recording shown.
     const paused = await s.handle('replay', { action: 'pause' })
     expect(paused.replay?.paused).toBe(true)

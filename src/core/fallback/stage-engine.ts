@@ -4,6 +4,7 @@
 // always, its events are folded into its own history and shown again on the way back. Going back
 // to live runs a preflight first and stays on the recording when it fails, so the audience never
 // sees a broken live screen. Cancel always reaches the live engine: it is the one that acts.
+import path from 'node:path'
 import { CommandError, commandArgs } from '../engine'
 import type { EngineLike } from '../engine-like'
 import { commands, type AnyEvent, type CommandName, type CommandResult, type EngineState, type PreflightReport } from '../../shared/contract'
@@ -66,6 +67,14 @@ export class StageEngine implements EngineLike {
     }
     if (name === 'cancel') return this.live.handle(name, rawArgs)
     const shown = this.shown
+    // The recordings folder is the live engine's (it protects the file it writes); the one on
+    // screen is protected here.
+    if (name === 'recordings' || name === 'deleteRecording') {
+      if (shown && name === 'deleteRecording' && (commandArgs(name, rawArgs) as { name: string }).name === path.basename(shown.engine.file)) {
+        throw new CommandError('in-use', `${path.basename(shown.engine.file)} is on screen now: go back to live (R) before deleting it`)
+      }
+      return this.live.handle(name, rawArgs)
+    }
     if (!shown) return this.withFallback(name, await this.live.handle(name, rawArgs))
     if (LIVE_ONLY.has(name)) {
       throw new CommandError('showing-recording', `${name}: the screen shows a recording (stage fallback): press R to go back to live first`)
