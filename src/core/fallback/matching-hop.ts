@@ -7,6 +7,8 @@ export interface MatchingHop {
   hop: number
   /** How it was matched, in words (shown to the presenter). */
   why: string
+  /** The recording holds the very hop (same from and to). */
+  exact?: true
 }
 
 /**
@@ -19,7 +21,7 @@ export function matchingHop(live: Pick<EngineState, 'tour' | 'currentHost' | 'ne
   if (to === undefined) return { hop: 1, why: 'from the start (the live tour is over)' }
   const from = live.currentHost ?? (live.nextHopIndex ? live.tour!.hops[live.nextHopIndex - 1] : undefined)
   const same = recorded.findIndex((h) => h.from === from && h.to === to)
-  if (same >= 0) return { hop: same + 1, why: `from its hop ${from} -> ${to}` }
+  if (same >= 0) return { hop: same + 1, why: `from its hop ${from} -> ${to}`, exact: true }
   const dest = recorded.findIndex((h) => h.to === to)
   if (dest >= 0) return { hop: dest + 1, why: `from its hop to ${to}` }
   // nextHopIndex counts the tour's start host as hops[0]: the first hop is index 1.

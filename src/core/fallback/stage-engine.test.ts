@@ -2,7 +2,7 @@
 // recording: R shows the recording of the same tour from the matching hop, every state says so,
 // the live run's commands are refused meanwhile, cancel still reaches the live engine, and the way
 // back stays on the recording while the live preflight cannot pass.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -107,6 +107,19 @@ describe('StageEngine (stage fallback)', () => {
     expect(back).toMatch(/^fallback-live: staying on the recording: the live preflight failed \(stuttgart: reachable: no way to log in to root@198\.51\.100\.11:22: /)
     expect(s.showingRecording).toBe(true)
     expect((await s.handle('getState', {})).replay?.file).toBe(recording)
+  })
+
+  it('prefers an older recording that holds the hop under way to a newer one that does not', async () => {
+    // A run recorded hop by hop: the newer file holds only strasbourg -> stuttgart.
+    const newer = path.join(dir, 'newer-one-hop.jsonl')
+    writeFileSync(newer, readFileSync(recording, 'utf8').split('\n').filter((l) => !l.includes(HOP1)).join('\n'))
+    const { stage: s } = await stage(tourFile, [newer, recording])
+    const state = await s.handle('fallback', { to: 'replay' })
+    expect(state.replay?.file).toBe(recording)
+    expect(state.fallback?.detail).toMatch(/from its hop stuttgart -> strasbourg$/)
+    // With only the newer one, it stands in all the same, and says how it matched.
+    const { stage: only } = await stage(tourFile, [newer])
+    expect((await only.handle('fallback', { to: 'replay' })).fallback?.detail).toBe(`stage fallback: ${newer} from its hop 1 (no recorded hop goes to strasbourg)`)
   })
 
   it('a recording of another tour is never shown: R says what is missing', async () => {

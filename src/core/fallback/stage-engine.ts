@@ -10,7 +10,7 @@ import type { EngineLike } from '../engine-like'
 import { commands, type AnyEvent, type CommandName, type CommandResult, type EngineState, type PreflightReport } from '../../shared/contract'
 import { payloadsOf, readRecording, type Recording } from '../recording/reader'
 import { ReplayEngine, type ReplayOptions } from '../replay/replay-engine'
-import { matchingHop } from './matching-hop'
+import { matchingHop, type MatchingHop } from './matching-hop'
 
 /** What the stage engine needs of the live engine (Engine is one). */
 export interface LiveEngine extends EngineLike {
@@ -99,12 +99,12 @@ export class StageEngine implements EngineLike {
     if (this.shown) return this.state()
     const live = this.live.state()
     if (!live.tour) throw new CommandError('no-fallback', 'no tour loaded: there is no live run to stand in for')
-    const rec = this.pick(live)
-    if (!rec) {
+    const picked = this.pick(live)
+    if (!picked) {
       throw new CommandError('no-fallback', `no good recording of "${live.tour.name}" to show: a run of this tour that finished at least one hop is recorded and can stand in`)
     }
-    const m = matchingHop(live, payloadsOf(rec, 'hop'))
-    this.show(rec, m.hop, `stage fallback: ${rec.file} ${m.why}`)
+    const { rec, match } = picked
+    this.show(rec, match.hop, `stage fallback: ${rec.file} ${match.why}`)
     return this.state()
   }
 
@@ -184,18 +184,30 @@ export class StageEngine implements EngineLike {
     return e
   }
 
-  /** The newest candidate of the same tour (same name, same hosts), not the one being written. */
-  private pick(live: EngineState): Recording | null {
+  /**
+   * The newest candidate of the same tour (same name, same hosts) that holds the hop under way;
+   * else the newest of the same tour (a run recorded hop by hop holds one hop per file). Never the
+   * one being written.
+   */
+  private pick(live: EngineState): { rec: Recording; match: MatchingHop } | null {
+    let first: { rec: Recording; match: MatchingHop } | null = null
     for (const file of this.candidateFiles(live)) {
+      let rec: Recording
       try {
-        const rec = readRecording(file)
-        if (sameTour(rec, live)) return rec
+        rec = readRecording(file)
       } catch {
-        // Unreadable: the next candidate.
+        this.mismatched.add(file)
+        continue
       }
-      this.mismatched.add(file)
+      if (!sameTour(rec, live)) {
+        this.mismatched.add(file)
+        continue
+      }
+      const match = matchingHop(live, payloadsOf(rec, 'hop'))
+      if (match.exact) return { rec, match }
+      first ??= { rec, match }
     }
-    return null
+    return first
   }
 
   /** The file pick() would choose, without reading whole files on every state (the key's hint). */
