@@ -55,10 +55,14 @@ export const HostSchema = z.strictObject({
 })
 export type HostInput = z.infer<typeof HostSchema>
 
+/** Container runtimes globehop drives (one file each in src/core/pipeline/runtime). */
+export const RUNTIME_NAMES = ['runc', 'crun'] as const
+export type RuntimeName = (typeof RUNTIME_NAMES)[number]
+
 export const ContainerSchema = z.strictObject({
   id: z.string().max(128, 'at most 128 characters').regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runc container id: letters, digits, ".", "_" or "-"'),
   bundle: remotePath,
-  runtime: z.enum(['runc']).default('runc'),
+  runtime: z.enum(RUNTIME_NAMES).default('runc'),
   /** UDP port of the game server, probed at the floating IP. */
   gamePort: z.number().int().min(1).max(65535).default(26000),
 })

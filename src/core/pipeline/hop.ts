@@ -14,7 +14,6 @@ import { watchdogLimits, withDeadline, type WatchdogLimits } from './watchdog'
 import { techniqueLabel, type Technique } from './modes'
 import { planHop } from './plan'
 import { containerState } from './remote-files'
-import { runc } from './runtime/runc'
 import { checkpoint } from './steps/checkpoint'
 import { cleanup } from './steps/cleanup'
 import { ipMove } from './steps/ip-move'
@@ -169,13 +168,13 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
 async function prepare(ctx: HopContext, a: HopArgs): Promise<ServerStatus | null> {
   return runStep(ctx, 'preflight', { host: a.from.name, detail: 'live state of both hosts, empty hop directories' }, async () => {
     const id = a.tour.container.id
-    const [s, d, ip] = await Promise.all([containerState(ctx.src, runc, id), containerState(ctx.dst, runc, id), holdsFloatingIp(ctx.src, a.tour.floatingIp.address)])
+    const [s, d, ip] = await Promise.all([containerState(ctx.src, ctx.plan.runtime, id), containerState(ctx.dst, ctx.plan.runtime, id), holdsFloatingIp(ctx.src, a.tour.floatingIp.address)])
     if (s.state !== 'running') throw new Error(`the container is ${s.state} on ${a.from.name}, not running: nothing to move`)
     if (d.state === 'running' || d.state === 'paused' || d.state === 'created') throw new Error(`a container "${id}" is already ${d.state} on ${a.to.name}`)
     // A stopped leftover (an earlier hop's source) would block the restore: clear it before the freeze.
     if (d.state === 'stopped') {
-      const del = await ctx.dst.run(runc.delete(id), { allowFail: true })
-      if (del.code !== 0) throw new Error(`a stopped container "${id}" is left on ${a.to.name} and \`runc delete\` failed: ${del.stderr.trim().split('\n').slice(-1)[0] ?? ''}`)
+      const del = await ctx.dst.run(ctx.plan.runtime.delete(id), { allowFail: true })
+      if (del.code !== 0) throw new Error(`a stopped container "${id}" is left on ${a.to.name} and \`${ctx.plan.runtime.name} delete\` failed: ${del.stderr.trim().split('\n').slice(-1)[0] ?? ''}`)
     }
     if (!ip) throw new Error(`${a.from.name} does not hold the floating IP ${a.tour.floatingIp.address}`)
     await Promise.all([ctx.src.run(ctx.plan.prepare.src), ctx.dst.run(ctx.plan.prepare.dst)])
@@ -263,5 +262,5 @@ async function postCopyTail(ctx: HopContext, a: HopArgs, d: Decision, last: numb
   const p = d.prediction ?? null
   await verify(ctx, { before, timeoutMs: verifyWaitMs(p, a.verifyTimeoutMs), predictedStallMs: p?.stallMs, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
-  await lazyPagesDone(ctx, pageServer, daemon, async () => (await containerState(ctx.dst, runc, a.tour.container.id)).pid)
+  await lazyPagesDone(ctx, pageServer, daemon, async () => (await containerState(ctx.dst, ctx.plan.runtime, a.tour.container.id)).pid)
 }

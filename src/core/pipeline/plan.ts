@@ -6,8 +6,8 @@ import { pageDeltaArgv } from '../transfer/page-delta'
 import { hostSshArgv, rsyncArgv } from '../transfer/rsync'
 import type { Technique } from './modes'
 import { hopPaths, type HopPaths } from './paths'
-import { runc } from './runtime/runc'
-import type { RuntimeArgv } from './runtime/types'
+import { runtimeOf } from './runtime/registry'
+import type { Runtime } from './runtime/types'
 
 /** TCP port of the post-copy page server on the source (the 2017 demo used a fixed one too). */
 export const PAGE_SERVER_PORT = 27027
@@ -24,7 +24,8 @@ export interface PlanInput {
   compress: boolean
   /** perl, gzip and cksum on both hosts (preflight): else the final delta goes with rsync. */
   oneWayDelta?: boolean
-  runtime?: RuntimeArgv
+  /** Default: the tour's `container.runtime`. */
+  runtime?: Runtime
 }
 
 export interface Snapshot {
@@ -39,6 +40,8 @@ export interface Snapshot {
 
 export interface HopPlan {
   paths: HopPaths
+  /** The container runtime every command of the hop goes through. */
+  runtime: Runtime
   technique: Technique
   /** Empty hop directory on each host before anything else. */
   prepare: { src: string[]; dst: string[] }
@@ -62,7 +65,7 @@ export interface HopPlan {
   dumpStats: string
   restoreStats: string
   cleanup: {
-    /** The source's stopped container, once the destination serves (`runc delete`, never --force). */
+    /** The source's stopped container, once the destination serves (`<runtime> delete`, never --force). */
     deleteSourceContainer: string[]
     removeSourceImages: string[]
     removeDestinationImages: string[]
@@ -103,7 +106,7 @@ export function withStatusFifo(argv: string[], fifo: string): string[] {
 
 export function planHop(input: PlanInput): HopPlan {
   const { tour, technique, from, to } = input
-  const rt = input.runtime ?? runc
+  const rt = input.runtime ?? runtimeOf(tour)
   const id = tour.container.id
   const paths = hopPaths(tour.options.imageDir, id, input.hopId)
   const shared = tour.options.sharedStorage
@@ -142,6 +145,7 @@ export function planHop(input: PlanInput): HopPlan {
   const statsDir = technique.kind === 'post-copy' || technique.kind === 'pre+post' ? paths.img : paths.restoreWork
   const lazy = technique.kind === 'post-copy' || technique.kind === 'pre+post'
   return {
+    runtime: rt,
     paths,
     technique,
     // The hop dir says which technique filled it: `recover` never restores from a lazy image.

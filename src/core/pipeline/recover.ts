@@ -12,7 +12,7 @@ import { openHop, readJournal, type Journal, type OpenHop } from './journal'
 import { withNullStdio } from './plan'
 import { planRecovery, type HostSurvey, type ImageOnHost, type RecoveryAction, type RecoveryPlan } from './recover-plan'
 import { containerState } from './remote-files'
-import { runc } from './runtime/runc'
+import { runtimeOf } from './runtime/registry'
 import { fragLine } from './steps/verify'
 import { secs, withDeadline } from './watchdog'
 
@@ -64,7 +64,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>):
     const r = withDeadline(await get(), 15_000)
     const f = tour.floatingIp
     const [st, ip, track, imgs] = await Promise.all([
-      containerState(r, runc, tour.container.id),
+      containerState(r, runtimeOf(tour), tour.container.id),
       holdsFloatingIp(r, f.address),
       f.method === 'keepalived' ? r.run(readTrackFile(f.trackFile), { allowFail: true, log: false }) : null,
       r.run(['sh', '-c', LIST_IMAGES, 'sh', `${tour.options.imageDir}/${tour.container.id}`], { allowFail: true, log: false }),
@@ -142,19 +142,19 @@ async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[]):
   const f = o.tour.floatingIp
   switch (a.kind) {
     case 'stop': {
-      await withDeadline(await o.remote(a.host), 30_000).run(runc.forceDelete(id))
+      await withDeadline(await o.remote(a.host), 30_000).run(runtimeOf(o.tour).forceDelete(id))
       return `stopped and removed the copy on ${a.host}`
     }
     case 'resume': {
-      await withDeadline(await o.remote(a.host), 30_000).run(['runc', 'resume', id])
+      await withDeadline(await o.remote(a.host), 30_000).run(runtimeOf(o.tour).resume(id))
       return `resumed the paused container on ${a.host}`
     }
     case 'restore': {
       const r = withDeadline(await o.remote(a.host), 120_000)
       const st = surveys.find((s) => s.host === a.host)?.container
-      if (st === 'stopped' || st === 'created') await r.run(runc.forceDelete(id))
+      if (st === 'stopped' || st === 'created') await r.run(runtimeOf(o.tour).forceDelete(id))
       const t0 = Date.now()
-      await r.run(withNullStdio(runc.restore({ id, bundle: o.tour.container.bundle, imagePath: a.img, workPath: `${a.hopDir}/recover-work` }), `${a.hopDir}/recover.err`))
+      await r.run(withNullStdio(runtimeOf(o.tour).restore({ id, bundle: o.tour.container.bundle, imagePath: a.img, workPath: `${a.hopDir}/recover-work` }), `${a.hopDir}/recover.err`))
       return `restored the container on ${a.host} from ${a.img} in ${((Date.now() - t0) / 1000).toFixed(2)} s`
     }
     case 'ip-owner': {
@@ -201,7 +201,7 @@ async function chaseUnreachable(o: RecoverOptions, hosts: string[], keep: string
       const did: string[] = []
       if (s.container === 'running' || s.container === 'paused' || s.container === 'created') {
         if (keep && keep !== h) {
-          await r.run(runc.forceDelete(o.tour.container.id))
+          await r.run(runtimeOf(o.tour).forceDelete(o.tour.container.id))
           did.push(`stopped its ${s.container} copy (the game runs on ${keep})`)
         }
       }

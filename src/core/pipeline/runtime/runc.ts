@@ -1,9 +1,13 @@
-// runc's checkpoint/restore command lines (runc 1.3; flags from `runc checkpoint --help`).
-import type { CheckpointArgs, RestoreArgs, RuntimeArgv } from './types'
+// runc's checkpoint/restore command lines (runc 1.3; flags from `runc checkpoint --help`). runc
+// runs the criu binary, so every runc can checkpoint where CRIU is installed.
+import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
 
-export const runc: RuntimeArgv = {
+export const runc: Runtime = {
   name: 'runc',
+  capabilities: { leaveRunning: true, preDump: true, lazyPages: true },
   version: () => ['runc', '--version'],
+  parseVersion: (out) => /runc version (\S+)/.exec(out)?.[1] ?? null,
+  cannotCheckpoint: () => null,
   state: (id) => ['runc', 'state', id],
   checkpoint(a: CheckpointArgs): string[] {
     const argv = ['runc', 'checkpoint', '--image-path', a.imagePath]
@@ -24,4 +28,5 @@ export const runc: RuntimeArgv = {
   },
   delete: (id) => ['runc', 'delete', id],
   forceDelete: (id) => ['runc', 'delete', '--force', id],
+  resume: (id) => ['runc', 'resume', id],
 }

@@ -1,5 +1,6 @@
-// What the pipeline needs from a container runtime, as argv. A new runtime (crun, Podman) is one
-// new file implementing this; everything else (CRIU, rsync, the IP) stays as it is.
+// What the pipeline needs from a container runtime: its argv and what it can do. A new runtime is
+// one new file implementing Runtime plus one line in registry.ts; preflight and the mode choice
+// read the capabilities, never the runtime's name.
 
 export interface CheckpointArgs {
   id: string
@@ -37,4 +38,23 @@ export interface RuntimeArgv {
   delete(id: string): string[]
   /** Kills and removes whatever state the container is in (rollback on the destination only). */
   forceDelete(id: string): string[]
+  /** Thaws a paused container (a rollback after a failed checkpoint that left it frozen). */
+  resume(id: string): string[]
+}
+
+export interface RuntimeCapabilities {
+  /** `checkpoint --leave-running`: rsync-tracked pre-copy snapshots. */
+  leaveRunning: boolean
+  /** `checkpoint --pre-dump` (CRIU's memory tracking; the kernel needs soft-dirty too). */
+  preDump: boolean
+  /** `checkpoint --lazy-pages --page-server` and `restore --lazy-pages`: post-copy. */
+  lazyPages: boolean
+}
+
+export interface Runtime extends RuntimeArgv {
+  readonly capabilities: RuntimeCapabilities
+  /** The version out of `version()`'s output, e.g. "1.3.6"; null when it is not this runtime. */
+  parseVersion(output: string): string | null
+  /** Why this build cannot checkpoint at all (e.g. compiled without CRIU), from `version()`'s output; null when it can. */
+  cannotCheckpoint(output: string): string | null
 }

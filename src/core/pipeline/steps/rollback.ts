@@ -8,7 +8,6 @@ import { waitForStatus } from '../game-query'
 import { errorText, type HopContext, type Progress, runStep } from '../hop-context'
 import { containerState } from '../remote-files'
 import { decideRollback, type RollbackAction } from '../rollback-plan'
-import { runc } from '../runtime/runc'
 import { secs } from '../watchdog'
 import { fragLine } from './verify'
 
@@ -148,7 +147,7 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
     case 'stop-destination': {
       lazy.daemon?.kill()
       return persist(ctx, ctx.to.name, `remove the container there`, progress, async () => {
-        const st = await containerState(ctx.dst, runc, id)
+        const st = await containerState(ctx.dst, ctx.plan.runtime, id)
         if (st.state === 'absent') return `nothing left on ${ctx.to.name}`
         await ctx.dst.run(ctx.plan.discardOnDestination)
         return `removed the ${st.state} container on ${ctx.to.name}`
@@ -210,16 +209,16 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
 
 async function ensureSource(ctx: HopContext): Promise<string> {
   const id = ctx.tour.container.id
-  const st = await containerState(ctx.src, runc, id)
+  const st = await containerState(ctx.src, ctx.plan.runtime, id)
   if (st.state === 'running') return `the container still runs on ${ctx.from.name} (CRIU left it running)`
   if (st.state === 'paused') {
-    await ctx.src.run(['runc', 'resume', id])
+    await ctx.src.run(ctx.plan.runtime.resume(id))
     return `resumed the paused container on ${ctx.from.name}`
   }
   if (ctx.plan.technique.kind === 'post-copy' || ctx.plan.technique.kind === 'pre+post') {
     throw new Error(`the container is ${st.state} on ${ctx.from.name} and a lazy image holds no memory to restore from`)
   }
-  if (st.state === 'stopped') await ctx.src.run(runc.delete(id))
+  if (st.state === 'stopped') await ctx.src.run(ctx.plan.runtime.delete(id))
   const t0 = Date.now()
   await ctx.src.run(ctx.plan.restoreOnSource)
   return `restored the container on ${ctx.from.name} from its local images in ${((Date.now() - t0) / 1000).toFixed(2)} s`
@@ -249,7 +248,7 @@ async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text
         progress({ detail: `${ctx.from.name}'s page server still runs; waiting for it to end before deciding which copy keeps the game` })
         await new Promise((r) => setTimeout(r, 2000))
       }
-      const st = await persist(ctx, ctx.from.name, 'see what runs there', progress, () => containerState(ctx.src, runc, id))
+      const st = await persist(ctx, ctx.from.name, 'see what runs there', progress, () => containerState(ctx.src, ctx.plan.runtime, id))
       if (st.state === 'running') {
         await persist(ctx, ctx.to.name, 'remove the copy that lacks pages', progress, () => ctx.dst.run(ctx.plan.discardOnDestination))
         await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)

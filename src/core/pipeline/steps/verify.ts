@@ -7,7 +7,6 @@ import { stateCarried } from '../../probe/status'
 import { waitForStatus } from '../game-query'
 import { type HopContext, runStep } from '../hop-context'
 import { containerState } from '../remote-files'
-import { runc } from '../runtime/runc'
 
 export interface VerifyOptions {
   before: ServerStatus | null
@@ -30,7 +29,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 export async function verify(ctx: HopContext, o: VerifyOptions): Promise<Verified> {
   const ip = ctx.tour.floatingIp.address
   return runStep(ctx, 'verify', { host: ctx.to.name, detail: `game at ${ip}:${ctx.tour.container.gamePort}` }, async () => {
-    const st = await containerState(ctx.dst, runc, ctx.tour.container.id)
+    const st = await containerState(ctx.dst, ctx.plan.runtime, ctx.tour.container.id)
     if (st.state !== 'running') throw new Error(`the container is ${st.state} on ${ctx.to.name}, not running`)
     const [onDst, onSrc] = await Promise.all([holdsFloatingIp(ctx.dst, ip), holdsFloatingIp(ctx.src, ip)])
     if (!onDst || onSrc) throw new Error(`floating IP ${ip}: ${ctx.to.name} ${onDst ? 'holds it' : 'does not hold it'}, ${ctx.from.name} ${onSrc ? 'still holds it' : 'does not'}`)
