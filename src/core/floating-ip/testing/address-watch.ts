@@ -10,6 +10,8 @@ export interface AddressEvent {
   added: boolean
   /** performance.now() when the line arrived. */
   at: number
+  /** Date.now() then, for times from step events. */
+  epoch: number
 }
 
 export interface AddressWatch {
@@ -32,10 +34,10 @@ export async function watchAddress(hosts: readonly { name: string; netns: string
           let carry = ''
           p.stdout!.setEncoding('utf8')
           p.stdout!.on('data', (chunk: string) => {
-            const at = performance.now()
+            const [at, epoch] = [performance.now(), Date.now()]
             const lines = (carry + chunk).split('\n')
             carry = lines.pop() ?? ''
-            for (const l of lines) if (l.includes(` inet ${ip}/`)) events.push({ host: h.name, added: !l.startsWith('Deleted'), at })
+            for (const l of lines) if (l.includes(` inet ${ip}/`)) events.push({ host: h.name, added: !l.startsWith('Deleted'), at, epoch })
           })
           p.once('error', reject)
           p.once('spawn', () => resolve())
