@@ -14,6 +14,7 @@ import { writeSyntheticRecording } from '../src/core/replay/testing/recording'
 import { serve, type RunningServer } from '../src/server/serve'
 import { formatBytes } from '../src/shared/format'
 import { trackPageErrors } from './first-screen'
+import { pngVariance } from './png-variance'
 
 let dir: string
 let shown: string
@@ -45,42 +46,6 @@ function bytesOnDisk(file: string): number {
 async function openApp(page: Page): Promise<void> {
   await page.goto(server.url)
   await expect(page.locator('[data-app-state="ready"]')).toBeVisible({ timeout: 30_000 })
-}
-
-/** Luminance variance of a PNG (decoded in the page), overall and inside `rect` (CSS px of the document). */
-async function pngVariance(page: Page, png: Buffer, rect: { x: number; y: number; width: number; height: number }, cssWidth: number) {
-  return page.evaluate(
-    async ({ b64, rect, cssWidth }) => {
-      const img = new Image()
-      img.src = `data:image/png;base64,${b64}`
-      await img.decode()
-      const c = document.createElement('canvas')
-      c.width = img.width
-      c.height = img.height
-      const ctx = c.getContext('2d')!
-      ctx.drawImage(img, 0, 0)
-      const variance = (x: number, y: number, w: number, h: number) => {
-        const { data } = ctx.getImageData(x, y, w, h)
-        let sum = 0
-        let sum2 = 0
-        for (let i = 0; i < data.length; i += 4) {
-          const l = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!
-          sum += l
-          sum2 += l * l
-        }
-        const n = data.length / 4
-        return sum2 / n - (sum / n) ** 2
-      }
-      const k = img.width / cssWidth
-      return {
-        width: img.width,
-        height: img.height,
-        all: variance(0, 0, img.width, img.height),
-        globe: variance(Math.round(rect.x * k), Math.round(rect.y * k), Math.round(rect.width * k), Math.round(rect.height * k)),
-      }
-    },
-    { b64: png.toString('base64'), rect, cssWidth },
-  )
 }
 
 test('the panel lists the recordings with their size; CSV and PNG exports download real files', async ({ page }) => {
@@ -120,13 +85,13 @@ test('the panel lists the recordings with their size; CSV and PNG exports downlo
   const bytes = readFileSync(await png.path())
   await png.saveAs('test-results/recordings-view.png')
   expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')
-  const v = await pngVariance(page, bytes, globeBox, cssWidth)
-  console.log(`[recordings] PNG ${v.width}x${v.height}, ${bytes.length} bytes, in ${tookMs} ms; variance all ${v.all.toFixed(0)}, globe ${v.globe.toFixed(0)}`)
+  const v = await pngVariance(page, bytes, { rect: globeBox, cssWidth })
+  console.log(`[recordings] PNG ${v.width}x${v.height}, ${bytes.length} bytes, in ${tookMs} ms; variance all ${v.all.toFixed(0)}, globe ${v.region!.toFixed(0)}`)
   expect(bytes.length).toBeGreaterThan(30_000)
   expect(v.width).toBeGreaterThanOrEqual(Math.floor(cssWidth))
   expect(v.all, 'the PNG is one flat colour').toBeGreaterThan(20)
   // The WebGL globe made it into the picture (a blank drawing buffer would leave a flat rectangle).
-  expect(v.globe, 'the globe is blank in the PNG').toBeGreaterThan(20)
+  expect(v.region, 'the globe is blank in the PNG').toBeGreaterThan(20)
   expect(errors).toEqual([])
 })
 

@@ -7,6 +7,7 @@ import { Engine } from '../src/core/engine'
 import { serve, type RunningServer } from '../src/server/serve'
 import { E2E_TOKEN } from '../playwright.config'
 import { trackPageErrors } from './first-screen'
+import { pngVariance } from './png-variance'
 
 const TOKEN = `#token=${E2E_TOKEN}`
 
@@ -21,26 +22,7 @@ async function open(page: Page, query: string, size: { width: number; height: nu
 /** A screenshot kept as an artifact, and proof it is not one flat colour. */
 async function keepScreenshot(page: Page, file: string): Promise<void> {
   const png = await page.screenshot({ path: `test-results/${file}` })
-  const variance = await page.evaluate(async (b64) => {
-    const img = new Image()
-    img.src = `data:image/png;base64,${b64}`
-    await img.decode()
-    const c = document.createElement('canvas')
-    c.width = img.width
-    c.height = img.height
-    const ctx = c.getContext('2d')!
-    ctx.drawImage(img, 0, 0)
-    const { data } = ctx.getImageData(0, 0, c.width, c.height)
-    let sum = 0
-    let sum2 = 0
-    for (let i = 0; i < data.length; i += 4) {
-      const l = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!
-      sum += l
-      sum2 += l * l
-    }
-    const n = data.length / 4
-    return sum2 / n - (sum / n) ** 2
-  }, png.toString('base64'))
+  const { all: variance } = await pngVariance(page, png)
   expect(variance, `${file} is blank`).toBeGreaterThan(20)
 }
 
