@@ -17,6 +17,8 @@ const LAYERS = [
   { type: 'renderer', pattern: 'src/renderer/**' },
   { type: 'cli', pattern: 'src/cli/**' },
   { type: 'test', pattern: 'test/**' },
+  { type: 'bench', pattern: 'bench/**' },
+  { type: 'e2e', pattern: 'e2e/**' },
 ]
 /** What each layer may import besides itself. */
 const ALLOWED = {

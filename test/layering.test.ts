@@ -55,6 +55,11 @@ describe('layering lint: the allow-list', () => {
     expect(await ruleIds("import * as x from '../engine'\nexport const y = x\n", 'src/core/lab/layering-probe.ts')).toEqual([])
   })
 
+  it('keeps the benches and the browser tests out of every layer, tests included', async () => {
+    expect(await ruleIds("import * as x from '../../bench/run.mts'\nexport const y = x\n", 'src/core/layering-probe.ts')).toContain('boundaries/dependencies')
+    expect(await ruleIds("import * as x from '../../e2e/lab-setup'\nexport const y = x\n", 'src/server/layering-probe.test.ts')).toContain('boundaries/dependencies')
+  })
+
   it('lets tests use the lab harness, but not production code of the same layer', async () => {
     const lab = "import * as x from '../../lab/testing'\nexport const y = x\n"
     expect(await ruleIds(lab, 'src/core/layering-probe.test.ts')).toEqual([])
