@@ -8,6 +8,7 @@ import { cmd } from './exec'
 import { BUNDLE_PATH, LAB_HOSTS } from './hosts'
 import { cacheLayout, labAssetDir } from './paths'
 import { renderBundleConfig, renderServerCfg } from './render'
+import { formatDuration } from '../../shared/format'
 
 const MIRROR = process.env.GLOBEHOP_LAB_MIRROR ?? 'http://deb.debian.org/debian'
 /** Debian testing: criu >= 4.2 (4.1 cannot dump INET sockets on kernels >= 6.16, lab.md). */
@@ -51,7 +52,7 @@ async function timed<T>(what: string, progress: Progress, f: () => Promise<T>): 
   const t0 = Date.now()
   progress(`${what}...`)
   const v = await f()
-  progress(`${what}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  progress(`${what}: done in ${formatDuration(Date.now() - t0)}`)
   return v
 }
 

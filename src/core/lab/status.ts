@@ -7,6 +7,7 @@ import { runDir } from './paths'
 import { isAlive } from './procs'
 import { readState, type LinkSettings, type ShapingMethod } from './state'
 import { labTourPath } from './up'
+import { formatBytes } from '../../shared/format'
 
 export interface LabHostStatus {
   name: string
@@ -80,14 +81,13 @@ export async function status(): Promise<LabStatus | null> {
 
 export function formatStatus(st: LabStatus | null): string {
   if (!st) return 'lab is down\n'
-  const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`
   const lines = [
     `lab ${st.up ? 'up' : 'DEGRADED'} since ${st.startedAt}`,
     `shaping: ${st.shaping === 'off' ? 'off (--no-shaping)' : st.shaping === 'netem' ? 'netem (kernel) + tbf' : 'userspace delay line (no netem in this kernel) + tbf'}`,
     `client: ${st.client.ip} on ${st.client.interface}   floating IP ${st.floatingIp.address} owned by ${st.floatingIp.owners.join(', ') || 'nobody'}`,
     `game "${st.game.id}" running on ${st.game.runningOn.join(', ') || 'no host'}`,
     `tour: ${st.tourPath}`,
-    `memory: ${mb(st.memory.cgroupsBytes)} in the machines' cgroups, ${mb(st.memory.runDirBytes)} in ${runDir()} (tmpfs)`,
+    `memory: ${formatBytes(st.memory.cgroupsBytes)} in the machines' cgroups, ${formatBytes(st.memory.runDirBytes)} in ${runDir()} (tmpfs)`,
     '',
     'host        address        owner  game      RTT      rate         pid',
   ]

@@ -14,6 +14,7 @@ import { renderTour } from './render'
 import { labRequirements } from './requirements'
 import { readState, writeState, type LabState, type LinkSettings } from './state'
 import { labTourPath } from '../tour/lab-tour-path'
+import { formatDuration } from '../../shared/format'
 
 export interface LabUpOptions {
   cacheDir?: string
@@ -124,7 +125,7 @@ export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise
     await startGame(first)
     const info = await waitGameAnswers(30_000)
     progress(`game answers: ${info.info.hostname ?? '?'} on ${info.info.mapname ?? '?'}, bots ${info.info.bots ?? '?'}`)
-    progress(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s; tour: ${labTourPath()}`)
+    progress(`lab up in ${formatDuration(Date.now() - t0)}; tour: ${labTourPath()}`)
   } catch (err) {
     writeState(state)
     throw err
