@@ -32,7 +32,7 @@ describe('argument parsing', () => {
     ] as const) {
       const c = capture()
       expect(await run([...argv], c.io)).toBe(2)
-      expect(c.err.join('\n')).toMatch(/usage:\n {2}globehop preflight TOUR/)
+      expect(c.err.join('\n')).toMatch(/usage:\n {2}globehop preflight FILE \[--mode M\] \[--json\]\n {2}globehop migrate FILE --to HOST/)
       expect(c.out).toEqual([])
     }
   })

@@ -16,12 +16,9 @@ import { loadTour, TourError } from '../core/tour/load'
 import { LiveProgress, stderrSink, type ProgressSink } from './live-progress'
 import { formatHop, formatPreflight, formatStepLine } from './pipeline-format'
 import { RunRecording, type Out } from './run-recording'
+import { usageFor } from './usage'
 
-export const PIPELINE_USAGE = `usage:
-  globehop preflight TOUR [--mode M] [--json]
-  globehop migrate TOUR --to HOST [--mode M] [--tracking criu|rsync] [--no-probe] [--no-record] [--json]
-  globehop tour TOUR [--auto] [--mode M] [--tracking criu|rsync] [--no-probe] [--no-record] [--json]
-  globehop recover TOUR [--dry-run] [--wait SECONDS]
+export const PIPELINE_USAGE = `${usageFor('preflight', 'migrate', 'tour', 'recover')}
 modes: ${MIGRATION_MODES.join(', ')} (default: the tour's options.mode)
 tour without --auto waits for Enter before each hop after the first.
 migrate and tour record the run under ~/.local/share/globehop/recordings/ (\`globehop export FILE\`).`

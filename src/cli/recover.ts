@@ -6,8 +6,6 @@ import { startTourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { UsageError } from './usage'
 
-export const RECOVER_USAGE = 'usage: globehop recover TOUR [--dry-run] [--wait SECONDS]'
-
 export async function runRecover(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' }, wait: { type: 'string' } }, allowPositionals: true, strict: true })
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing TOUR' : `one TOUR expected, got: ${positionals.join(' ')}`)

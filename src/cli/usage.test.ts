@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { main } from './main'
-import { USAGE } from './usage'
+import { USAGE, usageFor } from './usage'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 
@@ -40,6 +40,19 @@ describe('usage text', () => {
     const readme = ['# x', '## The CLI', '', '```', ...usageCommands(USAGE), '```', ''].join('\n')
     expect(readmeCommands(readme)).toEqual(usageCommands(USAGE))
     expect(readmeCommands(readme.replace(' [--no-probe]', ''))).not.toEqual(usageCommands(USAGE))
+  })
+})
+
+describe('usageFor', () => {
+  it("is the usage text's entries for those subcommands, descriptions included, in its order", () => {
+    expect(usageFor('recover', 'validate').split('\n')).toEqual([
+      'usage:',
+      '  globehop validate FILE                  check a tour file; prints problems or "ok"',
+      '  globehop recover FILE [--dry-run] [--wait SECONDS]',
+      '                                          after a crash mid-hop: find what runs where, repair it',
+    ])
+    expect(usageFor('tour')).not.toContain('globehop tour FILE --to')
+    expect(usageFor('tour')).not.toMatch(/globehop (migrate|preflight)/)
   })
 })
 

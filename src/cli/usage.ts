@@ -29,6 +29,18 @@ keys: → Space PageDown next hop · B or . black screen · F full screen · V v
   · P preflight · Esc Esc cancel · ? all keys
 `
 
+/** The usage text's entries for these subcommands (each with its description), for their own usage errors. */
+export function usageFor(...commands: string[]): string {
+  const entries: string[][] = []
+  const start = USAGE.indexOf('usage:\n') + 'usage:\n'.length
+  for (const line of USAGE.slice(start, USAGE.indexOf('\n\n', start)).split('\n')) {
+    if (/^ {2}globehop /.test(line)) entries.push([line])
+    else entries.at(-1)?.push(line)
+  }
+  const picked = entries.filter((e) => commands.some((c) => e[0]!.startsWith(`  globehop ${c} `)))
+  return `usage:\n${picked.flat().join('\n')}`
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)
