@@ -4,6 +4,9 @@
 import type { Host, Tour } from '../../shared/tour'
 import type { Remote, RemoteProcess, RunOptions, RunResult } from '../ssh/types'
 import { RemoteCommandError } from '../ssh/types'
+import { factsQueries } from './host-facts'
+import { batchOutput, isBatch } from './remote-batch'
+import { parseRuntimeState } from './remote-files'
 
 export type Reply = Partial<RunResult> | undefined
 
@@ -71,6 +74,14 @@ export class FakeWorld {
     const fail = (stderr: string, code = 1): RunResult => ({ code, stdout: '', stderr, ms: 1 })
     const id = this.tour.container.id
     const has = (w: string) => argv.includes(w)
+    // Preflight's batch (remote-batch.ts): each query answered as if run alone, then the RSS.
+    if (isBatch(argv)) {
+      const res = factsQueries(this.tour).map(([k, a]) => [k, this.answer(name, a)] as const)
+      const st = res.find(([k]) => k === 'state')![1]
+      const pid = st.code === 0 ? parseRuntimeState(st.stdout).pid : null
+      const rss = pid ? [['rss', this.answer(name, ['sh', '-c', 'awk \'/^VmRSS/ {print $2 * 1024}\' "/proc/$1/status"', 'sh', String(pid)])] as const] : []
+      return ok(batchOutput(argv[3]!, [...res, ...rss]))
+    }
     if (argv[0] === 'runc' && argv[1] === 'state') {
       return h.container === 'absent' ? fail(`container "${id}" does not exist`) : ok(JSON.stringify({ status: h.container, pid: h.container === 'running' ? 4242 : 0 }))
     }

@@ -2,12 +2,14 @@
 // fingerprint, disk, keepalived, the floating IP and the container. Read-only: preflight never
 // changes a host.
 import { createHash } from 'node:crypto'
+import path from 'node:path'
 import type { Tour } from '../../shared/tour'
 import type { Remote, RunOptions, RunResult } from '../ssh/types'
 import { criuCheck, criuFeature, criuVersion, parseCriuVersion, parseRuncVersion } from '../criu/commands'
 import { holdsAddress, keepalivedRunning, listAddresses } from '../floating-ip/argv'
 import type { Capability, HostFacts } from './facts'
-import { containerState } from './remote-files'
+import { parseRuntimeState } from './remote-files'
+import { runBatch, type Query } from './remote-batch'
 import { runc } from './runtime/runc'
 
 const tail = (s: string, n = 2) => s.trim().split('\n').slice(-n).join(' | ')
@@ -62,29 +64,50 @@ export function configDigests(text: string): { sha: string; shaNoCgroup: string;
   }
 }
 
+/** Every question preflight asks a host, as one batch (remote-batch.ts); the RSS comes after. */
+export function factsQueries(tour: Tour): Query[] {
+  return [
+    ['kernel', ['uname', '-r']],
+    ['runc', runc.version()],
+    ['criu', criuVersion()],
+    ['check', criuCheck()],
+    ['dirty', criuFeature('mem_dirty_track')],
+    ['uffd', criuFeature('uffd-noncoop')],
+    ['rsync', ['rsync', '--version']],
+    ['disk', diskFreeArgv(tour.options.imageDir)],
+    ['keepalived', keepalivedRunning()],
+    ['addrs', listAddresses()],
+    ['sysctl', ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']],
+    ['tools', deltaToolsArgv()],
+    ['state', runc.state(tour.container.id)],
+    // Speculative: the usual root.path; config.json says whether it was the right one.
+    ['rootfs', rootfsFingerprintArgv(`${tour.container.bundle}/rootfs`)],
+  ]
+}
+
+/** After the batch's queries: the container's resident memory, from the pid `runc state` gave. */
+export const RSS_AFTER = {
+  keys: ['rss'],
+  script: [
+    'p=$(sed -n \'s/^[[:space:]]*"pid":[[:space:]]*\\([0-9][0-9]*\\).*/\\1/p\' "$d/state.o" | head -n 1)',
+    'if [ -n "$p" ] && [ "$p" != 0 ]; then awk \'/^VmRSS/ {print $2 * 1024}\' "/proc/$p/status" </dev/null >"$d/rss.o" 2>"$d/rss.e"; echo $? >"$d/rss.c"; fi',
+  ].join('\n'),
+}
+
+const failed = (why: string): RunResult => ({ code: -1, stdout: '', stderr: why, ms: 0 })
+
 export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts> {
-  const run = (argv: string[], log: RunOptions['log'] = true) => r.run(argv, { allowFail: true, timeoutMs: 60_000, log }).catch((e: unknown): RunResult => ({ code: -1, stdout: '', stderr: String(e), ms: 0 }))
+  const run = (argv: string[], log: RunOptions['log'] = true) => r.run(argv, { allowFail: true, timeoutMs: 60_000, log }).catch((e: unknown): RunResult => failed(String(e)))
   const bundle = tour.container.bundle
-  // Two waves keep the channels per connection under OpenSSH's MaxSessions (10).
-  const [kernel, rv, cv, check, dirty, uffd, rs] = await Promise.all([
-    run(['uname', '-r']),
-    run(runc.version()),
-    run(criuVersion()),
-    run(criuCheck()),
-    run(criuFeature('mem_dirty_track')),
-    run(criuFeature('uffd-noncoop')),
-    run(['rsync', '--version']),
-  ])
-  const [config, disk, ka, addrs, sysctl, tools, state] = await Promise.all([
-    // OCI env often holds secrets: log that it was read, never what it says.
-    run(['cat', `${bundle}/config.json`], 'command'),
-    run(diskFreeArgv(tour.options.imageDir)),
-    run(keepalivedRunning()),
-    run(listAddresses()),
-    run(['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']),
-    run(deltaToolsArgv()),
-    containerState(r, runc, tour.container.id).catch(() => ({ state: 'unknown' as const, pid: null })),
-  ])
+  // One remote command for every question (one exec's round trips, not ~15 in four waves), and
+  // beside it config.json: OCI env often holds secrets, so that read logs its command line only.
+  const [b, config] = await Promise.all([runBatch(r, factsQueries(tour), { timeoutMs: 60_000 }, RSS_AFTER), run(['cat', `${bundle}/config.json`], 'command')])
+  const q = (k: string) => b.get(k) ?? failed(`no answer for ${k}`)
+  const [kernel, rv, cv, check, dirty, uffd, rs, disk, ka, addrs, sysctl, tools] = [
+    q('kernel'), q('runc'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'),
+  ]
+  const stateRes = q('state')
+  const state = stateRes.code === 0 ? parseRuntimeState(stateRes.stdout) : { state: /does not exist|not exist|no such/i.test(stateRes.stderr + stateRes.stdout) ? ('absent' as const) : ('unknown' as const), pid: null }
 
   let bundleFacts: HostFacts['bundle'] = { ok: false, detail: `no ${bundle}/config.json: ${tail(config.stderr)}`, configSha: null, configShaNoCgroup: null, rootfs: null }
   if (config.code === 0) {
@@ -92,7 +115,8 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     if (!d.rootPath) bundleFacts = { ok: false, detail: 'config.json has no root.path', configSha: d.sha, configShaNoCgroup: d.shaNoCgroup, rootfs: null }
     else {
       const rootfs = d.rootPath.startsWith('/') ? d.rootPath : `${bundle}/${d.rootPath}`
-      const fp = await run(rootfsFingerprintArgv(rootfs))
+      // The batch fingerprinted <bundle>/rootfs; another root.path needs its own pass.
+      const fp = path.posix.normalize(rootfs) === path.posix.normalize(`${bundle}/rootfs`) ? q('rootfs') : await run(rootfsFingerprintArgv(rootfs))
       const digest = fp.code === 0 ? (fp.stdout.split(/\s/)[0] ?? null) : null
       bundleFacts = digest
         ? { ok: true, detail: `config.json ${d.sha.slice(0, 12)}, rootfs ${digest.slice(0, 12)}`, configSha: d.sha, configShaNoCgroup: d.shaNoCgroup, rootfs: digest }
@@ -102,9 +126,9 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
 
   let rss: number | null = null
   if (state.state === 'running' && state.pid) {
-    const s = await run(['sh', '-c', 'awk \'/^VmRSS/ {print $2 * 1024}\' "/proc/$1/status"', 'sh', String(state.pid)])
-    const n = Number(s.stdout.trim())
-    rss = s.code === 0 && n > 0 ? n : null
+    const rr = q('rss')
+    const n = Number(rr.stdout.trim())
+    rss = rr.code === 0 && n > 0 ? n : null
   }
   const [nonlocal, pipeMax] = sysctl.stdout.trim().split('\n')
   const free = disk.stdout.trim() === '' ? NaN : Number(disk.stdout.trim())
