@@ -8,10 +8,11 @@
 // Master_Down_Interval (3 x advert_int + skew after the last advert it accepted: RFC 5798 6.4.2).
 // Measured on the lab from the decision to the destination holding the IP (answering ARP),
 // (move.lab.test.ts, 2 cores shared with builds): preemption (the old weight-100 setup) 526-833 ms;
-// this: stuttgart <-> strasbourg 221-260 ms quiet, 333-421 ms at load 14; to or from montreal
-// 457-862 ms: the far host's own SSH command starts ~2 RTT after it was sent, and a destination
-// whose write lands after the advert waits a Master_Down_Interval. Writing 1 on the destination
-// before the freeze (and 0 again when a hop ends before it) would take that off the clock.
+// this with down_timer_adverts 1 (a destination that lost the race below waits 1 advert_int, not
+// 3): stuttgart <-> strasbourg 155-208 ms, strasbourg -> montreal 249-299 ms, montreal ->
+// strasbourg 319-394 ms on a quiet machine (load 1); the far host's own SSH command starts ~2 RTT
+// after it is sent. Writing 1 on the destination before the freeze (and 0 again when a hop ends
+// before it) would take the destination's command off the clock.
 // Two earlier findings stay true: with preemption the new owner only starts its 322 ms timer once
 // its own write lands (an SSH command costs ~1.5 RTT before it runs), and a priority-0 advert
 // while bystanders sat in BACKUP let far ones take the IP for a moment (their timers ran out before
@@ -19,7 +20,7 @@
 // The one race left: the destination must be a BACKUP before the source's priority-0 advert
 // reaches it. The source waits `releaseDelay` before its write, from the hosts' measured command
 // start times; a loss only costs time (the destination, alone in BACKUP, takes over one
-// Master_Down_Interval after its write, and nobody else can), never a second holder.
+// Master_Down_Interval, 1 advert_int, after its write, and nobody else can), never a second holder.
 // The move starts at the freeze, beside the dump, in one round trip: each host gets one command
 // that writes its track file and then watches its own addresses until the IP arrived (or left).
 import type { Tour } from '../../shared/tour'

@@ -41,6 +41,7 @@ describe('keepalived.conf', () => {
     expect(conf).toMatch(/file "\/run\/globehop\/vrrp-owner"/)
     expect(conf).toMatch(/weight 0 reverse/)
     expect(conf).toMatch(/priority 254/)
+    expect(conf).toMatch(/down_timer_adverts 1/)
     expect(conf).toContain(`${FLOATING_IP}/24 dev eth0`)
     expect(conf).toMatch(/router_id montreal/)
   })
