@@ -55,6 +55,9 @@ const s2 = (n: number) => (Number.isFinite(n) ? (n / 1000).toFixed(2) : '-')
 interface Run {
   gap: number
   limit: number
+  /** Step time beyond its share of the limit: checkpoint past CRIU's frozen time, transfer past the
+   *  wire time and one one-way delay, restore past CRIU's restore time. */
+  extra: { dump: number; transfer: number; restore: number }
   pause: number | undefined
   ipMove: number
 }
@@ -118,7 +121,9 @@ try {
             const arrival = watch.events.find((e) => e.host === to && e.added && e.epoch >= sinceEpoch)?.epoch
             const freeze = freezeAt.get(r.hopId)
             row.technique = r.technique
-            row.runs.push({ gap: v.downtimeMs, limit, pause: r.snapshotPauseMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN })
+            const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
+            const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
+            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
                 `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze; ${r.technique}`,
@@ -181,6 +186,13 @@ for (const [link, b] of baselines) {
     lines.push(`| ${link} | ${mode} | ${s2(gap)} | ${s2(limit)} | ${ratio.toFixed(2)} | ${ms(over)} | ${pauses.length ? ms(median(pauses)) : '-'} | ${ms(ip)} | ${(gap / base).toFixed(2)} | ${t.join('; ')} |`)
   }
   lines.push(`| ${link} | 2017 order | ${s2(base)} | | | | | | 1.00 | |`)
+}
+lines.push('')
+lines.push('Where the overhead goes (medians, ms beyond the limit\'s share): checkpoint step past CRIU frozen / transfer step past wire time + one-way delay / restore step past CRIU restore / the rest (IP move, the game\'s first reply, the prober\'s 50 ms):')
+for (const r of rows) {
+  const m = (f: (x: Run) => number) => ms(median(r.runs.map(f)))
+  const rest = (x: Run) => x.gap - x.limit - x.extra.dump - x.extra.transfer - x.extra.restore
+  lines.push(`- ${r.link}, ${r.mode}: ${m((x) => x.extra.dump)} / ${m((x) => x.extra.transfer)} / ${m((x) => x.extra.restore)} / ${m(rest)}`)
 }
 lines.push('')
 lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (checkpoint step start) to the destination holding the IP.')
