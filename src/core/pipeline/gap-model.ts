@@ -22,6 +22,7 @@
 //   run). Faults that the background fetch happens to serve first are not counted (it pushes the
 //   image in address order, not in the game's order).
 import type { HopResult } from '../../shared/contract'
+import { formatDuration } from '../../shared/format'
 import type { LinkFacts } from './facts'
 
 export const PAGE_BYTES = 4096
@@ -71,7 +72,7 @@ export interface GapPrediction {
 /** A technique's kind (modes.ts' Technique['kind'], spelled out: modes.ts imports this file). */
 export type Kind = 'stop-and-copy' | 'pre-copy' | 'post-copy' | 'pre+post'
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const s = (ms: number) => formatDuration(ms)
 const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e6 ? 2 : 1)} MB`
 
 /** ms to send `bytes` at `mbit`. */
