@@ -5,7 +5,8 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
   return {
     host,
     reachable: { ok: true, detail: 'connected' },
-    runcVersion: '1.3.6',
+    runtimeVersion: '1.3.6',
+    runtimeProblem: null,
     criuVersion: [4, 2, 1],
     kernel: '6.18.44',
     criuCheck: { ok: true, detail: 'Looks good.' },

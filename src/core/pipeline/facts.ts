@@ -11,7 +11,10 @@ export interface Capability {
 export interface HostFacts {
   host: string
   reachable: Capability
-  runcVersion: string | null
+  /** The tour's container runtime (runc, crun): its version, null when it is not installed. */
+  runtimeVersion: string | null
+  /** Why this runtime's build cannot checkpoint (e.g. crun without CRIU); null when it can. */
+  runtimeProblem: string | null
   criuVersion: number[] | null
   kernel: string | null
   criuCheck: Capability
@@ -45,7 +48,8 @@ export function unreachableFacts(host: string, why: string): HostFacts {
   return {
     host,
     reachable: { ok: false, detail: why },
-    runcVersion: null,
+    runtimeVersion: null,
+    runtimeProblem: null,
     criuVersion: null,
     kernel: null,
     criuCheck: no,

@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { Tour } from '../../shared/tour'
 import type { Remote, RunOptions, RunResult } from '../ssh/types'
-import { criuCheck, criuFeature, criuVersion, parseCriuVersion, parseRuncVersion } from '../criu/commands'
+import { criuCheck, criuFeature, criuVersion, parseCriuVersion } from '../criu/commands'
 import { holdsAddress, keepalivedRunning, listAddresses } from '../floating-ip/argv'
 import type { Capability, HostFacts } from './facts'
 import { parseRuntimeState } from './remote-files'
 import { runBatch, type Query } from './remote-batch'
-import { runc } from './runtime/runc'
+import { runtimeOf } from './runtime/registry'
 
 const tail = (s: string, n = 2) => s.trim().split('\n').slice(-n).join(' | ')
 
@@ -68,7 +68,7 @@ export function configDigests(text: string): { sha: string; shaNoCgroup: string;
 export function factsQueries(tour: Tour): Query[] {
   return [
     ['kernel', ['uname', '-r']],
-    ['runc', runc.version()],
+    ['runtime', runtimeOf(tour).version()],
     ['criu', criuVersion()],
     ['check', criuCheck()],
     ['dirty', criuFeature('mem_dirty_track')],
@@ -79,13 +79,13 @@ export function factsQueries(tour: Tour): Query[] {
     ['addrs', listAddresses()],
     ['sysctl', ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']],
     ['tools', deltaToolsArgv()],
-    ['state', runc.state(tour.container.id)],
+    ['state', runtimeOf(tour).state(tour.container.id)],
     // Speculative: the usual root.path; config.json says whether it was the right one.
     ['rootfs', rootfsFingerprintArgv(`${tour.container.bundle}/rootfs`)],
   ]
 }
 
-/** After the batch's queries: the container's resident memory, from the pid `runc state` gave. */
+/** After the batch's queries: the container's resident memory, from the pid the runtime's `state` gave. */
 export const RSS_AFTER = {
   keys: ['rss'],
   script: [
@@ -104,7 +104,7 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
   const [b, config] = await Promise.all([runBatch(r, factsQueries(tour), { timeoutMs: 60_000 }, RSS_AFTER), run(['cat', `${bundle}/config.json`], 'command')])
   const q = (k: string) => b.get(k) ?? failed(`no answer for ${k}`)
   const [kernel, rv, cv, check, dirty, uffd, rs, disk, ka, addrs, sysctl, tools] = [
-    q('kernel'), q('runc'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'),
+    q('kernel'), q('runtime'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'),
   ]
   const stateRes = q('state')
   const state = stateRes.code === 0 ? parseRuntimeState(stateRes.stdout) : { state: /does not exist|not exist|no such/i.test(stateRes.stderr + stateRes.stdout) ? ('absent' as const) : ('unknown' as const), pid: null }
@@ -136,7 +136,8 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     host: r.host.name,
     reachable: { ok: true, detail: 'connected' },
     kernel: kernel.code === 0 ? kernel.stdout.trim() : null,
-    runcVersion: rv.code === 0 ? parseRuncVersion(rv.stdout) : null,
+    runtimeVersion: rv.code === 0 ? runtimeOf(tour).parseVersion(rv.stdout) : null,
+    runtimeProblem: rv.code === 0 ? runtimeOf(tour).cannotCheckpoint(rv.stdout) : null,
     criuVersion: cv.code === 0 ? parseCriuVersion(cv.stdout) : null,
     criuCheck: { ok: check.code === 0, detail: tail(`${check.stdout}\n${check.stderr}`) || `exit ${check.code}` },
     dirtyTrack: featureCapability(dirty, 'mem_dirty_track'),

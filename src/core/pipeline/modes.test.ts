@@ -29,6 +29,17 @@ describe('mode refusal before anything is frozen', () => {
       reason: 'post-copy unavailable on montreal: no userfaultfd for lazy pages (criu check --feature uffd-noncoop: UFFD is not supported)',
     })
   })
+  it('the runtime decides by its capabilities: crun has no lazy pages; a crun built without CRIU refuses every mode', () => {
+    const crunTour = { ...tour, container: { ...tour.container, runtime: 'crun' as const } }
+    expect(chooseTechnique('post-copy', crunTour, src, dst, null)).toEqual({ ok: false, reason: 'post-copy unavailable: crun has no lazy pages (checkpoint --lazy-pages)' })
+    expect(chooseTechnique('pre-copy', crunTour, src, dst, null)).toMatchObject({ ok: true, technique: { kind: 'pre-copy', tracking: 'rsync' } })
+    const noCriu = labFacts('montreal', { runtimeVersion: '1.8.1', runtimeProblem: 'this crun was built without CRIU (`crun --version` does not list +CRIU)' })
+    expect(chooseTechnique('stop-and-copy', crunTour, src, noCriu, null)).toEqual({
+      ok: false,
+      reason: 'stop-and-copy refused: crun on montreal cannot checkpoint: this crun was built without CRIU (`crun --version` does not list +CRIU)',
+    })
+    expect(chooseTechnique('stop-and-copy', crunTour, src, labFacts('montreal', { runtimeVersion: null }), null)).toMatchObject({ ok: false, reason: 'stop-and-copy refused: crun is missing on montreal' })
+  })
   it('pre+post needs CRIU tracking and refuses rsync tracking outright', () => {
     expect(chooseTechnique('pre+post', tour, src, dst, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^pre\+post unavailable: pre-copy with CRIU's tracking unavailable on stuttgart/) })
     expect(chooseTechnique('pre+post', tour, { ...src, ...withDirty }, dst, null, 'rsync')).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot start from rsync snapshots/) })

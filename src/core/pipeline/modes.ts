@@ -3,6 +3,7 @@
 import type { Mode, Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
 import { predictGap, type GapPrediction, type ImageFigures } from './gap-model'
+import { runtimeOf } from './runtime/registry'
 
 export type Tracking = 'criu' | 'rsync'
 
@@ -30,7 +31,8 @@ const criuTrackingMissing = (f: HostFacts) => `kernel has no soft-dirty memory t
 export function baseProblem(tour: Tour, src: HostFacts, dst: HostFacts): string | null {
   for (const f of [src, dst]) {
     if (!f.reachable.ok) return `${f.host} is unreachable: ${f.reachable.detail}`
-    if (!f.runcVersion) return `runc is missing on ${f.host}`
+    if (!f.runtimeVersion) return `${runtimeOf(tour).name} is missing on ${f.host}`
+    if (f.runtimeProblem) return `${runtimeOf(tour).name} on ${f.host} cannot checkpoint: ${f.runtimeProblem}`
     if (!f.criuVersion) return `criu is missing on ${f.host}`
     if (!f.criuCheck.ok) return `criu check failed on ${f.host}: ${f.criuCheck.detail}`
     if (!f.bundle.ok) return `bundle problem on ${f.host}: ${f.bundle.detail}`
@@ -45,9 +47,11 @@ export function baseProblem(tour: Tour, src: HostFacts, dst: HostFacts): string 
 
 function tracking(tour: Tour, src: HostFacts, dst: HostFacts, forced?: Tracking): { ok: true; tracking: Tracking } | { ok: false; reason: string } {
   const want = forced ?? tour.options.preCopy.tracking
-  const criuOk = src.dirtyTrack.ok
-  const rsyncOk = !tour.options.sharedStorage && src.rsync.ok && dst.rsync.ok
+  const rt = runtimeOf(tour)
+  const criuOk = rt.capabilities.preDump && src.dirtyTrack.ok
+  const rsyncOk = rt.capabilities.leaveRunning && !tour.options.sharedStorage && src.rsync.ok && dst.rsync.ok
   if (want === 'criu' || (want === 'auto' && criuOk)) {
+    if (!rt.capabilities.preDump) return { ok: false, reason: `pre-copy with CRIU's tracking unavailable: ${rt.name} has no pre-dump` }
     return criuOk ? { ok: true, tracking: 'criu' } : { ok: false, reason: `pre-copy with CRIU's tracking unavailable on ${src.host}: ${criuTrackingMissing(src)}` }
   }
   if (rsyncOk) return { ok: true, tracking: 'rsync' }
@@ -55,7 +59,9 @@ function tracking(tour: Tour, src: HostFacts, dst: HostFacts, forced?: Tracking)
   return { ok: false, reason: `pre-copy unavailable: ${want === 'auto' ? `CRIU's tracking is unavailable on ${src.host} (${criuTrackingMissing(src)}) and ` : ''}rsync's tracking cannot work: ${why}` }
 }
 
-function postCopyProblem(dst: HostFacts): string | null {
+function postCopyProblem(tour: Tour, dst: HostFacts): string | null {
+  const rt = runtimeOf(tour)
+  if (!rt.capabilities.lazyPages) return `post-copy unavailable: ${rt.name} has no lazy pages (checkpoint --lazy-pages)`
   if (!dst.uffd.ok) return `post-copy unavailable on ${dst.host}: no userfaultfd for lazy pages (criu check --feature uffd-noncoop: ${dst.uffd.detail})`
   return null
 }
@@ -94,7 +100,7 @@ export function chooseTechnique(
       return t.ok ? { ok: true, technique: { kind: 'pre-copy', tracking: t.tracking }, why: 'asked for' } : { ok: false, reason: t.reason }
     }
     case 'post-copy': {
-      const p = postCopyProblem(dst)
+      const p = postCopyProblem(tour, dst)
       return p ? { ok: false, reason: p } : { ok: true, technique: { kind: 'post-copy' }, why: 'asked for' }
     }
     case 'pre+post': {
@@ -102,7 +108,7 @@ export function chooseTechnique(
         return { ok: false, reason: "pre+post needs CRIU's tracking: a lazy restore cannot start from rsync snapshots" }
       }
       if (!src.dirtyTrack.ok) return { ok: false, reason: `pre+post unavailable: pre-copy with CRIU's tracking unavailable on ${src.host}: ${criuTrackingMissing(src)}` }
-      const p = postCopyProblem(dst)
+      const p = postCopyProblem(tour, dst)
       return p ? { ok: false, reason: `pre+post unavailable: ${p}` } : { ok: true, technique: { kind: 'pre+post', tracking: 'criu' }, why: 'asked for' }
     }
     case 'auto': {
@@ -110,7 +116,7 @@ export function chooseTechnique(
       const t = tracking(tour, src, dst)
       const copy: Technique = t.ok ? { kind: 'pre-copy', tracking: t.tracking } : { kind: 'stop-and-copy' }
       const compress = chooseCompression(tour, src, link)
-      const lazyOk = !postCopyProblem(dst)
+      const lazyOk = !postCopyProblem(tour, dst)
       const post = lazyOk ? predictGap('post-copy', link, image, compress) : null
       const other = predictGap(copy.kind, link, image, compress)
       const predicted = (p: GapPrediction) => `${secs(p.gapMs)}${p.stallMs !== undefined ? ` (${secs(p.stallMs)} of it a stall)` : ''}`

@@ -4,6 +4,7 @@ import { MIGRATION_MODES, type Mode, type Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
 import { predictGap, type ImageFigures } from './gap-model'
 import { chooseCompression, chooseTechnique, imageFromFacts, techniqueLabel } from './modes'
+import { runtimeOf } from './runtime/registry'
 
 type Check = PreflightReport['hosts'][number]['checks'][number]
 
@@ -28,7 +29,9 @@ function majority(values: (string | null)[]): string | null {
 export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedOn: string | null): Check[] {
   if (!f.reachable.ok) return [{ id: 'reachable', status: 'fail', detail: f.reachable.detail }]
   const c: Check[] = [{ id: 'reachable', status: 'ok', detail: `connected${f.kernel ? `, kernel ${f.kernel}` : ''}` }]
-  c.push(f.runcVersion ? { id: 'runc', status: 'ok', detail: `runc ${f.runcVersion}` } : { id: 'runc', status: 'fail', detail: 'runc not found' })
+  const rt = runtimeOf(tour).name
+  if (!f.runtimeVersion) c.push({ id: 'runtime', status: 'fail', detail: `${rt} not found` })
+  else c.push({ id: 'runtime', status: f.runtimeProblem ? 'fail' : 'ok', detail: f.runtimeProblem ? `${rt} ${f.runtimeVersion}: ${f.runtimeProblem}` : `${rt} ${f.runtimeVersion}` })
   if (!f.criuVersion) c.push({ id: 'criu', status: 'fail', detail: 'criu not found' })
   else {
     const v = f.criuVersion.join('.')

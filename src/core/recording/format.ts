@@ -63,7 +63,8 @@ export function recordedTour(t: TourView | Tour): RecordedTour {
 export function hostVersions(report: PreflightReport): HostVersions[] {
   return report.hosts.map(({ host, checks }) => {
     const detail = (id: string) => checks.find((c) => c.id === id)?.detail ?? ''
-    const runc = checks.find((c) => c.id === 'runc' && c.status === 'ok')
+    // 'runc' is the check's id in recordings made before runtimes had their own files.
+    const runc = checks.find((c) => (c.id === 'runtime' || c.id === 'runc') && c.status === 'ok')
     return {
       host,
       runtime: runc ? runc.detail : null,
