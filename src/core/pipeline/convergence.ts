@@ -12,7 +12,7 @@
 // snapshot saved, that figure is used, else the delta itself (an upper bound), else a share of the
 // image. When that transfer time at the link's rate is below the pause players would feel for
 // the snapshot, the snapshot is not taken.
-import { COMPRESSED_SHARE, DIRTY_SHARE } from './gap-model'
+import { DELTA_COMPRESSED_SHARE, DIRTY_SHARE } from './gap-model'
 
 export interface PreCopyOptions {
   maxIterations: number
@@ -56,7 +56,7 @@ export function nextSnapshotSaving(history: readonly IterationFigures[], w: Snap
   if (w.savedWireBytes !== undefined) return { ms: at(w.savedWireBytes), from: `a second snapshot saved ${kib(w.savedWireBytes)} on the wire last hop` }
   if (w.deltaWireBytes !== undefined) return { ms: at(w.deltaWireBytes), from: `the final delta was ${kib(w.deltaWireBytes)} on the wire last hop` }
   if (last.imageBytes === undefined) return null
-  const guess = last.imageBytes * DIRTY_SHARE * (w.compress ? COMPRESSED_SHARE : 1)
+  const guess = last.imageBytes * DIRTY_SHARE * (w.compress ? DELTA_COMPRESSED_SHARE : 1)
   return { ms: at(guess), from: `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image rewritten, ${kib(guess)} on the wire` }
 }
 

@@ -36,6 +36,10 @@ export const QUEUE_BYTES = 256 * 1024
 export const DIRTY_SHARE = 0.05
 /** Bytes on the wire per image byte: zstd -1 / gzip -1 on CRIU's pages (lab.md: 93 MB -> ~13 MB). */
 export const COMPRESSED_SHARE = 0.15
+/** The final delta's changed pages compress far better (lab tour: 145-184 KiB on the wire for ~4.5 MB changed). */
+export const DELTA_COMPRESSED_SHARE = 0.04
+/** The final delta's own round trips beyond its bytes (lab tour, 66-489 ms RTT: 3-6 RTTs). */
+export const DELTA_ROUND_TRIPS = 3
 /** The non-lazy part of a lazy dump (lab.md: ~1.5 MB). */
 export const NON_LAZY_BYTES = 1.5e6
 /** Step times of a hop when no previous hop measured them (lab: checkpoint 0.36-0.57 s, restore 0.5-0.6 s). */
@@ -102,8 +106,8 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
     return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${mb(bytes)} on the wire)${end}` }
   }
   if (kind === 'pre-copy') {
-    const bytes = f.deltaWireBytes ?? wire(f.imageBytes * DIRTY_SHARE)
-    const copy = sendMs(bytes, l.mbitPerSec)
+    const bytes = f.deltaWireBytes ?? f.imageBytes * DIRTY_SHARE * (compress ? DELTA_COMPRESSED_SHARE : 1)
+    const copy = sendMs(bytes, l.mbitPerSec) + DELTA_ROUND_TRIPS * l.rttMs
     const gap = dump + copy + oneWay + restore
     const what = f.deltaWireBytes !== undefined ? 'the last hop measured' : `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image`
     return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${mb(bytes)}, ${what})${end}` }
