@@ -1,6 +1,7 @@
 // Helpers for tests that need the lab (the `lab` vitest project brings it up in global setup).
 import type { ServerStatus } from '../src/shared/contract'
-import type { Tour } from '../src/shared/tour'
+import type { RuntimeName, Tour } from '../src/shared/tour'
+import { ALL_RUNTIMES } from '../src/core/pipeline/runtime/registry'
 import { queryStatus } from '../src/core/pipeline/game-query'
 import type { SshPool } from '../src/core/ssh/pool'
 import { cmd } from '../src/core/lab/exec'
@@ -19,9 +20,9 @@ export function labForTests(): { available: boolean; reason: string; tourPath: s
   return { available: true, reason: '', tourPath: labTourPath() }
 }
 
-/** Game on the tour's first host, floating IP owned by it, no game container elsewhere. */
-export function labResetGame(): Promise<void> {
-  return resetGame()
+/** Game on the tour's first host (under runc unless told), floating IP owned by it, no game container elsewhere. */
+export function labResetGame(runtime: RuntimeName = 'runc'): Promise<void> {
+  return resetGame(runtime)
 }
 
 /** A scripted game client holding a player slot on the lab's game (at the floating IP); close() it. */
@@ -37,8 +38,11 @@ export async function whereIsEverything(pool: SshPool, tour: Tour): Promise<{ ru
   const ip: string[] = []
   for (const h of tour.hosts) {
     const r = await pool.get(h.name)
-    const st = await r.run(['runc', 'state', tour.container.id], { allowFail: true, log: false })
-    if (st.code === 0 && JSON.parse(st.stdout).status === 'running') running.push(h.name)
+    // Under any runtime: a copy left under another one is a second server all the same.
+    for (const rt of ALL_RUNTIMES) {
+      const st = await r.run(rt.state(tour.container.id), { allowFail: true, log: false })
+      if (st.code === 0 && JSON.parse(st.stdout).status === 'running') running.push(h.name)
+    }
     const a = await r.run(['ip', '-o', '-4', 'addr', 'show'], { log: false })
     if (a.stdout.includes(` inet ${tour.floatingIp.address}/`)) ip.push(h.name)
   }

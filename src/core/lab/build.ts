@@ -16,6 +16,8 @@ const HOST_SUITE = 'forky'
 const HOST_PACKAGES = [
   'criu', 'runc', 'iproute2', 'procps', 'openssh-server', 'openssh-client', 'keepalived', 'rsync',
   'iputils-arping', 'iputils-ping', 'tini', 'util-linux', 'zstd',
+  // The second runtime: forky's crun is built with CRIU, which it loads from libcriu2 at run time.
+  'crun', 'libcriu2',
 ]
 const GAME_SUITE = 'bookworm'
 

@@ -1,15 +1,21 @@
 // The game container and the floating IP on the running lab.
+import type { RuntimeName } from '../../shared/tour'
 import { cmd, waitFor } from './exec'
 import { BUNDLE_PATH, CONTAINER_ID, FLOATING_IP, GAME_PORT, TRACK_FILE } from './hosts'
 import { inMachine, shInMachine } from './machine'
 import { queryServer, type ServerInfo } from './query'
 import type { HostState } from './state'
 
-/** Status runc reports for the game container on this host, or null when it has none. */
+/** The lab's game runs under one of these; each keeps its own state (/run/runc, /run/crun). */
+const LAB_RUNTIMES: readonly RuntimeName[] = ['runc', 'crun']
+
+/** Status a runtime reports for the game container on this host, or null when none has it. */
 export async function gameStatus(h: HostState): Promise<string | null> {
-  const r = await inMachine(h, ['runc', 'state', CONTAINER_ID], { allowFail: true, timeoutMs: 5000 })
-  if (r.code !== 0) return null
-  return (JSON.parse(r.stdout) as { status: string }).status
+  for (const rt of LAB_RUNTIMES) {
+    const r = await inMachine(h, [rt, 'state', CONTAINER_ID], { allowFail: true, timeoutMs: 5000 })
+    if (r.code === 0) return (JSON.parse(r.stdout) as { status: string }).status
+  }
+  return null
 }
 
 export async function ownsFloatingIp(h: HostState): Promise<boolean> {
@@ -35,12 +41,21 @@ export async function waitOwner(hosts: readonly HostState[], owner: string, time
 }
 
 /** Starts the game from the bundle with null stdio (a file would break checkpoints, lab.md). */
-export async function startGame(h: HostState): Promise<void> {
-  await shInMachine(h, `cd ${BUNDLE_PATH} && runc run -d ${CONTAINER_ID} </dev/null >/dev/null 2>&1`, { timeoutMs: 30_000 })
+export async function startGame(h: HostState, runtime: RuntimeName = 'runc'): Promise<void> {
+  await shInMachine(h, `cd ${BUNDLE_PATH} && ${runtime} run -d ${CONTAINER_ID} </dev/null >/dev/null 2>&1`, { timeoutMs: 30_000 })
 }
 
+/** Removes the game under every runtime (a test may have left it under either). */
 export async function removeGame(h: HostState): Promise<void> {
-  await inMachine(h, ['runc', 'delete', '-f', CONTAINER_ID], { allowFail: true, timeoutMs: 15_000 })
+  for (const rt of LAB_RUNTIMES) await inMachine(h, [rt, 'delete', '-f', CONTAINER_ID], { allowFail: true, timeoutMs: 15_000 })
+}
+
+/** Why the lab's hosts cannot run the game under `runtime`, or null when they can. */
+export async function runtimeUnavailable(h: HostState, runtime: RuntimeName): Promise<string | null> {
+  const r = await inMachine(h, [runtime, '--version'], { allowFail: true, timeoutMs: 5000 })
+  if (r.code !== 0) return `${runtime} is not in the lab's host tree (built before it was added: remove the lab cache's hostroot and bring the lab up again)`
+  if (runtime === 'crun' && !/\+CRIU\b/.test(r.stdout)) return 'the lab\'s crun was built without CRIU'
+  return null
 }
 
 export function waitGameAnswers(timeoutMs = 20_000): Promise<ServerInfo> {

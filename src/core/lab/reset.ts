@@ -1,5 +1,6 @@
 // Puts the game back where `lab up` left it: on the tour's first host, which owns the
 // floating IP, with no game container anywhere else and the bundle present on every host.
+import type { RuntimeName } from '../../shared/tour'
 import { cmd } from './exec'
 import { hasBundle, removeGame, setOwner, startGame, waitGameAnswers, waitOwner } from './game'
 import { BUNDLE_PATH } from './hosts'
@@ -7,7 +8,8 @@ import { machineArgv } from './machine'
 import { readState } from './state'
 import { labIsUp } from './up'
 
-export async function resetGame(): Promise<void> {
+/** `runtime`: what the game is started under (the runtime tests start it under crun). */
+export async function resetGame(runtime: RuntimeName = 'runc'): Promise<void> {
   const s = readState()
   if (!s || !labIsUp(s)) throw new Error('the lab is not up (run `globehop lab up`)')
   await Promise.all(s.hosts.map(removeGame))
@@ -20,6 +22,6 @@ export async function resetGame(): Promise<void> {
   const first = s.hosts[0]!
   await setOwner(s.hosts, first.name)
   await waitOwner(s.hosts, first.name, 15_000)
-  await startGame(first)
+  await startGame(first, runtime)
   await waitGameAnswers(30_000)
 }
