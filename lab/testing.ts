@@ -20,8 +20,8 @@ export function labForTests(): { available: boolean; reason: string; tourPath: s
   return { available: true, reason: '', tourPath: labTourPath() }
 }
 
-/** Game on the tour's first host (under runc unless told), floating IP owned by it, no game container elsewhere. */
-export function labResetGame(runtime: RuntimeName = 'runc'): Promise<void> {
+/** Game on the tour's first host (under the lab's runtime unless told), floating IP owned by it, no game container elsewhere. */
+export function labResetGame(runtime?: RuntimeName): Promise<void> {
   return resetGame(runtime)
 }
 

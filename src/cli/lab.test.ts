@@ -5,6 +5,8 @@ describe('parseLabArgs', () => {
   it('parses up with its options', () => {
     expect(parseLabArgs(['up'])).toEqual({ cmd: 'up', noShaping: false, bundle: undefined, cacheDir: undefined })
     expect(parseLabArgs(['up', '--no-shaping', '--bundle', 'b', '--cache', 'c'])).toEqual({ cmd: 'up', noShaping: true, bundle: 'b', cacheDir: 'c' })
+    expect(parseLabArgs(['up', '--runtime', 'crun'])).toMatchObject({ cmd: 'up', runtime: 'crun' })
+    expect(() => parseLabArgs(['up', '--runtime', 'podman'])).toThrow('--runtime: "podman" is not one of runc, crun')
   })
   it('parses status --json and down', () => {
     expect(parseLabArgs(['status', '--json'])).toEqual({ cmd: 'status', json: true })

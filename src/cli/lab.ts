@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util'
 import { FLOATING_IP, formatStatus, GAME_PORT, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../core/lab/index'
 import { GameTestClient } from '../core/lab/test-client'
 import { formatDuration } from '../shared/format'
+import { RUNTIME_NAMES, type RuntimeName } from '../shared/tour'
 
 export const LAB_USAGE = `usage:
-  globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR]
+  globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR] [--runtime runc|crun]
   globehop lab down
   globehop lab status [--json]
   globehop lab exec HOST -- CMD [ARG...]
@@ -16,7 +17,7 @@ hosts: ${LAB_HOSTS.map((h) => h.name).join(', ')}
 Cache: --cache, else $GLOBEHOP_LAB_CACHE, else /var/cache/globehop-lab.`
 
 export type LabCommand =
-  | { cmd: 'up'; noShaping: boolean; bundle?: string; cacheDir?: string }
+  | { cmd: 'up'; noShaping: boolean; bundle?: string; cacheDir?: string; runtime?: RuntimeName }
   | { cmd: 'down' }
   | { cmd: 'status'; json: boolean }
   | { cmd: 'exec'; host: string; argv: string[] }
@@ -42,8 +43,10 @@ export function parseLabArgs(argv: readonly string[]): LabCommand {
   const [sub, ...rest] = argv
   switch (sub) {
     case 'up': {
-      const { values } = parseArgs({ args: rest, options: { 'no-shaping': { type: 'boolean' }, bundle: { type: 'string' }, cache: { type: 'string' } }, strict: true, allowPositionals: false })
-      return { cmd: 'up', noShaping: values['no-shaping'] ?? false, bundle: values.bundle, cacheDir: values.cache }
+      const { values } = parseArgs({ args: rest, options: { 'no-shaping': { type: 'boolean' }, bundle: { type: 'string' }, cache: { type: 'string' }, runtime: { type: 'string' } }, strict: true, allowPositionals: false })
+      const runtime = values.runtime
+      if (runtime !== undefined && !(RUNTIME_NAMES as readonly string[]).includes(runtime)) throw new LabUsageError(`--runtime: "${runtime}" is not one of ${RUNTIME_NAMES.join(', ')}`)
+      return { cmd: 'up', noShaping: values['no-shaping'] ?? false, bundle: values.bundle, cacheDir: values.cache, ...(runtime ? { runtime: runtime as RuntimeName } : {}) }
     }
     case 'down':
       if (rest.length > 0) throw new LabUsageError(`lab down takes no arguments, got: ${rest.join(' ')}`)
@@ -97,7 +100,7 @@ export async function runLabCli(argv: string[]): Promise<number> {
   }
   switch (c.cmd) {
     case 'up': {
-      const st = await labUp({ noShaping: c.noShaping, bundle: c.bundle, cacheDir: c.cacheDir, onProgress: (l) => console.error(l) })
+      const st = await labUp({ noShaping: c.noShaping, bundle: c.bundle, cacheDir: c.cacheDir, runtime: c.runtime, onProgress: (l) => console.error(l) })
       process.stdout.write(formatStatus(st))
       return 0
     }

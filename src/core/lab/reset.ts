@@ -8,10 +8,11 @@ import { machineArgv } from './machine'
 import { readState } from './state'
 import { labIsUp } from './up'
 
-/** `runtime`: what the game is started under (the runtime tests start it under crun). */
-export async function resetGame(runtime: RuntimeName = 'runc'): Promise<void> {
+/** `runtime`: what the game is started under; default what `lab up` started it under. */
+export async function resetGame(runtime?: RuntimeName): Promise<void> {
   const s = readState()
   if (!s || !labIsUp(s)) throw new Error('the lab is not up (run `globehop lab up`)')
+  runtime ??= s.runtime ?? 'runc'
   await Promise.all(s.hosts.map(removeGame))
   for (const h of s.hosts) {
     if (await hasBundle(h)) continue

@@ -1,4 +1,5 @@
 // The running lab's record (/run/globehop-lab/state.json): everything `lab down` must undo.
+import type { RuntimeName } from '../../shared/tour'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { statePath } from './paths'
@@ -36,6 +37,8 @@ export interface LabState {
   /** /run/netns was not a mount point before the lab (ip netns makes it one). */
   createdNetnsMount: boolean
   hosts: HostState[]
+  /** What `lab up` started the game under (absent: runc, from before the option). */
+  runtime?: RuntimeName
 }
 
 export function readState(): LabState | null {

@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import path from 'node:path'
 import { ensureCache } from './build'
 import { cmd, waitFor } from './exec'
-import { startGame, waitGameAnswers, waitOwner } from './game'
+import { runtimeUnavailable, startGame, waitGameAnswers, waitOwner } from './game'
 import { LAB_HOSTS, labHost } from './hosts'
 import { labKnownHosts, startMachine } from './machine'
 import { applyLink, createBridge, createHostLink, detectShaping } from './net'
@@ -15,11 +15,14 @@ import { labRequirements } from './requirements'
 import { readState, writeState, type LabState, type LinkSettings } from './state'
 import { labTourPath } from '../tour/lab-tour-path'
 import { formatDuration } from '../../shared/format'
+import type { RuntimeName } from '../../shared/tour'
 
 export interface LabUpOptions {
   cacheDir?: string
   noShaping?: boolean
   bundle?: string
+  /** What the game runs under (the tour says so too); default runc. */
+  runtime?: RuntimeName
   onProgress?: (line: string) => void
 }
 
@@ -54,14 +57,14 @@ function isMountPoint(dir: string): boolean {
 }
 
 /** Writes the tour and the SSH files it points at under the run dir. */
-function writeTour(cacheDir: string): void {
+function writeTour(cacheDir: string, runtime: RuntimeName): void {
   const dir = path.join(runDir(), 'ssh')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const keys = cacheLayout(cacheDir).keys
   copyFileSync(path.join(keys, 'id_ed25519'), path.join(dir, 'id_ed25519'))
   copyFileSync(path.join(keys, 'id_ed25519.pub'), path.join(dir, 'id_ed25519.pub'))
   writeFileSync(path.join(dir, 'known_hosts'), labKnownHosts(cacheDir))
-  writeFileSync(labTourPath(), renderTour({ identityFile: 'ssh/id_ed25519', knownHosts: 'ssh/known_hosts' }))
+  writeFileSync(labTourPath(), renderTour({ identityFile: 'ssh/id_ed25519', knownHosts: 'ssh/known_hosts', runtime }))
 }
 
 export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise<void> {
@@ -78,6 +81,7 @@ export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise
     await down()
   }
   const t0 = Date.now()
+  const runtime = opts.runtime ?? 'runc'
   const cacheDir = resolveCacheDir(opts.cacheDir)
   if (opts.bundle && !existsSync(path.join(opts.bundle, 'config.json'))) throw new Error(`--bundle ${opts.bundle}: no config.json there (expected a runc bundle)`)
   await ensureCache(cacheDir, progress)
@@ -92,6 +96,7 @@ export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise
     sysctls: {},
     createdNetnsMount: !isMountPoint('/run/netns'),
     hosts: [],
+    runtime,
   }
   mkdirSync(runDir(), { recursive: true })
   writeState(state)
@@ -115,14 +120,16 @@ export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise
       await applyLink(h, state.shaping, defaultLink(spec.name), c.delayline)
       writeState(state)
     }
-    writeTour(cacheDir)
+    writeTour(cacheDir, runtime)
     progress('waiting for sshd on every host')
     for (const h of state.hosts) await waitFor(`sshd on ${h.name} (${h.ip}:22)`, 20_000, () => tcpOpen(h.ip, 22, 1000))
     const first = state.hosts[0]!
     progress(`waiting for ${first.name} to own the floating IP`)
     await waitOwner(state.hosts, first.name, 15_000)
-    progress(`starting the game on ${first.name}`)
-    await startGame(first)
+    const missing = await runtimeUnavailable(first, runtime)
+    if (missing) throw new Error(`--runtime ${runtime}: ${missing}`)
+    progress(`starting the game on ${first.name} (${runtime})`)
+    await startGame(first, runtime)
     const info = await waitGameAnswers(30_000)
     progress(`game answers: ${info.info.hostname ?? '?'} on ${info.info.mapname ?? '?'}, bots ${info.info.bots ?? '?'}`)
     progress(`lab up in ${formatDuration(Date.now() - t0)}; tour: ${labTourPath()}`)

@@ -32,7 +32,7 @@ describe.skipIf(!lab.available || crunMissing !== null)(`crun on the lab${skipWh
   })
   afterAll(async () => {
     await pool?.close()
-    // Back to what every other lab test expects: the game under runc on stuttgart.
+    // Back to where `lab up` left it (every other lab test expects that).
     if (lab.available) await labResetGame()
   })
 
