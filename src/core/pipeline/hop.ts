@@ -80,7 +80,7 @@ const isLazy = (t: Technique) => t.kind === 'post-copy' || t.kind === 'pre+post'
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a
-  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, oneWayDelta: decision.oneWayDelta })
+  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta })
   const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,

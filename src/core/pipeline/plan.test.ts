@@ -29,6 +29,11 @@ describe('stop-and-copy', () => {
   it('pushes the image from the source to the destination address with zstd', () => {
     expect(p.transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
   })
+  it('zstd works harder on a slow measured link (fewer bytes is what shortens the copy there)', () => {
+    const slow = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'stop-and-copy' }, compress: true, mbitPerSec: 9.6 })
+    expect(slow.transfer).toContain('--compress-level=9')
+    expect(slow.transfer).not.toContain('--compress-level=1')
+  })
   it('restores detached in the bundle with /dev/null stdio', () => {
     expect(p.restore).toEqual([
       ...withNullStdio([], `${H}/restore.err`),

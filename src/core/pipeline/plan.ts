@@ -26,6 +26,8 @@ export interface PlanInput {
   oneWayDelta?: boolean
   /** Default: the tour's `container.runtime`. */
   runtime?: Runtime
+  /** The link's measured rate: zstd's level follows it (transfer/rsync.ts compressLevel). */
+  mbitPerSec?: number | null
 }
 
 export interface Snapshot {
@@ -112,7 +114,7 @@ export function planHop(input: PlanInput): HopPlan {
   const shared = tour.options.sharedStorage
   const target = { address: address(to), port: to.ssh.port, user: to.ssh.user ?? 'root' }
   const rsync = (fromDir: string, toDir: string, delta: boolean): string[] | null =>
-    shared ? null : rsyncArgv({ from: fromDir, to: toDir, target, compress: input.compress, delta })
+    shared ? null : rsyncArgv({ from: fromDir, to: toDir, target, compress: input.compress, mbitPerSec: input.mbitPerSec, delta })
   const criuTracked = (technique.kind === 'pre-copy' || technique.kind === 'pre+post') && technique.tracking === 'criu'
   const rsyncTracked = technique.kind === 'pre-copy' && technique.tracking === 'rsync'
 
