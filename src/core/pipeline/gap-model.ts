@@ -21,6 +21,11 @@
 //   fault also queues behind about one background batch (~256 KiB, also fitted on the 10 Mbit/s
 //   run). Faults that the background fetch happens to serve first are not counted (it pushes the
 //   image in address order, not in the game's order).
+// - It predicts the first stall, not what follows. Checked on a forced post-copy hop stuttgart ->
+//   strasbourg (66 ms RTT, 8 Mbit/s, 6 bots): ~54 s predicted; the game answered verify after 4 s,
+//   then the prober saw a 125 s gap while the remaining pages took 181 s. On slow links the model
+//   is low by ~2x; it still puts post-copy far behind pre-copy (1.5 s) there, which is what `auto`
+//   needs of it.
 import type { HopResult } from '../../shared/contract'
 import { formatDuration } from '../../shared/format'
 import type { LinkFacts } from './facts'
