@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { chromium, type CDPSession, type Page } from 'playwright-core'
 import { labResetGame } from '../lab/testing'
-import { labDown, labRequirements, labStatus, labTourPath, labUp } from '../src/core/lab/index'
+import { labDown, labRequirements, labStatus, labTourPath, labUp } from '../lab/index'
 import { Engine } from '../src/core/engine'
 import { serve } from '../src/server/serve'
 

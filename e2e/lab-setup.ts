@@ -1,6 +1,6 @@
 // Playwright global setup: the live-hop e2e needs the lab. Bring it up when this machine can run
 // it (root, Linux), and take it down again at the end if it was not up before.
-import { labDown, labRequirements, labStatus, labUp } from '../src/core/lab/index'
+import { labDown, labRequirements, labStatus, labUp } from '../lab/index'
 
 export default async function setup(): Promise<(() => Promise<void>) | void> {
   const why = labRequirements()

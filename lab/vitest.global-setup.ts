@@ -1,7 +1,7 @@
 // Global setup of the `lab` vitest project: bring the lab up (building the cache on the first
 // run) when this machine can run it, tear it down at the end. A lab that was already up
 // before the run is left up. Elsewhere, nothing: lab tests skip with the reason.
-import { labDown, labRequirements, labStatus, labUp } from '../src/core/lab/index'
+import { labDown, labRequirements, labStatus, labUp } from './index'
 
 export default async function setup(): Promise<(() => Promise<void>) | void> {
   const why = labRequirements()

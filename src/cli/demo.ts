@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { labRequirements, labTourPath, labUp } from '../core/lab/index'
+import { labRequirements, labTourPath, labUp } from '../../lab/index'
 import { runOpen, runServe } from './app'
 import { UsageError } from './usage'
 

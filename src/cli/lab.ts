@@ -1,7 +1,7 @@
-// `globehop lab up|down|status|exec|link`: the one-machine testbed (src/core/lab).
+// `globehop lab up|down|status|exec|link`: the one-machine testbed (lab/).
 import { parseArgs } from 'node:util'
-import { FLOATING_IP, formatStatus, GAME_PORT, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../core/lab/index'
-import { GameTestClient } from '../core/lab/test-client'
+import { FLOATING_IP, formatStatus, GAME_PORT, labDown, labExec, labLink, labRequirements, labStatus, labUp, LAB_HOSTS } from '../../lab/index'
+import { GameTestClient } from '../../lab/test-client'
 import { formatDuration } from '../shared/format'
 import { RUNTIME_NAMES, type RuntimeName } from '../shared/tour'
 

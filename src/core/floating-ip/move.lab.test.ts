@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Tour } from '../../shared/tour'
 import { labForTests, labResetGame, whereIsEverything } from '../../../lab/testing'
-import { readState } from '../lab/state'
+import { readState } from '../../../lab/state'
 import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
 import { moveFloatingIp } from './move'

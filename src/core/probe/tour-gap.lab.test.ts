@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { labForTests, labResetGame } from '../../../lab/testing'
-import { labHost } from '../lab/hosts'
+import { labHost } from '../../../lab/hosts'
 import { startTourRuntime } from '../tour-runtime'
 import { loadTour } from '../tour/load'
 import { GapMeter } from './gap-meter'

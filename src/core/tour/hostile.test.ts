@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { TOUR_LIMITS } from '../../shared/tour'
-import { renderTour } from '../lab/render'
+import { renderTour } from '../../../lab/render'
 import { loadTour, parseTour, TourError } from './load'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')

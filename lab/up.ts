@@ -13,9 +13,9 @@ import { isAlive } from './procs'
 import { renderTour } from './render'
 import { labRequirements } from './requirements'
 import { readState, writeState, type LabState, type LinkSettings } from './state'
-import { labTourPath } from '../tour/lab-tour-path'
-import { formatDuration } from '../../shared/format'
-import type { RuntimeName } from '../../shared/tour'
+import { labTourPath } from '../src/core/tour/lab-tour-path'
+import { formatDuration } from '../src/shared/format'
+import type { RuntimeName } from '../src/shared/tour'
 
 export interface LabUpOptions {
   cacheDir?: string

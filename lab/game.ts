@@ -1,5 +1,5 @@
 // The game container and the floating IP on the running lab.
-import type { RuntimeName } from '../../shared/tour'
+import type { RuntimeName } from '../src/shared/tour'
 import { cmd, waitFor } from './exec'
 import { BUNDLE_PATH, CONTAINER_ID, FLOATING_IP, GAME_PORT, TRACK_FILE } from './hosts'
 import { inMachine, shInMachine } from './machine'

@@ -1,6 +1,6 @@
 // Pure renderers for the files the lab writes: templates from lab/templates, the runc
 // bundle's config.json, the tour, known_hosts. No I/O beyond reading a template.
-import type { RuntimeName } from '../../shared/tour'
+import type { RuntimeName } from '../src/shared/tour'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stringify } from 'yaml'

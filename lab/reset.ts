@@ -1,6 +1,6 @@
 // Puts the game back where `lab up` left it: on the tour's first host, which owns the
 // floating IP, with no game container anywhere else and the bundle present on every host.
-import type { RuntimeName } from '../../shared/tour'
+import type { RuntimeName } from '../src/shared/tour'
 import { cmd } from './exec'
 import { hasBundle, removeGame, setOwner, startGame, waitGameAnswers, waitOwner } from './game'
 import { BUNDLE_PATH } from './hosts'

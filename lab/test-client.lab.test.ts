@@ -2,9 +2,9 @@
 // server still knows its connection), and loses it when the server is restarted instead.
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
-import { connectTestClient, labForTests, labResetGame } from '../../../lab/testing'
-import { startTourRuntime } from '../tour-runtime'
-import { loadTour } from '../tour/load'
+import { connectTestClient, labForTests, labResetGame } from './testing'
+import { startTourRuntime } from '../src/core/tour-runtime'
+import { loadTour } from '../src/core/tour/load'
 import { FLOATING_IP, GAME_PORT } from './index'
 import { queryServer } from './query'
 import type { GameTestClient } from './test-client'

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { labRunDir } from '../tour/lab-tour-path'
+import { labRunDir } from '../src/core/tour/lab-tour-path'
 
 export const DEFAULT_CACHE_DIR = '/var/cache/globehop-lab'
 

@@ -7,7 +7,7 @@ import { runDir } from './paths'
 import { isAlive } from './procs'
 import { readState, type LinkSettings, type ShapingMethod } from './state'
 import { labTourPath } from './up'
-import { formatBytes } from '../../shared/format'
+import { formatBytes } from '../src/shared/format'
 
 export interface LabHostStatus {
   name: string

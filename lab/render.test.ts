@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseTour } from '../tour/load'
+import { parseTour } from '../src/core/tour/load'
 import { parseHierarchies } from './cgroups'
 import { FLOATING_IP, LAB_HOSTS } from './hosts'
 import { parseReply } from './query'

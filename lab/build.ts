@@ -8,7 +8,7 @@ import { cmd } from './exec'
 import { BUNDLE_PATH, LAB_HOSTS } from './hosts'
 import { cacheLayout, labAssetDir } from './paths'
 import { renderBundleConfig, renderServerCfg } from './render'
-import { formatDuration } from '../../shared/format'
+import { formatDuration } from '../src/shared/format'
 
 const MIRROR = process.env.GLOBEHOP_LAB_MIRROR ?? 'http://deb.debian.org/debian'
 /** Debian testing: criu >= 4.2 (4.1 cannot dump INET sockets on kernels >= 6.16, lab.md). */

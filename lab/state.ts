@@ -1,5 +1,5 @@
 // The running lab's record (/run/globehop-lab/state.json): everything `lab down` must undo.
-import type { RuntimeName } from '../../shared/tour'
+import type { RuntimeName } from '../src/shared/tour'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { statePath } from './paths'
