@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { chooseCompression, chooseTechnique } from './modes'
-import { labFacts } from './facts-fixture'
-import { testTour } from './test-tour'
+import { labFacts } from './testing/facts-fixture'
+import { testTour } from './testing/test-tour'
 
 const tour = testTour()
 const src = labFacts('stuttgart', { container: 'running', holdsIp: true })

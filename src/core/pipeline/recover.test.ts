@@ -3,11 +3,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SshError } from '../ssh/types'
-import { FakeGame } from './fake-game'
-import { FakeWorld } from './fake-world'
+import { FakeGame } from './testing/fake-game'
+import { FakeWorld } from './testing/fake-world'
 import { FileJournal, openHop, readJournal } from './journal'
 import { recover } from './recover'
-import { testTour } from './test-tour'
+import { testTour } from './testing/test-tour'
 
 // `globehop recover` end to end against the fake hosts: the survey, the plan, the actions, the
 // journal's closing line. The UDP game on loopback answers while one host runs it and holds the IP.

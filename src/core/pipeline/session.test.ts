@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
-import { FakeGame } from './fake-game'
-import { FakeWorld } from './fake-world'
+import { FakeGame } from './testing/fake-game'
+import { FakeWorld } from './testing/fake-world'
 import { PipelineSession } from './session'
-import { testTour } from './test-tour'
+import { testTour } from './testing/test-tour'
 
 // The pipeline against recorded fake hosts, with a real UDP game on loopback standing in for
 // the floating IP: the game answers only while exactly one host runs it and holds the IP.

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RemoteTimeoutError, type Remote, type RemoteProcess, type RunOptions, type RunResult } from '../ssh/types'
-import { testTour } from './test-tour'
+import { testTour } from './testing/test-tour'
 import { StallWatch, watchdogLimits, withDeadline } from './watchdog'
 
 beforeEach(() => {

@@ -1,5 +1,5 @@
 // HostFacts as the lab's hosts report them (userfaultfd yes, soft-dirty no), for unit tests.
-import type { HostFacts } from './facts'
+import type { HostFacts } from '../facts'
 
 export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts {
   return {

@@ -1,12 +1,12 @@
 // Test double for the lab: hosts as Remotes that record every command and keep just enough
 // state (container per host, floating IP owner) to answer the pipeline like the real tools.
 // Used by unit tests only; the lab tests run the real thing.
-import type { Host, Tour } from '../../shared/tour'
-import type { Remote, RemoteProcess, RunOptions, RunResult } from '../ssh/types'
-import { RemoteCommandError } from '../ssh/types'
-import { factsQueries } from './host-facts'
-import { batchOutput, isBatch } from './remote-batch'
-import { parseRuntimeState } from './remote-files'
+import type { Host, Tour } from '../../../shared/tour'
+import type { Remote, RemoteProcess, RunOptions, RunResult } from '../../ssh/types'
+import { RemoteCommandError } from '../../ssh/types'
+import { factsQueries } from '../host-facts'
+import { batchOutput, isBatch } from '../remote-batch'
+import { parseRuntimeState } from '../remote-files'
 
 export type Reply = Partial<RunResult> | undefined
 

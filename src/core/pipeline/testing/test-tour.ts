@@ -1,6 +1,6 @@
 // A small tour for unit tests, parsed by the real loader.
-import { parseTour } from '../tour/load'
-import type { Tour } from '../../shared/tour'
+import { parseTour } from '../../tour/load'
+import type { Tour } from '../../../shared/tour'
 
 export function testTour(extra: { options?: string; floatingIp?: string; gamePort?: number } = {}): Tour {
   const yaml = `
