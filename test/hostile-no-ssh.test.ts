@@ -18,7 +18,7 @@ import { runMigrateCli, runPreflightCli, runTourCli } from '../src/cli/pipeline'
 import { CommandError, Engine } from '../src/core/engine'
 import { openConnection } from '../src/core/ssh/connect'
 import { SshRemote } from '../src/core/ssh/session'
-import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from '../src/core/ssh/test-sshd'
+import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from '../src/core/ssh/testing/test-sshd'
 import type { EngineState } from '../src/shared/contract'
 import { TOUR_LIMITS } from '../src/shared/tour'
 

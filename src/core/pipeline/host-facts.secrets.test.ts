@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Tour } from '../../shared/tour'
 import type { Emit } from '../events'
 import { connectRemote } from '../ssh/session'
-import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from '../ssh/test-sshd'
+import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from '../ssh/testing/test-sshd'
 import type { Remote } from '../ssh/types'
 import { gatherHostFacts } from './host-facts'
 

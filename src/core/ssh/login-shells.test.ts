@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quoteArgv } from './quote'
 import { connectRemote, type SshRemote } from './session'
-import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from './test-sshd'
+import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from './testing/test-sshd'
 
 const why = sshdUnavailable() ?? testUsersUnavailable()
 

@@ -12,7 +12,7 @@ import { checkHostKey, parseKnownHosts } from './known-hosts'
 import { hostSshOpts, PEER_KNOWN_HOSTS, peerHostKeys, renderPeerKnownHosts, syncPeerKnownHosts, writePeerKnownHostsArgv, writePeerKnownHosts } from './peer-known-hosts'
 import { SshPool } from './pool'
 import { connectRemote, type SshRemote } from './session'
-import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from './test-sshd'
+import { startSshd, sshdUnavailable, testUsersUnavailable, type TestSshd } from './testing/test-sshd'
 
 const blob = (type: string, body: string) => {
   const t = Buffer.from(type)

@@ -9,7 +9,7 @@ import type { Emit } from '../events'
 import { fingerprint } from './known-hosts'
 import { connectAll, ConnectAllError } from './pool'
 import { connectRemote, SshRemote } from './session'
-import { startSshd, sshdUnavailable, type TestSshd } from './test-sshd'
+import { startSshd, sshdUnavailable, type TestSshd } from './testing/test-sshd'
 import { RemoteCommandError, RemoteTimeoutError, SshError } from './types'
 
 const why = sshdUnavailable()

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import type { Host } from '../../shared/tour'
+import type { Host } from '../../../shared/tour'
 
 export const SSHD = '/usr/sbin/sshd'
 
