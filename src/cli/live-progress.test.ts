@@ -74,4 +74,13 @@ describe('LiveProgress without a terminal', () => {
     expect(written.at(-1)).toBe('  ... restore on b 10.0 s frozen')
     expect(written.every((w) => !w.includes('\r') && !w.includes('\x1b'))).toBe(true)
   })
+  it('a progress event after its step ended (a snapshot\'s verdict) does not bring the step back', () => {
+    const { live, written, at } = harness(false)
+    live.onStep(ev({ step: 'snapshot', iteration: 1, phase: 'start', at: 0 }))
+    live.onStep(ev({ step: 'snapshot', iteration: 1, phase: 'end', at: 300, elapsedMs: 300 }))
+    live.onStep(ev({ step: 'snapshot', iteration: 1, phase: 'progress', at: 320, detail: 'enough: a second snapshot would pause ~200 ms to save at most 40 ms' }))
+    at(20_000)
+    live.tick()
+    expect(written).toEqual([])
+  })
 })

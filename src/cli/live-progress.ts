@@ -84,6 +84,9 @@ export class LiveProgress {
       return
     }
     let s = this.running.get(key)
+    // Only a start opens a step: a progress line after its end (a snapshot's verdict) must not
+    // bring it back as a step that never ends.
+    if (!s && e.phase !== 'start') return
     if (!s) {
       s = { key, step: e.step, iteration: e.iteration, host: e.host, frozen: e.frozen ?? false, startedAt: e.at - (e.elapsedMs ?? 0), samples: [] }
       this.running.set(key, s)
