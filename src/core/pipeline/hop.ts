@@ -1,5 +1,6 @@
 // One hop, start to finish: the step sequence of its technique, then verify and cleanup, or the
 // rollback when something failed after the freeze and before the destination served.
+import { isLazyTechnique } from '../../shared/technique'
 import type { ClientView, HopResult, ServerStatus } from '../../shared/contract'
 import type { Mode } from '../../shared/tour'
 import type { RemoteProcess } from '../ssh/types'
@@ -76,7 +77,7 @@ export class HopCancelled extends Error {
   }
 }
 
-const isLazy = (t: Technique) => t.kind === 'post-copy' || t.kind === 'pre+post'
+const isLazy = (t: Technique) => isLazyTechnique(t.kind)
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a

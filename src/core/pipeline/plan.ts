@@ -1,5 +1,6 @@
 // A hop's exact command lines, from its technique and the tour. Pure: nothing here runs, so
 // every argv can be checked in a unit test and shown to the user before it runs.
+import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { pageDeltaArgv } from '../transfer/page-delta'
@@ -144,8 +145,8 @@ export function planHop(input: PlanInput): HopPlan {
     throw new Error(`${technique.kind} takes no snapshots`)
   }
 
-  const statsDir = technique.kind === 'post-copy' || technique.kind === 'pre+post' ? paths.img : paths.restoreWork
-  const lazy = technique.kind === 'post-copy' || technique.kind === 'pre+post'
+  const lazy = isLazyTechnique(technique.kind)
+  const statsDir = lazy ? paths.img : paths.restoreWork
   return {
     runtime: rt,
     paths,

@@ -2,6 +2,7 @@
 // hop, when a process died mid-hop). Pure: the survey and the actions live in recover.ts.
 // Rules: never two running copies; never restore while a host we cannot reach might still run
 // the game; restore only from a complete, non-lazy image; the IP goes to the one running copy.
+import { isLazyTechnique } from '../../shared/technique'
 import type { ContainerState } from './facts'
 import type { OpenHop } from './journal'
 
@@ -46,12 +47,11 @@ export interface RecoveryPlan {
   blockedBy?: 'unreachable' | 'no-image'
 }
 
-const LAZY = new Set(['post-copy', 'pre+post'])
 
 function restorable(s: HostSurvey, im: ImageOnHost, open: OpenHop | null): boolean {
   if (!im.inventory) return false
   const ofOpen = open && im.hopDir === open.hopDir
-  const lazy = ofOpen ? open.lazy : im.technique === null || LAZY.has(im.technique)
+  const lazy = ofOpen ? open.lazy : im.technique === null || isLazyTechnique(im.technique)
   if (lazy) return false
   if (im.dumpedHere) return true
   // A destination's copy counts only when the journal saw the transfer finish.

@@ -12,7 +12,7 @@ export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise
     // The IP move starts while CRIU dumps: keepalived's takeover is off the players' clock.
     startIpMoveAtFreeze(ctx)
     await dump.catch((e: unknown) => {
-      throw commandFailure('runc checkpoint', e)
+      throw commandFailure(`${ctx.plan.runtime.name} checkpoint`, e)
     })
     advance(ctx, 'sourceDumped')
     // Sizes and CRIU's figures are read beside the transfer: every round trip here is outage.

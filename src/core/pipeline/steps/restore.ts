@@ -1,15 +1,17 @@
 // Restore on the destination (the hop's preflight removed a stopped leftover of the same id).
+import { isLazyTechnique } from '../../../shared/technique'
 import { advance, commandFailure, type HopContext, runStep } from '../hop-context'
 import { readCriuStats } from '../remote-files'
 
 export async function restore(ctx: HopContext): Promise<void> {
-  const lazy = ctx.plan.technique.kind === 'post-copy' || ctx.plan.technique.kind === 'pre+post'
-  await runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: lazy ? 'runc restore --lazy-pages' : 'runc restore' }, async () => {
+  const lazy = isLazyTechnique(ctx.plan.technique.kind)
+  const what = `${ctx.plan.runtime.name} restore${lazy ? ' --lazy-pages' : ''}`
+  await runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: what }, async () => {
     // Preflight cleared the destination (a leftover is refused or removed before the freeze);
     // no extra round trip here, where every one is outage.
     advance(ctx, 'dstRestoreStarted')
     await ctx.dst.run(ctx.plan.restore).catch((e: unknown) => {
-      throw commandFailure(lazy ? 'runc restore --lazy-pages' : 'runc restore', e)
+      throw commandFailure(what, e)
     })
     advance(ctx, 'dstRunning')
     // Post-copy: the restored tasks now run on pages only the source's page server holds.

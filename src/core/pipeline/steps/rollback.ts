@@ -1,5 +1,6 @@
 // Carries out the rollback decision and says in words what it did. Every action is attempted
 // even when an earlier one failed: the goal is one running server with the IP pointing at it.
+import { isLazyTechnique } from '../../../shared/technique'
 import type { RemoteProcess } from '../../ssh/types'
 import { delAddress, writeTrackFile } from '../../floating-ip/argv'
 import { moveFloatingIp, waitForOwner } from '../../floating-ip/move'
@@ -215,7 +216,7 @@ async function ensureSource(ctx: HopContext): Promise<string> {
     await ctx.src.run(ctx.plan.runtime.resume(id))
     return `resumed the paused container on ${ctx.from.name}`
   }
-  if (ctx.plan.technique.kind === 'post-copy' || ctx.plan.technique.kind === 'pre+post') {
+  if (isLazyTechnique(ctx.plan.technique.kind)) {
     throw new Error(`the container is ${st.state} on ${ctx.from.name} and a lazy image holds no memory to restore from`)
   }
   if (st.state === 'stopped') await ctx.src.run(ctx.plan.runtime.delete(id))

@@ -12,7 +12,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
   const what = tracking === 'criu' ? 'CRIU pre-dump of memory' : 'checkpoint --leave-running: a short pause, then the game runs on'
   const stats = await runStep(ctx, 'snapshot', { host: ctx.from.name, iteration: i, frozen: true, detail: what }, async () => {
     await ctx.src.run(s.checkpoint).catch((e: unknown) => {
-      throw commandFailure(tracking === 'criu' ? 'runc checkpoint --pre-dump' : 'runc checkpoint --leave-running', e)
+      throw commandFailure(`${ctx.plan.runtime.name} checkpoint ${tracking === 'criu' ? '--pre-dump' : '--leave-running'}`, e)
     })
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/stats-dump`), dirBytes(ctx.src, s.imageDir)])
     const pause = usToMs(st?.frozenTimeUs)
