@@ -1,6 +1,9 @@
 // The pure parts of the Electron policy, from source: the branches a production bundle cannot reach
 // (a real electron-vite dev build) and the URL edge cases. test/electron-hardening.test.ts checks
 // the same policy wired into the built main bundle.
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { APP_ENTRY, droppedRecording, isAllowedNavigation, isEntryPage, isLoopbackHttpUrl, rendererEntry } from './policy'
 
@@ -57,22 +60,28 @@ describe('URL checks', () => {
 })
 
 describe('droppedRecording', () => {
+  // Where a user keeps recordings: any folder, spaces in names included (a run-time temp dir here).
+  const dir = path.join(os.tmpdir(), 'globehop-drop', 'my runs')
+  const at = (name: string) => path.join(dir, name)
+  const url = (name: string) => pathToFileURL(at(name)).href
+
   it('a dropped .jsonl (a file:// navigation) is a recording to open, by its path', () => {
-    expect(droppedRecording('file:///home/ana/rec/20251117-093000-rhine.jsonl')).toBe('/home/ana/rec/20251117-093000-rhine.jsonl')
-    expect(droppedRecording('file:///home/ana/my%20runs/a.JSONL')).toBe('/home/ana/my runs/a.JSONL')
-    expect(droppedRecording('file://localhost/tmp/a.jsonl')).toBe('/tmp/a.jsonl')
+    expect(droppedRecording(url('20251117-093000-rhine.jsonl'))).toBe(at('20251117-093000-rhine.jsonl'))
+    expect(url('a.JSONL')).toContain('my%20runs')
+    expect(droppedRecording(url('a.JSONL'))).toBe(at('a.JSONL'))
+    expect(droppedRecording(`file://localhost${pathToFileURL(at('a.jsonl')).pathname}`)).toBe(at('a.jsonl'))
   })
 
   it.each([
     'file:///etc/passwd',
-    'file:///tmp/a.jsonl.exe',
-    'file:///tmp/a.jsonl?x=1',
-    'file:///tmp/a.jsonl#x',
+    url('a.jsonl.exe'),
+    `${url('a.jsonl')}?x=1`,
+    `${url('a.jsonl')}#x`,
     'file://evil.example/share/a.jsonl',
     'https://evil.example/a.jsonl',
     'app://globehop/a.jsonl',
     'not a url',
-  ])('anything else is not: %s', (url) => {
-    expect(droppedRecording(url)).toBeNull()
+  ])('anything else is not: %s', (u) => {
+    expect(droppedRecording(u)).toBeNull()
   })
 })
