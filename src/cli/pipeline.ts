@@ -10,7 +10,7 @@ import { MIGRATION_MODES, type Mode, type Tour } from '../shared/tour'
 import type { Emit } from '../core/events'
 import type { PipelineSession } from '../core/pipeline/session'
 import { guardProcess } from '../core/interrupt-guard'
-import { eventHub } from '../core/recording/attach'
+import { EventHub } from '../core/event-hub'
 import { startTourRuntime, type TourRuntime } from '../core/tour-runtime'
 import { loadTour, TourError } from '../core/tour/load'
 import { LiveProgress, stderrSink, type ProgressSink } from './live-progress'
@@ -117,7 +117,7 @@ async function withSession<T>(
   const tour = await loadTour(c.tourPath)
   const live = !c.json && io.progress ? new LiveProgress(io.progress) : null
   const terminal = makeEmit(c.json, io, live)
-  const hub = eventHub()
+  const hub = new EventHub('recording')
   const recorded = recording?.start(hub, tour) ?? false
   const toRecording: Emit = (name, payload) => hub.publish({ name, payload } as AnyEvent)
   const emit: Emit = recorded ? (name, payload) => (toRecording(name, payload), terminal(name, payload)) : terminal

@@ -20,6 +20,7 @@ import { deleteRecording, listRecordings } from './recording/catalog'
 import { exportRunRecording, type ExportKind } from './recording/export-file'
 import { recordingsDir } from './recording/paths'
 import { formatProblem, type Tour, type TourProblem } from '../shared/tour'
+import { EventHub, type EventListener } from './event-hub'
 import type { Emit } from './events'
 import type { PipelineSession } from './pipeline/session'
 import type { GuardTarget } from './interrupt-guard'
@@ -48,7 +49,6 @@ export class CommandError extends Error {
   }
 }
 
-type Listener = (event: AnyEvent) => void
 
 /** A command's arguments checked against the contract (every engine, live or replayed, starts here). */
 export function commandArgs(name: CommandName, rawArgs: unknown): Record<string, unknown> {
@@ -58,7 +58,7 @@ export function commandArgs(name: CommandName, rawArgs: unknown): Record<string,
 }
 
 export class Engine {
-  private readonly listeners = new Set<Listener>()
+  private readonly hub = new EventHub('engine')
   private tour: Tour | null = null
   private problems: TourProblem[] = []
   private readonly conn = new Map<string, { state: HostConnState; detail?: string }>()
@@ -84,20 +84,11 @@ export class Engine {
     }
     const event = { name, payload: checked.data } as AnyEvent
     this.history.apply(event)
-    for (const l of this.listeners) {
-      // One broken listener (a UI host's client) must not starve the others or throw into the
-      // prober's timer or a hop step that emitted the event.
-      try {
-        l(event)
-      } catch (err) {
-        console.error(`engine: a "${name}" event listener failed: ${(err as Error).message}`)
-      }
-    }
+    this.hub.publish(event)
   }
 
-  onEvent(listener: Listener): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  onEvent(listener: EventListener): () => void {
+    return this.hub.onEvent(listener)
   }
 
   /** Validates args, runs the command, validates the result. */
@@ -353,6 +344,6 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.closeTour()
-    this.listeners.clear()
+    this.hub.clear()
   }
 }

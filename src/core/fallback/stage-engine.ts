@@ -7,6 +7,7 @@
 import path from 'node:path'
 import { CommandError, commandArgs } from '../engine'
 import type { EngineLike } from '../engine-like'
+import { EventHub, type EventListener } from '../event-hub'
 import { commands, type AnyEvent, type CommandName, type CommandResult, type EngineState, type PreflightReport } from '../../shared/contract'
 import { payloadsOf, readRecording, type Recording } from '../recording/reader'
 import { ReplayEngine, type ReplayOptions } from '../replay/replay-engine'
@@ -26,14 +27,13 @@ export interface StageEngineOptions {
   replay?: Omit<ReplayOptions, 'start'>
 }
 
-type Listener = (event: AnyEvent) => void
 type Fallback = NonNullable<EngineState['fallback']>
 
 /** Commands a recording cannot answer for the live run: refused while the recording is shown. */
 const LIVE_ONLY: ReadonlySet<CommandName> = new Set(['loadTour', 'connect', 'preflight', 'hop', 'tour', 'next'])
 
 export class StageEngine implements EngineLike {
-  private readonly listeners = new Set<Listener>()
+  private readonly hub = new EventHub('stage')
   private shown: { engine: ReplayEngine; off: () => void; detail: string } | null = null
   private readonly offLive: () => void
   /** Candidates already read and found unreadable or of another tour. */
@@ -45,13 +45,12 @@ export class StageEngine implements EngineLike {
     private readonly opts: StageEngineOptions,
   ) {
     this.offLive = live.onEvent((e) => {
-      if (!this.shown) this.emit(this.decorate(e))
+      if (!this.shown) this.hub.publish(this.decorate(e))
     })
   }
 
-  onEvent(listener: Listener): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  onEvent(listener: EventListener): () => void {
+    return this.hub.onEvent(listener)
   }
 
   /** True while a recording is shown instead of the live run. */
@@ -91,7 +90,7 @@ export class StageEngine implements EngineLike {
   async close(): Promise<void> {
     this.hide()
     this.offLive()
-    this.listeners.clear()
+    this.hub.clear()
     await this.live.close()
   }
 
@@ -115,11 +114,11 @@ export class StageEngine implements EngineLike {
     // A recording without that many hops plays from its start.
     if (hop !== null) engine.handle('replay', { action: 'seek', hop }).catch(() => {})
     const off = engine.onEvent((e) => {
-      if (this.shown?.engine === engine) this.emit(this.decorate(e))
+      if (this.shown?.engine === engine) this.hub.publish(this.decorate(e))
     })
     this.shown = { engine, off, detail }
     // The page replaces what it holds with the recording's run so far, then it plays.
-    this.emit(this.decorate({ name: 'history', payload: engine.history() }))
+    this.hub.publish(this.decorate({ name: 'history', payload: engine.history() }))
     void engine.handle('replay', { action: 'resume' })
   }
 
@@ -144,7 +143,7 @@ export class StageEngine implements EngineLike {
     }
     this.hide()
     const history = await this.live.handle('getHistory', {})
-    this.emit(this.decorate({ name: 'history', payload: history }))
+    this.hub.publish(this.decorate({ name: 'history', payload: history }))
     return this.state()
   }
 
@@ -218,16 +217,6 @@ export class StageEngine implements EngineLike {
   private candidateFiles(live: EngineState): string[] {
     const writing = this.live.recordingFile?.() ?? null
     return this.opts.candidates(live.tour!.name).filter((f) => f !== writing && !this.mismatched.has(f))
-  }
-
-  private emit(e: AnyEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e)
-      } catch (err) {
-        console.error(`stage: a "${e.name}" event listener failed: ${(err as Error).message}`)
-      }
-    }
   }
 }
 

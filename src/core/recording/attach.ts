@@ -43,17 +43,3 @@ export function startRecording(source: EventSource, tour: TourView | Tour, opts:
     },
   }
 }
-
-/** A minimal event source for hosts that only have emit functions (the CLI). */
-export function eventHub(): EventSource & { publish(event: AnyEvent): void } {
-  const listeners = new Set<(event: AnyEvent) => void>()
-  return {
-    onEvent(l) {
-      listeners.add(l)
-      return () => listeners.delete(l)
-    },
-    publish(event) {
-      for (const l of listeners) l(event)
-    },
-  }
-}

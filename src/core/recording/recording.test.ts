@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eventHub, startRecording } from './attach'
+import { EventHub } from '../event-hub'
+import { startRecording } from './attach'
 import { castHeader } from './asciicast'
 import { RECORDING_VERSION } from './format'
 import { castFile, recordingBase, recordingsDir, tourSlug } from './paths'
@@ -162,7 +163,7 @@ describe('RecordingWriter and readRecording', () => {
   })
 
   it('attaches to an event source and detaches on close', () => {
-    const hub = eventHub()
+    const hub = new EventHub('test')
     const h = startRecording(hub, TEST_TOUR as never, { dir, preflight: TEST_PREFLIGHT, globehop: '2' })
     for (const e of testEvents()) hub.publish(e)
     h.close()

@@ -3,10 +3,11 @@
 // played so far, so a page opened mid-replay is in step. Nothing reaches any host: commands that
 // would act are refused with what this is.
 import type { z } from 'zod'
-import { commands, type AnyEvent, type CommandName, type CommandResult, type EngineState, type RunHistory } from '../../shared/contract'
+import { commands, type CommandName, type CommandResult, type EngineState, type RunHistory } from '../../shared/contract'
 import { recordedAtText } from '../../shared/replay-text'
 import { commandArgs, CommandError } from '../engine'
 import type { EngineLike } from '../engine-like'
+import { EventHub, type EventListener } from '../event-hub'
 import { deleteRecording, listRecordings } from '../recording/catalog'
 import { exportFile, type ExportKind } from '../recording/export-file'
 import { recordingsDir } from '../recording/paths'
@@ -18,13 +19,12 @@ export interface ReplayOptions extends PlayerOptions {
   recordingsDir?: string
 }
 
-type Listener = (event: AnyEvent) => void
 type ReplayArgs = z.infer<(typeof commands)['replay']['args']>
 
 const ACTING: ReadonlySet<CommandName> = new Set(['loadTour', 'connect', 'preflight', 'hop', 'tour', 'next'])
 
 export class ReplayEngine implements EngineLike {
-  private readonly listeners = new Set<Listener>()
+  private readonly hub = new EventHub('replay')
   private readonly player: ReplayPlayer
   private waitingForPage: boolean
   private readonly dir: string
@@ -37,7 +37,7 @@ export class ReplayEngine implements EngineLike {
     private readonly rec: Recording,
     opts: ReplayOptions = {},
   ) {
-    this.player = new ReplayPlayer(rec, opts, (e) => this.emit(e))
+    this.player = new ReplayPlayer(rec, opts, (e) => this.hub.publish(e))
     this.waitingForPage = opts.start === 'first-page'
     this.dir = opts.recordingsDir ?? recordingsDir()
     if ((opts.start ?? 'now') === 'now') this.player.play()
@@ -64,9 +64,8 @@ export class ReplayEngine implements EngineLike {
     return this.player.position()
   }
 
-  onEvent(listener: Listener): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  onEvent(listener: EventListener): () => void {
+    return this.hub.onEvent(listener)
   }
 
   async handle<K extends CommandName>(name: K, rawArgs: unknown): Promise<CommandResult<K>> {
@@ -123,17 +122,6 @@ export class ReplayEngine implements EngineLike {
 
   async close(): Promise<void> {
     this.player.stop()
-    this.listeners.clear()
-  }
-
-  private emit(e: AnyEvent): void {
-    for (const l of this.listeners) {
-      // One broken listener (a page's client) must not stop the replay for the others.
-      try {
-        l(e)
-      } catch (err) {
-        console.error(`replay: a "${e.name}" event listener failed: ${(err as Error).message}`)
-      }
-    }
+    this.hub.clear()
   }
 }
