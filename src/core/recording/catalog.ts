@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync, unlinkSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import type { RecordingEntry, RecordingList } from '../../shared/contract'
-import { MAX_RECORDING_BYTES, parseRecording } from './reader'
+import { cutShortText, MAX_RECORDING_BYTES, parseRecording, withFileName } from './reader'
 
 /** A name or a state the catalog refuses, with a stable code for the wire (serializeError keeps it). */
 export class CatalogError extends Error {
@@ -40,7 +40,7 @@ function summarize(file: string, st: Stats): Summary {
   try {
     summary = scan(file, st.size)
   } catch (err) {
-    summary = { startedAt: st.mtimeMs, tourName: '', hops: 0, okHops: 0, durationMs: 0, problem: withoutDir((err as Error).message, file) }
+    summary = { startedAt: st.mtimeMs, tourName: '', hops: 0, okHops: 0, durationMs: 0, problem: withFileName((err as Error).message, file) }
   }
   if (summaries.size >= MAX_CACHED) summaries.delete(summaries.keys().next().value as string)
   summaries.set(file, { mtimeMs: st.mtimeMs, size: st.size, summary })
@@ -90,20 +90,16 @@ function scan(file: string, size: number): Summary {
       last = tail
       lastN = lines.length + 1
     } catch {
-      problem = `${file}:${lines.length + 1}: the last line is cut short (the run ended without closing the recording)`
+      problem = cutShortText(file, lines.length + 1)
     }
   }
   if (last.trim() !== '') {
     const t = json<{ t?: unknown }>(last, lastN).t
     if (typeof t === 'number' && Number.isFinite(t)) durationMs = Math.max(0, t)
   }
-  return { startedAt: header.startedAt, tourName: header.tour.name, hops, okHops, durationMs, ...(problem ? { problem: withoutDir(problem, file) } : {}) }
+  return { startedAt: header.startedAt, tourName: header.tour.name, hops, okHops, durationMs, ...(problem ? { problem: withFileName(problem, file) } : {}) }
 }
 
-/** The reader's messages start with the whole path: the list shows the file's name already. */
-function withoutDir(message: string, file: string): string {
-  return message.split(file).join(path.basename(file))
-}
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { ExportFile, EXPORT_KINDS } from '../../shared/contract'
 import { CatalogError } from './catalog'
 import { formatHops, hopRows, pingCsv } from './export'
-import { readRecording, RecordingError, type Recording } from './reader'
+import { readRecording, RecordingError, withFileName, type Recording } from './reader'
 
 export type ExportKind = (typeof EXPORT_KINDS)[number]
 
@@ -20,11 +20,9 @@ export function exportFile(rec: Recording, kind: ExportKind): ExportFile {
   const base = path.basename(rec.file).replace(/\.jsonl$/, '')
   const { ext, mime } = FILES[kind]
   const text = kind === 'ping-csv' ? pingCsv(rec) : formatHops(hopRows(rec), kind)
-  // The reader's words start with the whole path: the page shows the file's name only.
-  const name = path.basename(rec.file)
   const warnings = [rec.warning, rec.skipped.length ? `${rec.skipped.length} event(s) left out (not what this globehop reads), first: ${rec.skipped[0]}` : null]
     .filter((w): w is string => !!w)
-    .map((w) => w.split(rec.file).join(name))
+    .map((w) => withFileName(w, rec.file))
   return { filename: `${base}${ext}`, mime, text, ...(warnings.length ? { warning: warnings.join('; ') } : {}) }
 }
 
@@ -42,7 +40,7 @@ export function exportRunRecording(file: string | null, underWay: boolean, kind:
     if (!(err instanceof RecordingError)) throw err
     if (underWay && /empty/.test(err.message)) throw nothing
     if (/ENOENT/.test(err.message)) throw new CatalogError('recording-deleted', `this run's recording ${path.basename(file)} was deleted: nothing to export until the next hop`)
-    throw new CatalogError('recording-unreadable', err.message.split(file).join(path.basename(file)))
+    throw new CatalogError('recording-unreadable', withFileName(err.message, file))
   }
   return exportFile(rec, kind)
 }

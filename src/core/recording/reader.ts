@@ -4,6 +4,7 @@
 // the contract (a NaN the CLI wrote as null) is skipped and listed: one bad step must not cost
 // the figures of a whole tour.
 import { readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
 import { events, type EventName, type EventPayload } from '../../shared/contract'
 import { RECORDING_FORMAT, RECORDING_VERSION, RecordedLineSchema, RecordingHeaderSchema, type RecordingHeader } from './format'
 
@@ -54,6 +55,16 @@ export function readRecording(file: string): Recording {
 
 const isKnown = (name: string): name is EventName => Object.prototype.hasOwnProperty.call(events, name)
 
+/** What the reader (and the catalog's quick scan) says of a last line without its newline. */
+export function cutShortText(file: string, lineNo: number): string {
+  return `${file}:${lineNo}: the last line is cut short (the run ended without closing the recording)`
+}
+
+/** The reader's words start with the whole path; a list or a page that names the file already shows its name only. */
+export function withFileName(message: string, file: string): string {
+  return message.split(file).join(path.basename(file))
+}
+
 export function parseRecording(text: string, file: string): Recording {
   const lines = text.split('\n')
   // Every line the writer wrote ends with \n; a last piece without one was cut short.
@@ -73,7 +84,7 @@ export function parseRecording(text: string, file: string): Recording {
     if (isJson(tail)) keep(parseLine(tail, file, lines.length + 1))
     else {
       truncated = true
-      warning = `${file}:${lines.length + 1}: the last line is cut short (the run ended without closing the recording); read the ${out.length} events before it`
+      warning = `${cutShortText(file, lines.length + 1)}; read the ${out.length} events before it`
     }
   }
   return { file, header, events: out, truncated, warning, skipped }
