@@ -12,7 +12,8 @@
 // snapshot saved, that figure is used, else the delta itself (an upper bound), else a share of the
 // image. When that transfer time at the link's rate is below the pause players would feel for
 // the snapshot, the snapshot is not taken.
-import { DELTA_COMPRESSED_SHARE, DIRTY_SHARE } from './gap-model'
+import { formatBytes, formatDuration } from '../../shared/format'
+import { DELTA_COMPRESSED_SHARE, DIRTY_SHARE, sendMs } from './gap-model'
 
 export interface PreCopyOptions {
   maxIterations: number
@@ -43,21 +44,18 @@ export interface SnapshotWeigh {
   deltaWireBytes?: number
 }
 
-const ms = (x: number) => `${x.toFixed(0)} ms`
-
 /** The most the next snapshot can take off the frozen transfer, ms, and from what. */
 export function nextSnapshotSaving(history: readonly IterationFigures[], w: SnapshotWeigh): { ms: number; from: string } | null {
   const n = history.length
   const last = history[n - 1]
   if (!last) return null
-  const at = (bytes: number) => (bytes * 8) / (w.mbitPerSec * 1000)
-  const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`
-  if (n >= 2 && last.wireBytes !== undefined) return { ms: at(last.wireBytes), from: `snapshot ${n}'s delta was ${kib(last.wireBytes)} on the wire` }
-  if (w.savedWireBytes !== undefined) return { ms: at(w.savedWireBytes), from: `a second snapshot saved ${kib(w.savedWireBytes)} on the wire last hop` }
-  if (w.deltaWireBytes !== undefined) return { ms: at(w.deltaWireBytes), from: `the final delta was ${kib(w.deltaWireBytes)} on the wire last hop` }
+  const at = (bytes: number) => sendMs(bytes, w.mbitPerSec)
+  if (n >= 2 && last.wireBytes !== undefined) return { ms: at(last.wireBytes), from: `snapshot ${n}'s delta was ${formatBytes(last.wireBytes)} on the wire` }
+  if (w.savedWireBytes !== undefined) return { ms: at(w.savedWireBytes), from: `a second snapshot saved ${formatBytes(w.savedWireBytes)} on the wire last hop` }
+  if (w.deltaWireBytes !== undefined) return { ms: at(w.deltaWireBytes), from: `the final delta was ${formatBytes(w.deltaWireBytes)} on the wire last hop` }
   if (last.imageBytes === undefined) return null
   const guess = last.imageBytes * DIRTY_SHARE * (w.compress ? DELTA_COMPRESSED_SHARE : 1)
-  return { ms: at(guess), from: `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image rewritten, ${kib(guess)} on the wire` }
+  return { ms: at(guess), from: `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image rewritten, ${formatBytes(guess)} on the wire` }
 }
 
 export interface Verdict {
@@ -81,7 +79,7 @@ export function converged(history: readonly IterationFigures[], o: PreCopyOption
   if (tracker === 'rsync' && weigh && last.pauseMs !== undefined && weigh.mbitPerSec > 0) {
     const save = nextSnapshotSaving(history, weigh)
     if (save && save.ms < last.pauseMs) {
-      return { stop: true, reason: `snapshot ${n + 1} would pause the game ~${ms(last.pauseMs)} to save at most ${ms(save.ms)} of the frozen transfer (${save.from}, ${weigh.mbitPerSec.toFixed(0)} Mbit/s)` }
+      return { stop: true, reason: `snapshot ${n + 1} would pause the game ~${formatDuration(last.pauseMs)} to save at most ${formatDuration(save.ms)} of the frozen transfer (${save.from}, ${weigh.mbitPerSec.toFixed(0)} Mbit/s)` }
     }
   }
   const total = last.pagesWritten + last.pagesSkipped

@@ -85,7 +85,7 @@ const s = (ms: number) => formatDuration(ms)
 const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e6 ? 2 : 1)} MB`
 
 /** ms to send `bytes` at `mbit`. */
-const sendMs = (bytes: number, mbit: number) => (bytes * 8) / (mbit * 1000)
+export const sendMs = (bytes: number, mbit: number) => (bytes * 8) / (mbit * 1000)
 
 /** The stall alone: faulted pages x (RTT + queueing behind the background fetch) / concurrency. */
 export function postCopyStallMs(imageBytes: number, link: { rttMs: number; mbitPerSec: number }): { ms: number; faults: number } {
