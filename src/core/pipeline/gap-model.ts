@@ -29,6 +29,7 @@
 import type { HopResult } from '../../shared/contract'
 import { formatDuration } from '../../shared/format'
 import type { LinkFacts } from './facts'
+import type { Technique } from './modes'
 
 export const PAGE_BYTES = 4096
 /** Share of the image's pages the game faults, one after the other, before it answers again. */
@@ -78,8 +79,8 @@ export interface GapPrediction {
   words: string
 }
 
-/** A technique's kind (modes.ts' Technique['kind'], spelled out: modes.ts imports this file). */
-export type Kind = 'stop-and-copy' | 'pre-copy' | 'post-copy' | 'pre+post'
+/** A technique's kind (a type-only import: modes.ts imports this file at run time, not the reverse). */
+export type Kind = Technique['kind']
 
 const s = (ms: number) => formatDuration(ms)
 const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e6 ? 2 : 1)} MB`
