@@ -22,6 +22,7 @@ import { lazyCheckpoint, lazyPagesDone, startLazyDaemon } from './steps/page-ser
 import { restore } from './steps/restore'
 import { rollback, type LazyProcs } from './steps/rollback'
 import { snapshot } from './steps/snapshot'
+import { startTailChain } from './steps/tail-chain'
 import { transfer } from './steps/transfer'
 import { fragLine, verify } from './steps/verify'
 
@@ -233,6 +234,9 @@ async function orGiveUp<T>(ip: IpMove, fn: () => Promise<T>): Promise<T> {
 }
 
 async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, before: ServerStatus | null): Promise<void> {
+  // With ip_nonlocal_bind the restore need not wait for the IP: pre-copy's tail runs as one command.
+  const chain = d.dstNonlocalBind ? ctx.plan.tailChain(last) : null
+  if (chain) return chainedTail(ctx, a, chain, last, before)
   await checkpoint(ctx, last)
   const ip = startIpMove(ctx)
   await orGiveUp(ip, async () => {
@@ -241,6 +245,18 @@ async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, 
   })
   // With ip_nonlocal_bind the restored socket binds the floating IP before it arrives.
   await orGiveUp(ip, () => restore(ctx))
+  await ip.done
+  await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
+  advance(ctx, 'served')
+}
+
+/** Dump, delta and restore in one remote command; the IP moves beside it, as in copyTail. */
+async function chainedTail(ctx: HopContext, a: HopArgs, argv: string[], last: number, before: ServerStatus | null): Promise<void> {
+  const chain = startTailChain(ctx, argv, last)
+  await chain.checkpoint()
+  const ip = startIpMove(ctx)
+  await orGiveUp(ip, () => chain.transfer())
+  await orGiveUp(ip, () => chain.restore())
   await ip.done
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')

@@ -20,6 +20,12 @@ export interface HopPaths {
   statusFifo: string
   /** stderr of detached restores, read back on failure. */
   restoreErr: string
+  /** Source: the FIFO pre-copy's one-command tail streams through (transfer/tail-chain.ts). */
+  tailFifo: string
+  /** Destination: the restore claim (mkdir) a tail chain or a rollback takes first, and the
+   *  file the chain's restore writes its exit status to. */
+  restoreClaim: string
+  restoreDone: string
 }
 
 export function hopPaths(imageDir: string, containerId: string, hopId: string): HopPaths {
@@ -36,7 +42,14 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string): 
     preWork: (i) => p(`pre-${i}-work`),
     statusFifo: p('status.fifo'),
     restoreErr: p('restore.err'),
+    tailFifo: p('tail.fifo'),
+    ...restoreClaim(hopDir),
   }
+}
+
+/** The restore claim of a hop directory (a tail chain's restore, a rollback, `recover`). */
+export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone'> {
+  return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done') }
 }
 
 /** A hop id that is safe as a directory name and unique across runs. */

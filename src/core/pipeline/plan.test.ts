@@ -75,11 +75,25 @@ describe('pre-copy with rsync tracking', () => {
     const d = p.finalDelta(2)!
     expect(d.slice(0, 2)).toEqual(['sh', '-c'])
     // img, basis (the last snapshot sent), compression, then the ssh argv ending at the destination.
-    expect(d.slice(4, 7)).toEqual([`${H}/img`, `${H}/snap-2`, '1'])
-    expect(d.slice(9)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    // img, basis, gzip's level (6: the link was not measured fast), then the ssh argv.
+    expect(d.slice(4, 7)).toEqual([`${H}/img`, `${H}/snap-2`, '6'])
+    expect(d.slice(10)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
     expect(p.finalDelta(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).finalDelta(1)).toBeNull()
     expect(plan({ kind: 'pre-copy', tracking: 'criu' }).finalDelta(2)).toBeNull()
+  })
+  it('the one-command tail: the final dump, then the delta, then the restore, fenced by the restore claim', () => {
+    const c = p.tailChain(2)!
+    expect(c.slice(0, 2)).toEqual(['sh', '-c'])
+    expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/snap-2`, '6'])
+    // The checkpoint as one quoted word, then the ssh argv ending at the destination.
+    expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
+    expect(c.slice(12)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    expect(p.tailChain(0)).toBeNull()
+    expect(plan({ kind: 'stop-and-copy' }).tailChain(1)).toBeNull()
+    expect(p.fenceDestination(2000).slice(-4)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, '20'])
+    const fast = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, mbitPerSec: 900 })
+    expect(fast.tailChain(2)![7]).toBe('1')
   })
   it("without the delta's tools on a host the final transfer is rsync's delta against the same basis", () => {
     const q = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, oneWayDelta: false })

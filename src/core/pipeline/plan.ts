@@ -4,6 +4,7 @@ import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { pageDeltaArgv } from '../transfer/page-delta'
+import { fenceArgv, tailChainArgv } from '../transfer/tail-chain'
 import { hostSshArgv, rsyncArgv } from '../transfer/rsync'
 import type { Technique } from './modes'
 import { hopPaths, type HopPaths } from './paths'
@@ -60,6 +61,13 @@ export interface HopPlan {
    * host lacks the delta's tools (then `transfer`, rsync's delta against the same basis, runs).
    */
   finalDelta(last: number): string[] | null
+  /**
+   * The same final delta with the final dump before it and the destination's restore after it,
+   * as one command on the source (transfer/tail-chain.ts); null wherever `finalDelta` is.
+   */
+  tailChain(last: number): string[] | null
+  /** Destination: take the restore claim (or wait for a chain's restore to end) before undoing. */
+  fenceDestination(waitMs: number): string[]
   /** Destination lazy-pages daemon (post-copy). */
   lazyDaemon: string[]
   restore: string[]
@@ -147,6 +155,16 @@ export function planHop(input: PlanInput): HopPlan {
 
   const lazy = isLazyTechnique(technique.kind)
   const statsDir = lazy ? paths.img : paths.restoreWork
+  const finalCheckpoint = (last: number) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) })
+  const oneWayOk = (last: number) => rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
+  const restore = withNullStdio(
+    rt.restore(
+      lazy
+        ? { id, bundle: tour.container.bundle, imagePath: paths.img, lazyPages: true }
+        : { id, bundle: tour.container.bundle, imagePath: paths.img, workPath: paths.restoreWork },
+    ),
+    paths.restoreErr,
+  )
   return {
     runtime: rt,
     paths,
@@ -157,7 +175,7 @@ export function planHop(input: PlanInput): HopPlan {
       dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
     },
     snapshot,
-    checkpoint: (last) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) }),
+    checkpoint: finalCheckpoint,
     lazyCheckpoint: (last) =>
       withStatusFifo(
         rt.checkpoint({
@@ -171,18 +189,28 @@ export function planHop(input: PlanInput): HopPlan {
       ),
     transfer: rsync(paths.img, paths.img, rsyncTracked),
     finalDelta: (last) =>
-      rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
-        ? pageDeltaArgv({ img: paths.img, basis: paths.snap(last), remoteImg: paths.img, ssh: hostSshArgv(target), compress: input.compress })
+      oneWayOk(last)
+        ? pageDeltaArgv({ img: paths.img, basis: paths.snap(last), remoteImg: paths.img, ssh: hostSshArgv(target), compress: input.compress, mbitPerSec: input.mbitPerSec })
         : null,
+    tailChain: (last) =>
+      oneWayOk(last)
+        ? tailChainArgv({
+            checkpoint: finalCheckpoint(last),
+            img: paths.img,
+            basis: paths.snap(last),
+            remoteImg: paths.img,
+            ssh: hostSshArgv(target),
+            compress: input.compress,
+            mbitPerSec: input.mbitPerSec,
+            restore,
+            fifo: paths.tailFifo,
+            claim: paths.restoreClaim,
+            done: paths.restoreDone,
+          })
+        : null,
+    fenceDestination: (waitMs) => fenceArgv(paths.hopDir, paths.restoreClaim, paths.restoreDone, waitMs),
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
-    restore: withNullStdio(
-      rt.restore(
-        lazy
-          ? { id, bundle: tour.container.bundle, imagePath: paths.img, lazyPages: true }
-          : { id, bundle: tour.container.bundle, imagePath: paths.img, workPath: paths.restoreWork },
-      ),
-      paths.restoreErr,
-    ),
+    restore,
     restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),
     dumpStats: `${paths.dumpWork}/stats-dump`,
     restoreStats: `${statsDir}/stats-restore`,

@@ -9,12 +9,14 @@ import { readTrackFile, writeTrackFile, addAddress, delAddress } from '../floati
 import { waitForStatus } from './game-query'
 import { errorText } from './hop-context'
 import { openHop, readJournal, type Journal, type OpenHop } from './journal'
+import { restoreClaim } from './paths'
 import { withNullStdio } from './plan'
 import { planRecovery, type HostSurvey, type ImageOnHost, type RecoveryAction, type RecoveryPlan } from './recover-plan'
 import { containerState } from './remote-files'
 import { runtimeOf } from './runtime/registry'
 import { fragLine } from './steps/verify'
 import { secs, withDeadline } from './watchdog'
+import { fenceArgv, parseFence } from '../transfer/tail-chain'
 
 export interface RecoverOptions {
   tour: Tour
@@ -58,10 +60,28 @@ export function parseImageList(out: string): ImageOnHost[] {
     })
 }
 
-async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>): Promise<HostSurvey> {
+/** The open hop's destination, before it is surveyed: its restore claim (recover-plan.ts). */
+interface Fence {
+  host: string
+  hopDir: string
+  say: (line: string) => void
+}
+
+const FENCE_WAIT_MS = 60_000
+
+async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, fence?: Fence): Promise<HostSurvey> {
   const base: HostSurvey = { host: name, reachable: false, container: 'unknown', holdsIp: false, trackOwner: null, images: [] }
   try {
     const r = withDeadline(await get(), 15_000)
+    if (fence?.host === name) {
+      // The hop's own command may still be about to restore there: claim that restore first (or
+      // let it end), so what this survey sees cannot change behind recover's back.
+      const c = restoreClaim(fence.hopDir)
+      const out = await r.run(fenceArgv(fence.hopDir, c.restoreClaim, c.restoreDone, FENCE_WAIT_MS), { timeoutMs: FENCE_WAIT_MS + 10_000, log: false })
+      const got = parseFence(out.stdout)
+      fence.say(`${name}: restore claim of the unfinished hop: ${got ?? 'unknown'}`)
+      if (got === 'restore still running') throw new Error(`a restore of the unfinished hop still runs there after ${secs(FENCE_WAIT_MS)}`)
+    }
     const f = tour.floatingIp
     const [st, ip, track, imgs] = await Promise.all([
       containerState(r, runtimeOf(tour), tour.container.id),
@@ -78,7 +98,9 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>):
 export async function recover(o: RecoverOptions): Promise<RecoverReport> {
   const open = openHop(readJournal(o.journalFile))
   const names = o.tour.hosts.map((h) => h.name)
-  const surveys = await Promise.all(names.map((n) => surveyHost(o.tour, n, () => o.remote(n))))
+  // The hop's own one-command tail may still be about to restore on its destination (dstRestoreStarted).
+  const fence = open && !o.dryRun && open.reached.includes('dstRestoreStarted') && !open.reached.includes('dstRunning') ? { host: open.to, hopDir: open.hopDir, say: o.say } : undefined
+  const surveys = await Promise.all(names.map((n) => surveyHost(o.tour, n, () => o.remote(n), fence)))
   let plan = planRecovery(surveys, open)
   // Blocked only because a host cannot be asked: wait for it (bounded), then decide again.
   if (plan.blocked && !o.dryRun && surveys.some((s) => !s.reachable) && plan.blockedBy === 'unreachable') {
@@ -88,7 +110,7 @@ export async function recover(o: RecoverOptions): Promise<RecoverReport> {
     o.say(`waiting up to ${secs(budget)} for ${surveys.filter((s) => !s.reachable).map((s) => s.host).join(', ')}: ${plan.blocked}`)
     while (Date.now() < deadline && surveys.some((s) => !s.reachable)) {
       await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, deadline - Date.now()))))
-      for (const [i, s] of surveys.entries()) if (!s.reachable) surveys[i] = await surveyHost(o.tour, s.host, () => o.remote(s.host))
+      for (const [i, s] of surveys.entries()) if (!s.reachable) surveys[i] = await surveyHost(o.tour, s.host, () => o.remote(s.host), fence)
       const still = surveys.filter((s) => !s.reachable).map((s) => s.host)
       o.say(still.length ? `still unreachable: ${still.join(', ')} (${secs(Math.max(0, deadline - Date.now()))} left)` : 'every host answers again')
     }

@@ -44,11 +44,27 @@ describe('one-way page delta', () => {
     it(`sends only the changed pages and whole new files, and the copy matches byte for byte (compress ${compress})`, async () => {
       const { dirs, next } = world()
       const f = await send(dirs, compress)
-      expect(f).toMatchObject({ files: 3, pages: 4, wholeFiles: 2, verifiedFiles: 3, sentBytes: 4 * PAGE + 16 + 3 * PAGE + 5 })
+      // core-1.img grew past its old size: it goes as its one (partial) page; new.img goes whole.
+      expect(f).toMatchObject({ files: 3, pages: 5, wholeFiles: 1, verifiedFiles: 3, sentBytes: 4 * PAGE + 16 + 3 * PAGE + 5 })
       expect(f.wireBytes).toBeGreaterThan(0)
       expect(readdirSync(dirs.dst).sort()).toEqual(['core-1.img', 'new.img', 'pages-1.img'])
       expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
       expect(readFileSync(path.join(dirs.dst, 'core-1.img'), 'utf8')).toBe('new core, longer')
+    })
+  }
+  for (const [what, pages] of [['grew by 3 pages', 303], ['shrank by 2 pages', 298]] as const) {
+    it(`a pages file that ${what} is still compared page by page, and the copy matches byte for byte`, async () => {
+      const { dirs } = world()
+      const old = readFileSync(path.join(dirs.basis, 'pages-1.img'))
+      const next = Buffer.alloc(pages * PAGE, 5)
+      old.copy(next, 0, 0, Math.min(old.length, next.length))
+      next.writeUInt8(next.readUInt8(7 * PAGE) ^ 0xff, 7 * PAGE)
+      writeFileSync(path.join(dirs.img, 'pages-1.img'), next)
+      const f = await send(dirs, true)
+      // One changed page plus whatever lies past the snapshot's end (and core-1.img's one page); never the whole file.
+      expect(f.pages).toBe(1 + Math.max(0, pages - 300) + 1)
+      expect(f.wholeFiles).toBe(1)
+      expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
     })
   }
   it('a destination copy that is not the snapshot fails the check instead of restoring from it', async () => {

@@ -15,16 +15,20 @@ export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise
       throw commandFailure(`${ctx.plan.runtime.name} checkpoint`, e)
     })
     advance(ctx, 'sourceDumped')
-    // Sizes and CRIU's figures are read beside the transfer: every round trip here is outage.
-    const record = ctx.steps.length
-    ctx.pending.push(
-      Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats), dirBytes(ctx.src, ctx.plan.paths.img)]).then(([stats, bytes]) => {
-        ctx.figures.criuDump = stats
-        ctx.figures.imageBytes = bytes
-        const rec = ctx.steps[record]
-        if (rec?.step === 'checkpoint') rec.bytes = bytes
-      }),
-    )
+    readDumpFigures(ctx)
     return { value: undefined, detail: 'dumped; the image goes out now' }
   })
+}
+
+/** Sizes and CRIU's figures, read beside the transfer: every round trip here is outage. */
+export function readDumpFigures(ctx: HopContext): void {
+  const record = ctx.steps.length
+  ctx.pending.push(
+    Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats), dirBytes(ctx.src, ctx.plan.paths.img)]).then(([stats, bytes]) => {
+      ctx.figures.criuDump = stats
+      ctx.figures.imageBytes = bytes
+      const rec = ctx.steps[record]
+      if (rec?.step === 'checkpoint') rec.bytes = bytes
+    }),
+  )
 }

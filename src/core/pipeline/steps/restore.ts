@@ -1,6 +1,6 @@
 // Restore on the destination (the hop's preflight removed a stopped leftover of the same id).
 import { isLazyTechnique } from '../../../shared/technique'
-import { advance, commandFailure, type HopContext, runStep } from '../hop-context'
+import { advance, commandFailure, type HopContext, runStep, type StepOutcome } from '../hop-context'
 import { readCriuStats } from '../remote-files'
 
 export async function restore(ctx: HopContext): Promise<void> {
@@ -13,10 +13,15 @@ export async function restore(ctx: HopContext): Promise<void> {
     await ctx.dst.run(ctx.plan.restore).catch((e: unknown) => {
       throw commandFailure(what, e)
     })
-    advance(ctx, 'dstRunning')
-    // Post-copy: the restored tasks now run on pages only the source's page server holds.
-    if (lazy) advance(ctx, 'pointOfNoReturn')
-    ctx.pending.push(readCriuStats(ctx.dst, ctx.plan.restoreStats).then((st) => (ctx.figures.criuRestore = st)))
-    return { value: undefined, detail: `restored${lazy ? '; past the point of no return: the source now serves the remaining pages' : ''}` }
+    return restored(ctx, lazy)
   })
+}
+
+/** The destination runs the game: journaled, CRIU's restore figures read off the critical path. */
+export function restored(ctx: HopContext, lazy: boolean): StepOutcome<undefined> {
+  advance(ctx, 'dstRunning')
+  // Post-copy: the restored tasks now run on pages only the source's page server holds.
+  if (lazy) advance(ctx, 'pointOfNoReturn')
+  ctx.pending.push(readCriuStats(ctx.dst, ctx.plan.restoreStats).then((st) => (ctx.figures.criuRestore = st)))
+  return { value: undefined, detail: `restored${lazy ? '; past the point of no return: the source now serves the remaining pages' : ''}` }
 }

@@ -1,7 +1,7 @@
 // The final image to the destination: with rsync over SSH, or after rsync-tracked pre-copy only
 // the pages changed since the last snapshot, one way (transfer/page-delta.ts); nothing to copy
 // with shared storage.
-import { advance, commandFailure, type HopContext, type Progress, runStep } from '../hop-context'
+import { advance, commandFailure, type HopContext, type Progress, runStep, type StepOutcome } from '../hop-context'
 import { mib } from '../remote-files'
 import { parsePageDelta } from '../../transfer/page-delta'
 import { runRsync, type RsyncOutcome } from '../../transfer/rsync'
@@ -36,21 +36,26 @@ async function finalDelta(ctx: HopContext, argv: string[], last: number): Promis
         if (watch.stalled) throw new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
         throw commandFailure('the final delta', e)
       })
-      const f = parsePageDelta([...lines, ...r.stdout.split('\n'), ...r.stderr.split('\n')])
-      if (f.verifiedFiles === undefined || f.verifiedFiles !== f.files) throw new Error(`the final delta ended without ${ctx.to.name} verifying every file (${f.verifiedFiles ?? 0} of ${f.files ?? '?'})`)
-      advance(ctx, 'transferred')
-      const wire = f.wireBytes ?? f.sentBytes ?? 0
-      ctx.figures.wireBytes += wire
-      return {
-        value: undefined,
-        bytes: wire,
-        bytesTotal: f.totalBytes,
-        detail: `${mib(wire)} on the wire: ${f.pages} changed pages (${mib(f.sentBytes)}) and ${f.wholeFiles} whole files of ${mib(f.totalBytes)}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
-      }
+      return deltaArrived(ctx, [...lines, ...r.stdout.split('\n'), ...r.stderr.split('\n')])
     } finally {
       watch.stop()
     }
   })
+}
+
+/** The delta's own figures; it counts only when the destination verified every file. */
+export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOutcome<undefined> {
+  const f = parsePageDelta(lines)
+  if (f.verifiedFiles === undefined || f.verifiedFiles !== f.files) throw new Error(`the final delta ended without ${ctx.to.name} verifying every file (${f.verifiedFiles ?? 0} of ${f.files ?? '?'})`)
+  advance(ctx, 'transferred')
+  const wire = f.wireBytes ?? f.sentBytes ?? 0
+  ctx.figures.wireBytes += wire
+  return {
+    value: undefined,
+    bytes: wire,
+    bytesTotal: f.totalBytes,
+    detail: `${mib(wire)} on the wire: ${f.pages} changed pages (${mib(f.sentBytes)}) and ${f.wholeFiles} whole files of ${mib(f.totalBytes)}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+  }
 }
 
 export async function transfer(ctx: HopContext, frozen: boolean, last = 0): Promise<void> {

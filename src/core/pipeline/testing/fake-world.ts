@@ -117,6 +117,21 @@ export class FakeWorld {
       }
       return ok()
     }
+    // Pre-copy's one-command tail (transfer/tail-chain.ts): the dump here, the delta's figures, and
+    // the restore on the host its ssh names, with the marker lines the real one prints.
+    if (argv[0] === 'sh' && argv[2]?.includes('globehop-tail: dumped')) {
+      const ck = this.answer(name, unquote(argv[11]!))
+      if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: dump failed (${ck.code})\n` }
+      const to = [...this.tour.hosts].find((x) => x.address === argv[argv.length - 1])!
+      const delta = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
+      const dst = this.hosts.get(to.name)!
+      dst.commands.push('tail-chain: runc restore')
+      this.log.push(`${to.name}: tail-chain: runc restore`)
+      if (dst.container !== 'absent') return { code: 1, stdout: `globehop-tail: dumped\n${delta}globehop-tail: restoring\n`, stderr: `container with id exists: ${id}`, ms: 1 }
+      dst.container = 'running'
+      return ok(`globehop-tail: dumped\n${delta}globehop-tail: restoring\n`)
+    }
+    if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
     if (argv[0] === 'sh' && argv.some((a) => a.includes('globehop-delta: files'))) {
       return ok('globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n')
@@ -181,6 +196,35 @@ class FakeRemote implements Remote {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Splits a quoteArgv string back into its words (single quotes and `'\\''` escapes only). */
+function unquote(line: string): string[] {
+  const words: string[] = []
+  let w = ''
+  let quoted = false
+  let inWord = false
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!
+    if (quoted) {
+      if (c === "'") quoted = false
+      else w += c
+    } else if (c === "'") {
+      quoted = inWord = true
+    } else if (c === '\\') {
+      w += line[++i] ?? ''
+      inWord = true
+    } else if (c === ' ') {
+      if (inWord) words.push(w)
+      w = ''
+      inWord = false
+    } else {
+      w += c
+      inWord = true
+    }
+  }
+  if (inWord) words.push(w)
+  return words
 }
 
 function untilAborted(p: Promise<void>, signal: AbortSignal | undefined, words: string): Promise<void> {
