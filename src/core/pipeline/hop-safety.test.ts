@@ -289,55 +289,61 @@ describe('watchdogs', () => {
   }, 20_000)
 })
 
-describe("pre-copy's one-command tail (dump, delta, restore)", () => {
+describe("pre-copy's one-command tail and the destination's restore gate", () => {
   const isTail = (host: string, argv: readonly string[]) => host === 'stuttgart' && argv[0] === 'sh' && !!argv[2]?.includes('globehop-tail: dumped')
+  const isRestore = (host: string, argv: readonly string[]) => host === 'strasbourg' && argv.includes('restore') && argv.includes('runc')
   // Snapshots that converge at once (an idle server's delta), as in session.test.ts.
   const converging = (host: string, argv: readonly string[]) =>
     isRsync(host, argv) ? { stdout: 'Literal data: 265,000 bytes\nMatched data: 94,700,000 bytes\nTotal bytes sent: 31,000\nTotal bytes received: 900\n' } : undefined
-  const delta = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
 
-  it('journals the restore before the command that may start it, and ends with one server', async () => {
+  it('journals the restore (the go-ahead) after the verified copy, and ends with one server', async () => {
     const { session, journal } = setup()
     world.override = converging
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(true)
-    expect(flags(journal())).toEqual(['frozen', 'dstRestoreStarted', 'ipMoved', 'sourceDumped', 'transferred', 'dstRunning', 'served'])
+    expect(flags(journal())).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted', 'dstRunning', 'served'])
     expect(world.where()).toEqual(['strasbourg'])
   })
 
-  it('a failed dump: nothing restored anywhere, the destination fenced, the game still on the source', async () => {
+  it('a failed dump: no go-ahead, nothing restored on the destination, the game still on the source', async () => {
     const { session } = setup()
     world.override = (host, argv) => (isTail(host, argv) ? { code: 1, stdout: 'globehop-tail: dump failed (1)\n', stderr: 'criu: cannot dump' } : converging(host, argv))
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)
     expect(r.error).toMatch(/runc checkpoint on stuttgart exited 1/)
-    expect(ran('strasbourg', /globehop-fence/)).toHaveLength(1)
+    expect(ran('strasbourg', /runc restore/)).toHaveLength(0)
     expect(world.where()).toEqual(['stuttgart'])
     expect(world.ipOwners()).toEqual(['stuttgart'])
   })
 
-  it('a delta cut off after the dump: the source restores from its own image', async () => {
-    const { session } = setup()
+  it('the destination cut off during the delta: no go-ahead was sent, so the game comes back on the source at once', async () => {
+    const { session } = setup({ unreachableMs: 1000 })
+    let cut = false
     world.override = (host, argv) => {
       if (!isTail(host, argv)) return converging(host, argv)
       world.hosts.get('stuttgart')!.container = 'stopped'
+      cut = true
       return { code: 255, stdout: 'globehop-tail: dumped\n', stderr: 'ssh: connect to host 198.51.100.12: Connection timed out' }
     }
+    // From the cut on, nothing reaches strasbourg (its gate, already open, hears nothing either).
+    world.throwFor = (host, argv) => (cut && host === 'strasbourg' && !argv[2]?.includes('perl -e "$wait"') ? new SshError('strasbourg', 'lost', 'strasbourg: connection lost') : undefined)
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)
     expect(r.error).toMatch(/the final delta on stuttgart exited 255/)
     expect(r.rollback).toMatch(/restored the container on stuttgart/)
+    expect(r.rollback).not.toMatch(/NO HOST RUNS THE GAME/)
+    expect(ran('strasbourg', /globehop-fence/)).toHaveLength(0)
     expect(world.where()).toEqual(['stuttgart'])
-    expect(world.ipOwners()).toEqual(['stuttgart'])
   })
 
-  it("a failed restore on the destination: its leftover removed after the fence, the source restored", async () => {
+  it('a failed restore on the destination: its leftover removed after the fence, the source restored', async () => {
     const { session } = setup()
     world.override = (host, argv) => {
-      if (!isTail(host, argv)) return converging(host, argv)
-      world.hosts.get('stuttgart')!.container = 'stopped'
-      world.hosts.get('strasbourg')!.container = 'stopped'
-      return { code: 1, stdout: `globehop-tail: dumped\n${delta}globehop-tail: restoring\n`, stderr: 'criu failed: type RESTORE errno 0' }
+      if (isRestore(host, argv)) {
+        world.hosts.get('strasbourg')!.container = 'stopped'
+        return { code: 1, stderr: 'criu failed: type RESTORE errno 0' }
+      }
+      return converging(host, argv)
     }
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)

@@ -13,7 +13,7 @@ import { advance, errorText, initialHopState, runStep, type HopContext } from '.
 import { noJournal, type Journal } from './journal'
 import { watchdogLimits, withDeadline, type WatchdogLimits } from './watchdog'
 import { techniqueLabel, type Technique } from './modes'
-import { planHop } from './plan'
+import { planHop, type TailCommands } from './plan'
 import { containerState } from './remote-files'
 import { checkpoint } from './steps/checkpoint'
 import { cleanup } from './steps/cleanup'
@@ -250,14 +250,20 @@ async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, 
   advance(ctx, 'served')
 }
 
-/** Dump, delta and restore in one remote command; the IP moves beside it, as in copyTail. */
-async function chainedTail(ctx: HopContext, a: HopArgs, argv: string[], last: number, before: ServerStatus | null): Promise<void> {
+/** Dump and delta in one command on the source, the restore in a gate on the destination; the IP
+ *  moves beside them, as in copyTail. */
+async function chainedTail(ctx: HopContext, a: HopArgs, argv: TailCommands, last: number, before: ServerStatus | null): Promise<void> {
   const chain = startTailChain(ctx, argv, last)
-  await chain.checkpoint()
-  const ip = startIpMove(ctx)
-  await orGiveUp(ip, () => chain.transfer())
-  await orGiveUp(ip, () => chain.restore())
-  await ip.done
+  try {
+    await chain.checkpoint()
+    const ip = startIpMove(ctx)
+    await orGiveUp(ip, () => chain.transfer())
+    await orGiveUp(ip, () => chain.restore())
+    await ip.done
+  } catch (err) {
+    chain.abandon(err)
+    throw err
+  }
   await verify(ctx, { before, timeoutMs: a.verifyTimeoutMs ?? 15_000, waitForService: a.client?.waitForService?.bind(a.client) })
   advance(ctx, 'served')
 }

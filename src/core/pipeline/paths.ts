@@ -22,8 +22,10 @@ export interface HopPaths {
   restoreErr: string
   /** Source: the FIFO pre-copy's one-command tail streams through (transfer/tail-chain.ts). */
   tailFifo: string
-  /** Destination: the restore claim (mkdir) a tail chain or a rollback takes first, and the
-   *  file the chain's restore writes its exit status to. */
+  /** Destination: the tail's verified copy leaves this file; the restore gate waits for it. */
+  tailMarker: string
+  /** Destination: the restore claim (mkdir) the restore gate or a rollback takes first, and the
+   *  file the gate's restore writes its exit status to. */
   restoreClaim: string
   restoreDone: string
 }
@@ -43,11 +45,12 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string): 
     statusFifo: p('status.fifo'),
     restoreErr: p('restore.err'),
     tailFifo: p('tail.fifo'),
+    tailMarker: p('tail.verified'),
     ...restoreClaim(hopDir),
   }
 }
 
-/** The restore claim of a hop directory (a tail chain's restore, a rollback, `recover`). */
+/** The restore claim of a hop directory (the restore gate, a rollback, `recover`). */
 export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone'> {
   return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done') }
 }

@@ -82,18 +82,22 @@ describe('pre-copy with rsync tracking', () => {
     expect(plan({ kind: 'stop-and-copy' }).finalDelta(1)).toBeNull()
     expect(plan({ kind: 'pre-copy', tracking: 'criu' }).finalDelta(2)).toBeNull()
   })
-  it('the one-command tail: the final dump, then the delta, then the restore, fenced by the restore claim', () => {
-    const c = p.tailChain(2)!
+  it('the one-command tail: the final dump, then the delta, one way; the restore waits in a gate on the destination', () => {
+    const c = p.tailChain(2)!.source
     expect(c.slice(0, 2)).toEqual(['sh', '-c'])
     expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/snap-2`, '6'])
     // The checkpoint as one quoted word, then the ssh argv ending at the destination.
     expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
     expect(c.slice(12)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    // The gate: the marker it waits for (and how long), the restore claim, then the restore itself.
+    const g = p.tailChain(2)!.gate(4000)
+    expect(g.slice(5, 9)).toEqual([`${H}/tail.verified`, '4000', `${H}/restore.claim`, `${H}/restore.done`])
+    expect(g.slice(9)).toEqual(p.restore)
     expect(p.tailChain(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).tailChain(1)).toBeNull()
     expect(p.fenceDestination(2000).slice(-4)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, '20'])
     const fast = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, mbitPerSec: 900 })
-    expect(fast.tailChain(2)![7]).toBe('1')
+    expect(fast.tailChain(2)!.source[7]).toBe('1')
   })
   it("without the delta's tools on a host the final transfer is rsync's delta against the same basis", () => {
     const q = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, oneWayDelta: false })

@@ -4,7 +4,7 @@ import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { pageDeltaArgv } from '../transfer/page-delta'
-import { fenceArgv, tailChainArgv } from '../transfer/tail-chain'
+import { fenceArgv, gateArgv, tailChainArgv } from '../transfer/tail-chain'
 import { hostSshArgv, rsyncArgv } from '../transfer/rsync'
 import type { Technique } from './modes'
 import { hopPaths, type HopPaths } from './paths'
@@ -42,6 +42,12 @@ export interface Snapshot {
   dropPrevious: string[] | null
 }
 
+/** Pre-copy's tail: the source's one command and the destination's restore gate. */
+export interface TailCommands {
+  source: string[]
+  gate: (waitMs: number) => string[]
+}
+
 export interface HopPlan {
   paths: HopPaths
   /** The container runtime every command of the hop goes through. */
@@ -62,11 +68,11 @@ export interface HopPlan {
    */
   finalDelta(last: number): string[] | null
   /**
-   * The same final delta with the final dump before it and the destination's restore after it,
-   * as one command on the source (transfer/tail-chain.ts); null wherever `finalDelta` is.
+   * The same final delta with the final dump before it, as one command on the source, and the
+   * destination's restore gate (transfer/tail-chain.ts); null wherever `finalDelta` is.
    */
-  tailChain(last: number): string[] | null
-  /** Destination: take the restore claim (or wait for a chain's restore to end) before undoing. */
+  tailChain(last: number): TailCommands | null
+  /** Destination: take the restore claim (or wait for the gate's restore to end) before undoing. */
   fenceDestination(waitMs: number): string[]
   /** Destination lazy-pages daemon (post-copy). */
   lazyDaemon: string[]
@@ -194,19 +200,20 @@ export function planHop(input: PlanInput): HopPlan {
         : null,
     tailChain: (last) =>
       oneWayOk(last)
-        ? tailChainArgv({
-            checkpoint: finalCheckpoint(last),
-            img: paths.img,
-            basis: paths.snap(last),
-            remoteImg: paths.img,
-            ssh: hostSshArgv(target),
-            compress: input.compress,
-            mbitPerSec: input.mbitPerSec,
-            restore,
-            fifo: paths.tailFifo,
-            claim: paths.restoreClaim,
-            done: paths.restoreDone,
-          })
+        ? {
+            source: tailChainArgv({
+              checkpoint: finalCheckpoint(last),
+              img: paths.img,
+              basis: paths.snap(last),
+              remoteImg: paths.img,
+              ssh: hostSshArgv(target),
+              compress: input.compress,
+              mbitPerSec: input.mbitPerSec,
+              fifo: paths.tailFifo,
+              marker: paths.tailMarker,
+            }),
+            gate: (waitMs) => gateArgv({ marker: paths.tailMarker, waitMs, claim: paths.restoreClaim, done: paths.restoreDone, restore }),
+          }
         : null,
     fenceDestination: (waitMs) => fenceArgv(paths.hopDir, paths.restoreClaim, paths.restoreDone, waitMs),
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),

@@ -74,7 +74,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, 
   try {
     const r = withDeadline(await get(), 15_000)
     if (fence?.host === name) {
-      // The hop's own command may still be about to restore there: claim that restore first (or
+      // The hop's restore gate may still be about to restore there: claim the restore first (or
       // let it end), so what this survey sees cannot change behind recover's back.
       const c = restoreClaim(fence.hopDir)
       const out = await r.run(fenceArgv(fence.hopDir, c.restoreClaim, c.restoreDone, FENCE_WAIT_MS), { timeoutMs: FENCE_WAIT_MS + 10_000, log: false })
@@ -98,7 +98,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, 
 export async function recover(o: RecoverOptions): Promise<RecoverReport> {
   const open = openHop(readJournal(o.journalFile))
   const names = o.tour.hosts.map((h) => h.name)
-  // The hop's own one-command tail may still be about to restore on its destination (dstRestoreStarted).
+  // A restore the hop let start (dstRestoreStarted: its gate got the go-ahead) may still be on its way.
   const fence = open && !o.dryRun && open.reached.includes('dstRestoreStarted') && !open.reached.includes('dstRunning') ? { host: open.to, hopDir: open.hopDir, say: o.say } : undefined
   const surveys = await Promise.all(names.map((n) => surveyHost(o.tour, n, () => o.remote(n), fence)))
   let plan = planRecovery(surveys, open)

@@ -12,6 +12,7 @@
 // The PID line and the command run under `sh` whatever the user's login shell is: see
 // shNeutralCommand in quote.ts.
 import { constants as osConstants } from 'node:os'
+import { Readable } from 'node:stream'
 import type { Client, ClientChannel } from 'ssh2'
 import { LineSplitter } from './lines'
 import { shNeutralCommand } from './quote'
@@ -67,7 +68,7 @@ export function checkSignalName(signal: string): void {
 }
 
 export interface ExecOptions {
-  stdin?: string | Buffer
+  stdin?: string | Buffer | Readable
   onLine?: (stream: Stream, line: string) => void
   /** After a kill, how long before KILL follows TERM and the channel is closed. */
   killGraceMs: number
@@ -120,7 +121,10 @@ export class RemoteExec {
         })
         ch.on('data', (b: Buffer) => (out.push(b), outLines.push(b)))
         ch.stderr.on('data', (b: Buffer) => (errCap.push(b), errLines.push(b)))
-        if (this.opts.stdin !== undefined) ch.end(this.opts.stdin)
+        const stdin = this.opts.stdin
+        // A stream stays open for what the caller writes later (a go-ahead); EOF when it ends.
+        if (stdin instanceof Readable) stdin.pipe(ch)
+        else if (stdin !== undefined) ch.end(stdin)
         else ch.end()
         const finished = new Promise<ExecOutcome>((resolve) => {
           let status: { code: number | null; signal?: string } | null = null

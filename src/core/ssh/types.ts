@@ -1,12 +1,14 @@
 // The engine's view of one remote host. The pipeline codes against this interface; the ssh2
 // implementation lives beside it (a test may use the same interface over the lab).
+import type { Readable } from 'node:stream'
 import type { Host } from '../../shared/tour'
 
 export type Stream = 'stdout' | 'stderr'
 
 export interface RunOptions {
-  /** Bytes or text written to the command's stdin, then stdin is closed. */
-  stdin?: string | Buffer
+  /** Bytes or text written to the command's stdin, then stdin is closed; or a stream whose
+   *  writes go to stdin as they come (stdin closes when it ends). */
+  stdin?: string | Buffer | Readable
   /** Kill the command (and fail) after this long. */
   timeoutMs?: number
   /** Called per complete line of output as it arrives. Lines end at `\n`, `\r\n` or a bare `\r`

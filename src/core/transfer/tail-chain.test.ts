@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parsePageDelta } from './page-delta'
-import { FENCED_EXIT, fenceArgv, parseFence, TAIL_MARK, tailChainArgv } from './tail-chain'
+import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, parseFence, TAIL_MARK, tailChainArgv } from './tail-chain'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -25,80 +25,101 @@ function world() {
   next.writeUInt8(7, 10 * PAGE)
   writeFileSync(path.join(d.next, 'pages-1.img'), next)
   writeFileSync(path.join(d.next, 'core-1.img'), 'core')
-  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done') }
+  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done'), marker: path.join(dst, 'tail.verified') }
 }
 
 type World = ReturnType<typeof world>
 
-function argv(w: World, checkpoint: string[]) {
-  return tailChainArgv({
-    checkpoint,
-    img: w.img,
-    basis: w.basis,
-    remoteImg: w.remoteImg,
-    ssh: local,
-    compress: true,
-    restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored],
-    fifo: path.join(w.src, 'tail.fifo'),
-    claim: w.claim,
-    done: w.done,
-  })
+function source(w: World, checkpoint: string[]) {
+  return tailChainArgv({ checkpoint, img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: local, compress: true, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
 }
 
 // "Dumps" by copying the prepared next image into place, as CRIU writes the final image.
 const dump = (w: World) => ['cp', path.join(w.next, 'pages-1.img'), path.join(w.next, 'core-1.img'), w.img]
 
-async function chain(w: World, checkpoint: string[]) {
-  const a = argv(w, checkpoint)
-  try {
-    const r = await run(a[0]!, a.slice(1))
-    return { code: 0, out: r.stdout, err: r.stderr }
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string }
-    return { code: x.code, out: x.stdout, err: x.stderr }
-  }
+interface Ran {
+  code: number
+  out: string
+  err: string
 }
 
-describe('the one-command tail (dump, one-way delta, verify, restore)', () => {
-  it('dumps, streams only the changed page, verifies every file, then restores, in that order', async () => {
+function exec(argv: string[], onLine?: (l: string, stdin: NodeJS.WritableStream) => void): Promise<Ran> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (b: Buffer) => {
+      out += b.toString()
+      for (const l of b.toString().split('\n')) if (l) onLine?.(l, p.stdin)
+    })
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()))
+    if (!onLine) p.stdin.end()
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }))
+  })
+}
+
+/** The gate and the source's command side by side; `answer` is what the engine writes on "verified". */
+async function hop(w: World, checkpoint: string[], answer: string | null, gateMs = 5000) {
+  const gate = exec(gateArgv({ marker: w.marker, waitMs: gateMs, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
+    if (!l.startsWith(TAIL_MARK.verified)) return
+    if (answer === null) stdin.end()
+    else stdin.end(answer)
+  })
+  const src = await exec(source(w, checkpoint))
+  return { src, gate: await gate }
+}
+
+describe('the one-command tail (dump, one-way delta, verify) and the restore gate', () => {
+  it('dumps, streams only the changed page, verifies every file; the gate restores on the go-ahead', async () => {
     const w = world()
-    const r = await chain(w, dump(w))
-    expect(r.code).toBe(0)
-    const lines = r.out.split('\n')
-    const at = (s: string) => lines.findIndex((l) => l.startsWith(s))
+    const { src, gate } = await hop(w, dump(w), GATE_GO)
+    expect(src.code).toBe(0)
+    expect(gate.code).toBe(0)
+    const at = (s: string) => src.out.split('\n').findIndex((l) => l.startsWith(s))
     expect(at(TAIL_MARK.dumped)).toBeGreaterThanOrEqual(0)
     expect(at('globehop-delta: verified')).toBeGreaterThan(at(TAIL_MARK.dumped))
-    expect(at(TAIL_MARK.restoring)).toBeGreaterThan(at('globehop-delta: verified'))
-    expect(parsePageDelta([...lines, ...r.err.split('\n')])).toMatchObject({ files: 2, pages: 1, wholeFiles: 1, verifiedFiles: 2 })
+    const g = gate.out.split('\n')
+    expect(g[0]).toBe(TAIL_MARK.gateReady)
+    expect(g[1]).toMatch(new RegExp(`^${TAIL_MARK.verified} globehop-delta: verified 2 files`))
+    expect(g[2]).toBe(TAIL_MARK.restoring)
+    expect(parsePageDelta([...src.out.split('\n'), ...src.err.split('\n')])).toMatchObject({ files: 2, pages: 1, wholeFiles: 1, verifiedFiles: 2 })
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
     expect(readFileSync(w.done, 'utf8')).toBe('0\n')
     expect(existsSync(path.join(w.src, 'tail.fifo'))).toBe(false)
   })
 
-  it('a failed dump sends nothing and the destination restores nothing', async () => {
+  it('a failed dump sends nothing; the gate gives up without restoring', async () => {
     const w = world()
-    const r = await chain(w, ['sh', '-c', 'echo "criu said no" >&2; exit 3'])
-    expect(r.code).toBe(3)
-    expect(r.out).toContain(`${TAIL_MARK.dumpFailed} (3)`)
-    expect(r.err).toContain('criu said no')
-    expect(r.err).toContain('stream cut short')
+    const { src, gate } = await hop(w, ['sh', '-c', 'echo "criu said no" >&2; exit 3'], GATE_GO, 600)
+    expect(src.code).toBe(3)
+    expect(src.out).toContain(`${TAIL_MARK.dumpFailed} (3)`)
+    expect(src.err).toContain('criu said no')
+    expect(src.err).toContain('stream cut short')
+    expect(gate.code).toBe(GATE_EXIT.noCopy)
     expect(existsSync(w.restored)).toBe(false)
     expect(existsSync(w.claim)).toBe(false)
   })
 
-  it('a rollback that claimed the restore first keeps the destination from restoring', async () => {
+  it('without the go-ahead (stdin ends) the verified copy is not restored', async () => {
     const w = world()
-    const f = fenceArgv(w.dst, w.claim, w.done, 1000)
-    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
-    const r = await chain(w, dump(w))
-    expect(r.code).toBe(FENCED_EXIT)
-    expect(r.err).toContain(TAIL_MARK.fenced)
-    expect(r.out).toContain('globehop-delta: verified')
+    const { src, gate } = await hop(w, dump(w), null)
+    expect(src.code).toBe(0)
+    expect(gate.code).toBe(GATE_EXIT.noGo)
     expect(existsSync(w.restored)).toBe(false)
   })
 
-  it('the fence waits for a restore the chain started, and says when it is still running', async () => {
+  it('a rollback that claimed the restore first keeps the gate from restoring, go-ahead or not', async () => {
+    const w = world()
+    const f = fenceArgv(w.dst, w.claim, w.done, 1000)
+    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
+    const { gate } = await hop(w, dump(w), GATE_GO)
+    expect(gate.code).toBe(GATE_EXIT.fenced)
+    expect(gate.err).toContain(TAIL_MARK.fenced)
+    expect(existsSync(w.restored)).toBe(false)
+  })
+
+  it('the fence waits for a restore the gate started, and says when it is still running', async () => {
     const w = world()
     const fence = async (ms: number) => {
       const f = fenceArgv(w.dst, w.claim, w.done, ms)

@@ -1,22 +1,32 @@
-// Pre-copy's frozen tail as one command on the source: the final dump, the one-way page delta and
-// the destination's verify-then-restore, with no round trip to the engine between them. Measured
-// on the lab (50 ms link), each hand-back cost a channel open and exec (2 RTT to the host), and the
-// delta's host-to-host session another 1.5 RTT of the pair, all while players waited. Here the
-// destination's session opens beside the dump and reads the stream from a FIFO; it restores only
-// after every file verified, and only if it wins the restore claim (an atomic mkdir) that a
-// rollback or `globehop recover` takes first to fence it off. Progress comes back as marker lines.
+// Pre-copy's frozen tail without a command start between its parts. The source runs one command:
+// the final dump, then the one-way page delta into a host-to-host session that opened beside the
+// dump (it reads the stream from a FIFO); the destination's side verifies every file and leaves a
+// marker. The restore waits in a gate the engine opened on the destination before the freeze: it
+// sees the marker, says so, and restores only on the engine's go-ahead, sent down its open stdin.
+// Measured on the lab (50 ms link), each command start had cost a channel open and exec (2 RTT to
+// the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited;
+// the go-ahead costs one RTT to the destination. It keeps one decider: no restore can start on the
+// destination unless the engine said go (journaled first), so when the copy fails before that the
+// game comes back on the source at once, however long the destination stays cut off. After it, a
+// rollback or `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the
+// restore that won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { COUNT, gzipArg, RECEIVER, receiverScript, SENDER } from './page-delta'
 
 export const TAIL_MARK = {
   dumped: 'globehop-tail: dumped',
   dumpFailed: 'globehop-tail: dump failed',
-  restoring: 'globehop-tail: restoring',
-  fenced: 'globehop-tail: fenced',
+  gateReady: 'globehop-gate: ready',
+  verified: 'globehop-gate: verified',
+  restoring: 'globehop-gate: restoring',
+  fenced: 'globehop-gate: fenced',
 } as const
 
-/** Exit status of the destination's side when a rollback had claimed the restore first. */
-export const FENCED_EXIT = 96
+/** The gate's exit statuses besides the restore's own. */
+export const GATE_EXIT = { noCopy: 93, noGo: 94, fenced: 96 } as const
+
+/** The engine's go-ahead line on the gate's stdin. */
+export const GATE_GO = 'go\n'
 
 export interface TailChainArgs {
   /** The final checkpoint's argv on the source (the runtime's). */
@@ -30,13 +40,10 @@ export interface TailChainArgs {
   compress: boolean
   /** The link's measured rate: gzip's level follows it. */
   mbitPerSec?: number | null
-  /** The destination's restore argv (run after every file verified). */
-  restore: readonly string[]
   /** Source: the FIFO the stream goes through. */
   fifo: string
-  /** Destination: the restore claim (mkdir) and the file written when the restore ended. */
-  claim: string
-  done: string
+  /** Destination: the file the verified copy leaves (the receiver's last line). */
+  marker: string
 }
 
 const SOURCE = [
@@ -47,7 +54,7 @@ const SOURCE = [
   'peer=$!',
   'exec 3>"$fifo"; rm -f "$fifo"',
   `eval "$ckpt" 3>&-; rc=$?`,
-  // No stream on a failed dump: the destination reads a cut-short stream and restores nothing.
+  // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
   `if [ "$rc" -ne 0 ]; then echo "${TAIL_MARK.dumpFailed} ($rc)"; exec 3>&-; wait "$peer"; exit "$rc"; fi`,
   `echo "${TAIL_MARK.dumped}"`,
   'if [ "$zip" != 0 ]; then perl -e "$sender" -- "$img" "$base" | gzip -"$zip" | perl -e "$count" >&3',
@@ -56,30 +63,60 @@ const SOURCE = [
   'wait "$peer"',
 ].join('\n')
 
+// The receiver's verify line goes to the marker (written aside, then renamed: the gate reads it whole).
 const DESTINATION = (compress: boolean) =>
   [
-    'recv=$1 dir=$2 claim=$3 done=$4; shift 4',
-    `set -- "$recv" "$dir" "$@"`,
-    `${receiverScript(compress)} || exit $?`,
-    'shift 2',
-    `mkdir "$claim" 2>/dev/null || { echo "${TAIL_MARK.fenced}: a rollback claimed the restore first" >&2; exit ${FENCED_EXIT}; }`,
-    `echo "${TAIL_MARK.restoring}"`,
-    '"$@"; rc=$?',
-    'echo "$rc" >"$done"',
-    'exit "$rc"',
+    'recv=$1 dir=$2 marker=$3; set -- "$recv" "$dir"',
+    `${receiverScript(compress)} >"$marker.part" || exit $?`,
+    'cat "$marker.part"; mv "$marker.part" "$marker"',
   ].join('\n')
 
-/** One command on the source; its exit status is the restore's (or the first failure's). */
+/** One command on the source; it ends once the destination verified the copy (or failed). */
 export function tailChainArgv(a: TailChainArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
-  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.claim, a.done, ...a.restore]))
+  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.marker]))
   return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), SENDER, remote, COUNT, quoteArgv(a.checkpoint), ...a.ssh]
+}
+
+export interface GateArgs {
+  marker: string
+  /** How long the gate waits for the marker. */
+  waitMs: number
+  claim: string
+  done: string
+  restore: readonly string[]
+}
+
+// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line.
+const GATE_WAIT = String.raw`
+$| = 1; my ($marker, $ms) = @ARGV; print "GATE_READY\n"; my $n = 0;
+until (-e $marker) { exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
+open(my $m, '<', $marker) or exit ${GATE_EXIT.noCopy}; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
+my $go = <STDIN>; exit(defined $go && $go eq "go\n" ? 0 : ${GATE_EXIT.noGo});
+`
+  .replace('GATE_READY', TAIL_MARK.gateReady)
+  .replace('GATE_VERIFIED', TAIL_MARK.verified)
+
+const GATE = [
+  'wait=$1 marker=$2 ms=$3 claim=$4 done=$5; shift 5',
+  'perl -e "$wait" -- "$marker" "$ms" || exit $?',
+  `mkdir "$claim" 2>/dev/null || { echo "${TAIL_MARK.fenced}: a rollback claimed the restore first" >&2; exit ${GATE_EXIT.fenced}; }`,
+  `echo "${TAIL_MARK.restoring}"`,
+  '"$@"; rc=$?',
+  'echo "$rc" >"$done"',
+  'exit "$rc"',
+].join('\n')
+
+/** The destination's restore gate: started before the freeze, restores only after the go line. */
+export function gateArgv(a: GateArgs): string[] {
+  return ['sh', '-c', GATE, 'sh', GATE_WAIT, a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, ...a.restore]
 }
 
 /**
  * On the destination, before anything else undoes or repeats a hop: take the restore claim so a
- * tail chain still on its way can never start a second copy; when the chain took it first, wait
- * (bounded) for its restore to end, so what runs there afterwards is settled. Prints what it found.
+ * restore gate that got its go-ahead can never start a second copy; when the gate took it first,
+ * wait (bounded) for its restore to end, so what runs there afterwards is settled. Prints what it
+ * found.
  */
 export function fenceArgv(hopDir: string, claim: string, done: string, waitMs: number): string[] {
   const script = [

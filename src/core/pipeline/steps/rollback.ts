@@ -149,11 +149,11 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
     case 'stop-destination': {
       lazy.daemon?.kill()
       return persist(ctx, ctx.to.name, `remove the container there`, progress, async () => {
-        // A one-command tail may still be on its way there: claim the restore (or let its restore
-        // end) before looking, or a restore could start after we found nothing.
+        // A restore gate that got the go-ahead may still be on its way there: claim the restore (or
+        // let its restore end) before looking, or a restore could start after we found nothing.
         const waitMs = ctx.limits.commandMs
         const fence = parseFence((await ctx.dst.run(ctx.plan.fenceDestination(waitMs), { timeoutMs: waitMs + 10_000 })).stdout)
-        if (fence === 'restore still running') throw new Error(`a restore started on ${ctx.to.name} by the hop's own command is still running after ${secs(waitMs)}`)
+        if (fence === 'restore still running') throw new Error(`a restore started on ${ctx.to.name} by the hop's restore gate is still running after ${secs(waitMs)}`)
         const st = await containerState(ctx.dst, ctx.plan.runtime, id)
         if (st.state === 'absent') return `nothing left on ${ctx.to.name}`
         await ctx.dst.run(ctx.plan.discardOnDestination)

@@ -1,9 +1,14 @@
-// Pre-copy's frozen tail as one command on the source (transfer/tail-chain.ts). The checkpoint,
-// transfer and restore steps still start and end on their own, each at the marker line that says
-// so, so the figures, the journal and the rollback see the same hop as with three commands.
-import { RemoteCommandError } from '../../ssh/types'
-import { FENCED_EXIT, TAIL_MARK } from '../../transfer/tail-chain'
-import { advance, commandFailure, type HopContext, runStep, runtimeWords } from '../hop-context'
+// Pre-copy's frozen tail without a command start between its parts (transfer/tail-chain.ts): one
+// command on the source (dump, one-way delta, verified on the destination) and the restore gate on
+// the destination, opened beside it. The checkpoint, transfer and restore steps still start and end
+// on their own, each at the marker line that says so, so the figures, the journal and the rollback
+// see the same hop as with three commands. The go-ahead is the one decision: journaled first, never
+// sent once the hop failed, so without it the destination cannot restore.
+import { PassThrough } from 'node:stream'
+import { RemoteCommandError, type RunResult } from '../../ssh/types'
+import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
+import type { TailCommands } from '../plan'
+import { advance, commandFailure, errorText, type HopContext, runStep, runtimeWords } from '../hop-context'
 import { secs, StallWatch } from '../watchdog'
 import { readDumpFigures } from './checkpoint'
 import { startIpMoveAtFreeze } from './ip-move'
@@ -14,40 +19,57 @@ export interface TailChain {
   checkpoint(): Promise<void>
   transfer(): Promise<void>
   restore(): Promise<void>
+  /** The hop failed elsewhere (the IP move): no go-ahead leaves from now on. */
+  abandon(err: unknown): void
 }
 
-type Phase = 'dumped' | 'counted' | 'verified' | 'restoring' | 'exited'
+type Phase = 'dumped' | 'counted' | 'verified' | 'exited'
 
-/** Sends the command (the freeze starts on the source at once) and the IP move beside it. */
-export function startTailChain(ctx: HopContext, argv: string[], last: number): TailChain {
+/** Sends both commands (the freeze starts on the source at once) and the IP move beside them. */
+export function startTailChain(ctx: HopContext, argv: TailCommands, last: number): TailChain {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
   advance(ctx, 'frozen')
-  // The chain starts the destination's restore without another word from here. Journaled first:
-  // a rollback or `globehop recover` then fences the destination before it undoes anything.
-  advance(ctx, 'dstRestoreStarted')
   const rt = ctx.plan.runtime.name
   const lines: string[] = []
   const waiters = new Map<Phase, { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> }>()
-  for (const p of ['dumped', 'counted', 'verified', 'restoring', 'exited'] as Phase[]) {
+  for (const p of ['dumped', 'counted', 'verified', 'exited'] as Phase[]) {
     let resolve!: () => void
     let reject!: (e: Error) => void
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
     promise.catch(() => undefined)
     waiters.set(p, { resolve, reject, promise })
   }
-  const reached = (p: Phase) => waiters.get(p)!.resolve()
   const seen = new Set<Phase>()
+  const mark = (p: Phase) => (seen.add(p), waiters.get(p)!.resolve())
+  let failed: Error | null = null
+  const fail = (err: Error) => {
+    failed ??= err
+    for (const [p, w] of waiters) if (!seen.has(p)) w.reject(failed)
+  }
+  // The gate's stdin stays open for the go-ahead; ending it without one makes the gate give up.
+  const go = new PassThrough()
+  const gateStop = new AbortController()
+  const commandMs = ctx.limits.commandMs
+  const gate = ctx.dst.run(argv.gate(commandMs * 2), {
+    stdin: go,
+    signal: gateStop.signal,
+    timeoutMs: commandMs * 3,
+    onLine: (_, l) => {
+      lines.push(l)
+      if (!l.startsWith(TAIL_MARK.verified) || failed) return
+      // Every file verified there: the restore may start. Journaled before the go-ahead leaves.
+      advance(ctx, 'transferred')
+      advance(ctx, 'dstRestoreStarted')
+      go.end(GATE_GO)
+      mark('verified')
+    },
+  })
   // The copy has the transfer's stall limit: bytes must keep moving between the dump and the verify.
   const limit = ctx.limits.stallMs
   let watch: StallWatch | undefined
   const stall = new AbortController()
-  const mark = (p: Phase) => {
-    seen.add(p)
-    reached(p)
-  }
-  const run = ctx.src.run(argv, {
-    // Dump, copy and restore each had their own deadline as separate commands.
-    timeoutMs: ctx.limits.commandMs * 3,
+  const source = ctx.src.run(argv.source, {
+    timeoutMs: commandMs * 2,
     signal: stall.signal,
     onLine: (_, l) => {
       watch?.touch()
@@ -56,41 +78,47 @@ export function startTailChain(ctx: HopContext, argv: string[], last: number): T
         mark('dumped')
         watch = new StallWatch(limit, () => stall.abort())
       } else if (l.includes('globehop-delta: files')) mark('counted')
-      else if (l.includes('globehop-delta: verified')) {
-        watch?.stop()
-        mark('verified')
-      } else if (l.startsWith(TAIL_MARK.restoring)) mark('restoring')
     },
   })
   startIpMoveAtFreeze(ctx)
-  run.then(
-    (r) => {
+  const giveUpGate = () => {
+    if (!go.writableEnded) go.end()
+    gateStop.abort()
+  }
+  source.then(
+    () => {
       watch?.stop()
-      const missing = (['dumped', 'counted', 'verified', 'restoring'] as Phase[]).find((p) => !seen.has(p))
-      if (!missing) return reached('exited')
-      const err = new Error(`the one-command tail on ${ctx.from.name} ended without its "${missing}" line (exit ${r.code})`)
-      for (const [p, w] of waiters) if (!seen.has(p)) w.reject(err)
+      if (!seen.has('counted')) fail(new Error(`the final delta on ${ctx.from.name} ended without its figures`))
     },
     (e: unknown) => {
       watch?.stop()
-      const err = watch?.stalled
-        ? new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
-        : !seen.has('dumped')
-          ? commandFailure(`${rt} checkpoint`, e)
-          : !seen.has('verified')
-            ? commandFailure('the final delta', e)
-            : e instanceof RemoteCommandError && e.code === FENCED_EXIT
-              ? new Error(`${ctx.to.name} did not restore: a rollback had claimed the restore first`)
-              : e instanceof RemoteCommandError
-                ? new Error(`${rt} restore on ${ctx.to.name} exited ${e.code}: ${runtimeWords(e.stderrTail)}`)
-                : commandFailure(`${rt} restore`, e)
-      for (const [, w] of waiters) w.reject(err)
+      if (seen.has('verified')) return
+      fail(
+        watch?.stalled
+          ? new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
+          : !seen.has('dumped')
+            ? commandFailure(`${rt} checkpoint`, e)
+            : commandFailure('the final delta', e),
+      )
+      giveUpGate()
+    },
+  )
+  gate.then(
+    (r: RunResult) => (r.code === 0 && seen.has('verified') ? mark('exited') : fail(new Error(`the restore gate on ${ctx.to.name} ended (exit ${r.code}) without restoring`))),
+    (e: unknown) => {
+      if (!seen.has('verified')) return fail(new Error(`the restore gate on ${ctx.to.name} failed before the copy arrived: ${errorText(e)}`))
+      if (e instanceof RemoteCommandError && e.code === GATE_EXIT.fenced) return fail(new Error(`${ctx.to.name} did not restore: a rollback had claimed the restore first`))
+      fail(e instanceof RemoteCommandError ? new Error(`${rt} restore on ${ctx.to.name} exited ${e.code}: ${runtimeWords(e.stderrTail)}`) : commandFailure(`${rt} restore`, e))
     },
   )
   const wait = (p: Phase) => waiters.get(p)!.promise
   return {
+    abandon: (err) => {
+      fail(err instanceof Error ? err : new Error(errorText(err)))
+      if (!seen.has('verified')) giveUpGate()
+    },
     checkpoint: () =>
-      runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; the delta and the restore follow in the same command` }, async () => {
+      runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; the changed pages follow in the same command` }, async () => {
         await wait('dumped')
         advance(ctx, 'sourceDumped')
         readDumpFigures(ctx)
@@ -98,12 +126,12 @@ export function startTailChain(ctx: HopContext, argv: string[], last: number): T
       }),
     transfer: () =>
       runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async () => {
-        // The source's count (stderr) and the destination's verify (stdout) may arrive in either order.
+        // The source's count (its stderr) and the gate's verify may arrive in either order.
         await Promise.all([wait('verified'), wait('counted')])
         return deltaArrived(ctx, lines)
       }),
     restore: () =>
-      runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: `${rt} restore, started on ${ctx.to.name} once every file verified` }, async () => {
+      runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: `${rt} restore, waiting in its gate on ${ctx.to.name} since before the freeze` }, async () => {
         await wait('exited')
         return restored(ctx, false)
       }),

@@ -10,11 +10,18 @@ import { parseRuntimeState } from '../remote-files'
 
 export type Reply = Partial<RunResult> | undefined
 
+const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
+
+/** The restore gate (transfer/tail-chain.ts gateArgv): its restore argv starts at index 9. */
+const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
+
 export interface FakeHost {
   container: 'running' | 'stopped' | 'absent'
   holdsIp: boolean
   /** keepalived track-file value (1 owner, 0 backup). */
   track: number
+  /** A tail chain's copy arrived verified (the restore gate waits for it). */
+  tailVerified?: boolean
   commands: string[]
 }
 
@@ -118,24 +125,17 @@ export class FakeWorld {
       return ok()
     }
     // Pre-copy's one-command tail (transfer/tail-chain.ts): the dump here, the delta's figures, and
-    // the restore on the host its ssh names, with the marker lines the real one prints.
+    // the verified copy on the host its ssh names (the gate there restores: FakeRemote.gate).
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-tail: dumped')) {
       const ck = this.answer(name, unquote(argv[11]!))
       if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: dump failed (${ck.code})\n` }
       const to = [...this.tour.hosts].find((x) => x.address === argv[argv.length - 1])!
-      const delta = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
-      const dst = this.hosts.get(to.name)!
-      dst.commands.push('tail-chain: runc restore')
-      this.log.push(`${to.name}: tail-chain: runc restore`)
-      if (dst.container !== 'absent') return { code: 1, stdout: `globehop-tail: dumped\n${delta}globehop-tail: restoring\n`, stderr: `container with id exists: ${id}`, ms: 1 }
-      dst.container = 'running'
-      return ok(`globehop-tail: dumped\n${delta}globehop-tail: restoring\n`)
+      this.hosts.get(to.name)!.tailVerified = true
+      return ok(`globehop-tail: dumped\n${FAKE_DELTA}`)
     }
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
-    if (argv[0] === 'sh' && argv.some((a) => a.includes('globehop-delta: files'))) {
-      return ok('globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n')
-    }
+    if (argv[0] === 'sh' && argv.some((a) => a.includes('globehop-delta: files'))) return ok(FAKE_DELTA)
     if (argv[0] === 'rsync' && argv[1] !== '--version') {
       return ok('Number of files: 20\nTotal file size: 95,000,000 bytes\nLiteral data: 95,000,000 bytes\nMatched data: 0 bytes\nTotal bytes sent: 13,100,000\nTotal bytes received: 1,000\n')
     }
@@ -171,11 +171,38 @@ class FakeRemote implements Remote {
     if (err) throw err
     const wait = this.world.delay(this.host.name, argv, opts)
     if (wait) await untilAborted(wait, opts.signal, `${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
+    if (isGate(argv)) return this.gate(argv, opts)
     const r = this.world.answer(this.host.name, argv)
     if (r.code === 0 && this.world.isAwaitAddress(argv)) return this.awaitAddress(argv, opts)
     if (opts.onLine) for (const l of r.stdout.split('\n')) if (l) opts.onLine('stdout', l)
     if (r.code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, argv.join(' '), r.code, r.stderr)
     return r
+  }
+
+  /** The restore gate: waits for the tail's verified copy, says so, restores on the go line. */
+  private async gate(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
+    const h = this.world.hosts.get(this.host.name)!
+    h.commands.push(`restore gate ${argv[5]}`)
+    const end = (code: number, stderr = ''): RunResult => {
+      if (code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, 'restore gate', code, stderr)
+      return { code, stdout: '', stderr, ms: 1 }
+    }
+    opts.onLine?.('stdout', 'globehop-gate: ready')
+    const deadline = Date.now() + 2000
+    while (!h.tailVerified) {
+      if (opts.signal?.aborted) throw Object.assign(new Error(`${this.host.name}: restore gate was cancelled`), { name: 'AbortError' })
+      if (Date.now() > deadline) return end(93)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    h.tailVerified = false
+    opts.onLine?.('stdout', 'globehop-gate: verified globehop-delta: verified 20 files 95000000 bytes')
+    let said = ''
+    const stdin = opts.stdin
+    if (stdin && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) for await (const b of stdin) said += String(b)
+    if (said !== 'go\n') return end(94)
+    opts.onLine?.('stdout', 'globehop-gate: restoring')
+    const r = this.world.answer(this.host.name, argv.slice(9))
+    return end(r.code, r.stderr)
   }
 
   /** The host watches its own addresses: the other host's track file may land a moment later. */
