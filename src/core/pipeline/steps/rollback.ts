@@ -155,9 +155,10 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
         const fence = parseFence((await ctx.dst.run(ctx.plan.fenceDestination(waitMs), { timeoutMs: waitMs + 10_000 })).stdout)
         if (fence === 'restore still running') throw new Error(`a restore started on ${ctx.to.name} by the hop's restore gate is still running after ${secs(waitMs)}`)
         const st = await containerState(ctx.dst, ctx.plan.runtime, id)
-        if (st.state === 'absent') return `nothing left on ${ctx.to.name}`
+        const waited = fence === 'restore ended' ? ' (after the restore its gate had started ended)' : ''
+        if (st.state === 'absent') return `nothing left on ${ctx.to.name}${waited}`
         await ctx.dst.run(ctx.plan.discardOnDestination)
-        return `removed the ${st.state} container on ${ctx.to.name}`
+        return `removed the ${st.state} container on ${ctx.to.name}${waited}`
       })
     }
     case 'abort-page-server': {
