@@ -48,6 +48,4 @@ export function parseRuntimeState(json: string): RuntimeState {
   }
 }
 
-export const mib = (b: number | undefined): string => (b === undefined ? '?' : `${(b / 1048576).toFixed(1)} MiB`)
-export const secs = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`)
 export const usToMs = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1000)

@@ -34,13 +34,20 @@ for my $n (@f) {
       my $ra = sysread($a, my $x, $C); die "$n: $!\n" unless defined $ra; last if !$ra;
       my $rb = sysread($b, my $y, $C) // die "$base/$n: $!\n";
       if ($ra != $rb || $x ne $y) {
-        for (my $i = 0; $i < $ra; $i += $B) {
-          my $p = substr($x, $i, $B);
-          my $q = $i < $rb ? substr($y, $i, $B) : '';
+        # XOR the common whole pages at once; a regex finds the pages with a non-zero byte (both
+        # in C), so unchanged pages cost no copy. The XOR is what goes out: mostly zeros.
+        my $m = $ra < $rb ? $ra : $rb; $m -= $m % $B;
+        my $d = substr($x, 0, $m) ^ substr($y, 0, $m);
+        while ($d =~ /[^\0]/g) {
+          my $i = pos($d) - 1; $i -= $i % $B;
+          print 'X ', $off + $i, " $B\n", substr($d, $i, $B); $sent += $B; $pages++;
+          pos($d) = $i + $B;
+        }
+        # Past the last common whole page (a file that grew, a short tail): plain pages.
+        for (my $i = $m; $i < $ra; $i += $B) {
+          my $p = substr($x, $i, $B); my $q = $i < $rb ? substr($y, $i, $B) : '';
           next if $p eq $q;
-          # A changed page usually differs in a few bytes: its XOR with the old one is mostly zeros.
-          if (length($q) == length($p)) { print 'X ', $off + $i, ' ', length($p), "\n", $p ^ $q } else { print 'B ', $off + $i, ' ', length($p), "\n", $p }
-          $sent += length($p); $pages++;
+          print 'B ', $off + $i, ' ', length($p), "\n", $p; $sent += length($p); $pages++;
         }
       }
       $off += $ra;

@@ -3,7 +3,8 @@
 import type { RemoteProcess } from '../../ssh/types'
 import { advance, type HopContext, runStep } from '../hop-context'
 import { PAGE_SERVER_PORT, PAGE_SERVER_READY } from '../plan'
-import { dirBytes, mib, readCriuStats } from '../remote-files'
+import { formatBytes } from '../../../shared/format'
+import { dirBytes, readCriuStats } from '../remote-files'
 import { startIpMoveAtFreeze } from './ip-move'
 
 // lab.md: lazy dumps tee page pipes of 4 MiB; root without CAP_SYS_RESOURCE needs the sysctl.
@@ -72,7 +73,7 @@ export async function lazyPagesDone(ctx: HopContext, pageServer: RemoteProcess, 
         if (pid === null) continue
         const r = await ctx.dst.run(['sh', '-c', 'awk \'/^VmRSS/ {print $2 * 1024}\' "/proc/$1/status"', 'sh', String(pid)], { allowFail: true })
         const rss = Number(r.stdout.trim())
-        if (Number.isFinite(rss) && rss > 0) progress({ bytesDone: rss, bytesTotal: ctx.figures.imageBytes, detail: `${mib(rss)} resident on ${ctx.to.name}` })
+        if (Number.isFinite(rss) && rss > 0) progress({ bytesDone: rss, bytesTotal: ctx.figures.imageBytes, detail: `${formatBytes(rss, '?')} resident on ${ctx.to.name}` })
       }
     })()
     try {

@@ -4,7 +4,8 @@
 import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
 import { commandFailure, type HopContext, runStep } from '../hop-context'
-import { dirBytes, mib, readCriuStats, usToMs } from '../remote-files'
+import { formatBytes } from '../../../shared/format'
+import { dirBytes, readCriuStats, usToMs } from '../remote-files'
 import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
@@ -17,7 +18,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/stats-dump`), dirBytes(ctx.src, s.imageDir)])
     const pause = usToMs(st?.frozenTimeUs)
     if (pause !== undefined) ctx.figures.snapshotFrozenMs.push(pause)
-    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${mib(bytes)}` }
+    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${formatBytes(bytes, '?')}` }
   })
   const pauseMs = usToMs(stats.st?.frozenTimeUs)
   let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs, imageBytes: stats.bytes }
@@ -31,7 +32,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
         value: r.stats,
         bytes: wire,
         bytesTotal: stats.bytes,
-        detail: `${mib(wire)} on the wire (literal ${mib(r.stats.literalData)}, matched ${mib(r.stats.matchedData)})`,
+        detail: `${formatBytes(wire, '?')} on the wire (literal ${formatBytes(r.stats.literalData, '?')}, matched ${formatBytes(r.stats.matchedData, '?')})`,
       }
     })
     if (tracking === 'rsync') figures = { ...figures, ...rsyncFigures(sent.literalData ?? 0, sent.matchedData ?? 0), wireBytes: sent.totalBytesSent }

@@ -2,7 +2,7 @@
 // the pages changed since the last snapshot, one way (transfer/page-delta.ts); nothing to copy
 // with shared storage.
 import { advance, commandFailure, type HopContext, type Progress, runStep, type StepOutcome } from '../hop-context'
-import { mib } from '../remote-files'
+import { formatBytes } from '../../../shared/format'
 import { parsePageDelta } from '../../transfer/page-delta'
 import { runRsync, type RsyncOutcome } from '../../transfer/rsync'
 import { secs, StallWatch } from '../watchdog'
@@ -54,7 +54,7 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
     value: undefined,
     bytes: wire,
     bytesTotal: f.totalBytes,
-    detail: `${mib(wire)} on the wire: ${f.pages} changed pages (${mib(f.sentBytes)}) and ${f.wholeFiles} whole files of ${mib(f.totalBytes)}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+    detail: `${formatBytes(wire, '?')} on the wire: ${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
   }
 }
 
@@ -72,14 +72,14 @@ export async function transfer(ctx: HopContext, frozen: boolean, last = 0): Prom
     advance(ctx, 'transferred')
     const wire = r.stats.totalBytesSent ?? 0
     ctx.figures.wireBytes += wire
-    const delta = r.stats.matchedData ? `, delta: literal ${mib(r.stats.literalData)}, matched ${mib(r.stats.matchedData)}` : ''
+    const delta = r.stats.matchedData ? `, delta: literal ${formatBytes(r.stats.literalData, '?')}, matched ${formatBytes(r.stats.matchedData, '?')}` : ''
     const frozen = ctx.figures.criuDump?.frozenTimeUs
-    const img = ctx.figures.imageBytes !== undefined ? `; image ${mib(ctx.figures.imageBytes)}` : ''
+    const img = ctx.figures.imageBytes !== undefined ? `; image ${formatBytes(ctx.figures.imageBytes, '?')}` : ''
     return {
       value: undefined,
       bytes: wire,
       bytesTotal: ctx.figures.imageBytes,
-      detail: `${mib(wire)} on the wire${delta}${img}${frozen !== undefined ? `, CRIU frozen ${(frozen / 1000).toFixed(0)} ms` : ''}`,
+      detail: `${formatBytes(wire, '?')} on the wire${delta}${img}${frozen !== undefined ? `, CRIU frozen ${(frozen / 1000).toFixed(0)} ms` : ''}`,
     }
   })
 }
