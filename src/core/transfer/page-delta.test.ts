@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { pageDeltaArgv, parsePageDelta } from './page-delta'
+import { pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -67,6 +68,17 @@ describe('one-way page delta', () => {
       expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
     })
   }
+  it('says how many bytes went out every 256 KiB while it streams, then the wire total', async () => {
+    const { dirs } = world()
+    writeFileSync(path.join(dirs.img, 'big.img'), randomBytes(700_000))
+    const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: local, compress: true })
+    const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 24 })
+    const sent = r.stderr.split('\n').map(sentSoFar).filter((n): n is number => n !== null)
+    expect(sent.length).toBeGreaterThanOrEqual(2)
+    expect(sent).toEqual([...sent].sort((a, b) => a - b))
+    expect(sent.at(-1)!).toBeLessThanOrEqual(parsePageDelta(r.stderr.split('\n')).wireBytes!)
+    expect(sentSoFar('globehop-delta: wire 5')).toBeNull()
+  })
   it('a destination copy that is not the snapshot fails the check instead of restoring from it', async () => {
     const { dirs } = world()
     const bad = readFileSync(path.join(dirs.dst, 'pages-1.img'))

@@ -99,8 +99,21 @@ close $ck or die "cksum failed\n"; die "verified $ok of " . scalar(@n) . " files
 print "globehop-delta: verified $ok files $bytes bytes\n";
 `
 
-/** Passes the stream on and says how many bytes went out (the wire figure). */
-export const COUNT = 'binmode STDIN; binmode STDOUT; my $n = 0; while (my $r = sysread(STDIN, my $b, 65536)) { print $b; $n += $r } close STDOUT; print STDERR "globehop-delta: wire $n\\n"'
+/**
+ * Passes the stream on and says how many bytes went out: a `sent` line every 256 KiB (progress,
+ * and proof of life for the stall watch on a long delta), then the wire figure.
+ */
+export const COUNT = [
+  'binmode STDIN; binmode STDOUT; $| = 1; my ($n, $next) = (0, 262144);',
+  'while (my $r = sysread(STDIN, my $b, 65536)) { print $b; $n += $r; if ($n >= $next) { syswrite(STDERR, "globehop-delta: sent $n\\n"); $next = $n + 262144 } }',
+  'close STDOUT; print STDERR "globehop-delta: wire $n\\n"',
+].join('\n')
+
+/** The bytes a delta's `sent` line says went out so far, or null for another line. */
+export function sentSoFar(line: string): number | null {
+  const m = /globehop-delta: sent (\d+)/.exec(line)
+  return m ? Number(m[1]) : null
+}
 
 /** The receiver's command on the destination: unzip when asked, then patch and verify `dir`. */
 export function receiverScript(compress: boolean): string {

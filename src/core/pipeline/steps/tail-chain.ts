@@ -6,9 +6,11 @@
 // sent once the hop failed, so without it the destination cannot restore.
 import { PassThrough } from 'node:stream'
 import { RemoteCommandError, type RunResult } from '../../ssh/types'
+import { sentSoFar } from '../../transfer/page-delta'
 import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
 import type { TailCommands } from '../plan'
-import { advance, commandFailure, errorText, type HopContext, runStep, runtimeWords } from '../hop-context'
+import { formatBytes } from '../../../shared/format'
+import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
 import { secs, StallWatch } from '../watchdog'
 import { readDumpFigures } from './checkpoint'
 import { startIpMoveAtFreeze } from './ip-move'
@@ -67,6 +69,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   // The copy has the transfer's stall limit: bytes must keep moving between the dump and the verify.
   const limit = ctx.limits.stallMs
   let watch: StallWatch | undefined
+  // The transfer step's progress, once it started: the delta's bytes as they go out.
+  let progress: Progress | undefined
   const stall = new AbortController()
   const source = ctx.src.run(argv.source, {
     timeoutMs: commandMs * 2,
@@ -74,7 +78,9 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     onLine: (_, l) => {
       watch?.touch()
       lines.push(l)
-      if (l.startsWith(TAIL_MARK.dumped)) {
+      const sent = sentSoFar(l)
+      if (sent !== null) progress?.({ bytesDone: sent, detail: `${formatBytes(sent)} sent` })
+      else if (l.startsWith(TAIL_MARK.dumped)) {
         mark('dumped')
         watch = new StallWatch(limit, () => stall.abort())
       } else if (l.includes('globehop-delta: files')) mark('counted')
@@ -125,7 +131,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
         return { value: undefined, detail: 'dumped; the changed pages go out now' }
       }),
     transfer: () =>
-      runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async () => {
+      runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async (p) => {
+        progress = p
         // The source's count (its stderr) and the gate's verify may arrive in either order.
         await Promise.all([wait('verified'), wait('counted')])
         return deltaArrived(ctx, lines)

@@ -3,7 +3,7 @@
 // with shared storage.
 import { advance, commandFailure, type HopContext, type Progress, runStep, type StepOutcome } from '../hop-context'
 import { formatBytes } from '../../../shared/format'
-import { parsePageDelta } from '../../transfer/page-delta'
+import { parsePageDelta, sentSoFar } from '../../transfer/page-delta'
 import { runRsync, type RsyncOutcome } from '../../transfer/rsync'
 import { secs, StallWatch } from '../watchdog'
 
@@ -32,7 +32,13 @@ async function finalDelta(ctx: HopContext, argv: string[], last: number): Promis
     const watch = new StallWatch(limit, () => progress({ detail: `no answer for ${secs(limit)}: stopping the copy` }))
     const lines: string[] = []
     try {
-      const r = await ctx.src.run(argv, { signal: AbortSignal.any([ctx.signal, watch.signal]), onLine: (_, l) => (watch.touch(), lines.push(l)) }).catch((e: unknown) => {
+      const onLine = (l: string) => {
+        watch.touch()
+        lines.push(l)
+        const sent = sentSoFar(l)
+        if (sent !== null) progress({ bytesDone: sent, detail: `${formatBytes(sent)} sent` })
+      }
+      const r = await ctx.src.run(argv, { signal: AbortSignal.any([ctx.signal, watch.signal]), onLine: (_, l) => onLine(l) }).catch((e: unknown) => {
         if (watch.stalled) throw new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
         throw commandFailure('the final delta', e)
       })
