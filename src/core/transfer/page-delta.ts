@@ -21,10 +21,57 @@ for (@f) { die "not a plain file in the image: $_\n" if -l $_ || !-f $_; die "od
 # The source's own CRC list runs beside the scan; it ends the stream.
 open(my $ck, '-|', 'cksum', '--', @f) or die "cksum: $!\n";
 binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0);
+# CRIU's pagemap-*.img say which virtual page each page of pages-<id>.img holds: [magic, magic],
+# then [u32 length, protobuf] records, a head (pages_id = 1) and entries (vaddr = 1, nr_pages = 5,
+# or 2 before CRIU 4; in_parent = 3; flags = 4: 1 parent, 4 present). Only whole, consistent maps count.
+sub varint { my ($s, $p) = @_; my ($v, $sh) = (0, 0); while (1) { die "bad varint\n" if $$p >= length $$s; my $c = ord(substr($$s, $$p++, 1)); $v += ($c & 0x7f) * 2 ** $sh; last unless $c & 0x80; $sh += 7 } $v }
+sub maps {
+  my ($dir) = @_; my %m; opendir(my $h, $dir) or return (); my @pm = grep { /^pagemap-\d+\.img$/ } readdir $h; closedir $h;
+  for my $f (@pm) {
+    my $v = eval {
+      open(my $fh, '<:raw', "$dir/$f") or die; local $/; my $d = <$fh>; my ($p, $id, @pages) = (8);
+      while ($p < length $d) {
+        my $len = unpack('V', substr($d, $p, 4)); $p += 4; my $r = substr($d, $p, $len); $p += $len; die if length($r) != $len;
+        my ($q, %x) = (0); while ($q < length $r) { my $k = varint(\$r, \$q); die if ($k & 7) != 0; $x{$k >> 3} = varint(\$r, \$q) }
+        if (!defined $id) { $id = $x{1}; next }
+        my $nr = $x{5} || $x{2} || 0; my $fl = $x{4} // 4;
+        next if !($fl & 4) || ($fl & 1) || $x{3};
+        push @pages, $x{1} + $_ * $B for 0 .. $nr - 1;
+      }
+      [$id, \@pages];
+    };
+    $m{"pages-$v->[0].img"} = $v->[1] if $v && defined $v->[0];
+  }
+  %m;
+}
+my %vnew = maps('.'); my %vold = maps($base);
 for my $n (@f) {
   my $size = -s $n; $total += $size;
   open(my $a, '<:raw', $n) or die "$n: $!\n";
   my $b; my $bs = -s "$base/$n";
+  my ($vn, $vo) = ($vnew{$n}, $vold{$n});
+  # The game's memory layout moved (a mapping came or went): equal offsets no longer hold the same
+  # page. Rebuild the file on the destination from its old pages by virtual address instead.
+  if ($vn && $vo && defined $bs && @$vn * $B == $size && @$vo * $B == $bs && join(',', @$vn) ne join(',', @$vo) && open($b, '<:raw', "$base/$n")) {
+    print "R $n $size $bs\n";
+    my %at; @at{@$vo} = (0 .. $#$vo);
+    my $y = ''; while (1) { my $r = sysread($b, $y, $C, length $y) // die "$base/$n: $!\n"; last if !$r } close $b;
+    my ($run, $len, $j) = (-1, 0, 0);
+    my $flush = sub { print "C $run $len\n" if $len; ($run, $len) = (-1, 0) };
+    while (1) {
+      my $ra = sysread($a, my $x, $C); die "$n: $!\n" unless defined $ra; last if !$ra;
+      for (my $i = 0; $i < $ra; $i += $B, $j++) {
+        my $p = substr($x, $i, $B); my $k = $at{$vn->[$j]};
+        if (defined $k) {
+          my $q = substr($y, $k * $B, $B);
+          if ($p eq $q) { if ($len && $run + $len == $k * $B) { $len += $B } else { $flush->(); ($run, $len) = ($k * $B, $B) } next }
+          $flush->(); print 'Y ', $k * $B, " $B\n", $p ^ $q;
+        } else { $flush->(); print "A $B\n", $p }
+        $sent += $B; $pages++;
+      }
+    }
+    $flush->(); close $a; print "E\n"; next;
+  }
   # A pages file that grew or shrank (the game mapped or dropped memory) is still compared at
   # equal offsets over the common part; what lies past the basis goes as plain pages.
   if (defined $bs && open($b, '<:raw', "$base/$n")) {
@@ -69,7 +116,7 @@ my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages
 /** Destination side: `perl -e RECEIVER DIR` patches DIR from stdin, then verifies every file. */
 export const RECEIVER = String.raw`
 use strict; my ($dir) = @ARGV; chdir $dir or die "cannot enter $dir: $!\n"; binmode STDIN;
-my ($fh, %want, $done);
+my ($fh, %want, $done, $old, $part);
 sub rd { my $n = shift; my $s = ''; while (length($s) < $n) { my $r = read(STDIN, $s, $n - length($s), length($s)); die "stream cut short\n" unless $r } $s }
 while (defined(my $l = <STDIN>)) {
   if ($l =~ /^P (\S+) (\d+) (\d+)\n$/) {
@@ -81,13 +128,29 @@ while (defined(my $l = <STDIN>)) {
     while ($left > 0) { my $c = $left > 1048576 ? 1048576 : $left; print $fh rd($c) or die "$n: $!\n"; $left -= $c }
     close $fh or die "$n: $!\n"; rename(".$n.part", $n) or die "$n: $!\n"; undef $fh;
   }
+  elsif ($l =~ /^R (\S+) (\d+) (\d+)\n$/) {
+    $part = $1; open($old, '<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $old == $3;
+    open($fh, '>:raw', ".$1.part") or die "$1: $!\n";
+  }
+  elsif ($l =~ /^C (\d+) (\d+)\n$/) {
+    my ($o, $left) = ($1, $2); sysseek($old, $o, 0) or die "seek: $!\n";
+    while ($left > 0) { my $c = $left > 1048576 ? 1048576 : $left; (sysread($old, my $x, $c) // -1) == $c or die "the destination's copy is short at $o\n"; syswrite($fh, $x) == $c or die "write: $!\n"; $left -= $c }
+  }
+  elsif ($l =~ /^Y (\d+) (\d+)\n$/) {
+    my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($old, $o, 0) or die "seek: $!\n";
+    (sysread($old, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
+  }
+  elsif ($l =~ /^A (\d+)\n$/) { my $p = rd($1); syswrite($fh, $p) == $1 or die "write: $!\n" }
   elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; syswrite($fh, $p) == $2 or die "write: $!\n" }
   elsif ($l =~ /^X (\d+) (\d+)\n$/) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($fh, $o, 0) or die "seek: $!\n";
     (sysread($fh, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n";
     sysseek($fh, $o, 0) or die "seek: $!\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
   }
-  elsif ($l eq "E\n") { if ($fh) { close $fh or die "close: $!\n"; undef $fh } }
+  elsif ($l eq "E\n") {
+    if ($fh) { close $fh or die "close: $!\n"; undef $fh }
+    if (defined $part) { close $old; rename(".$part.part", $part) or die "$part: $!\n"; undef $part }
+  }
   elsif ($l eq "S\n") { while (defined(my $s = <STDIN>)) { if ($s eq "Z\n") { $done = 1; last } $s =~ /^(\d+) (\d+) (\S+)\n$/ or die "bad sum line\n"; $want{$3} = "$1 $2" } last }
   else { die "bad stream line\n" }
 }
