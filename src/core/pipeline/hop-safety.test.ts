@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
 import { SshError } from '../ssh/types'
 import { FakeGame } from './testing/fake-game'
-import { FakeWorld } from './testing/fake-world'
+import { FakeWorld, isGate } from './testing/fake-world'
 import { FileJournal, openHop, readJournal, type JournalLine } from './journal'
 import { PipelineSession } from './session'
 import { testTour } from './testing/test-tour'
@@ -326,7 +326,7 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
       return { code: 255, stdout: 'globehop-tail: dumped\n', stderr: 'ssh: connect to host 198.51.100.12: Connection timed out' }
     }
     // From the cut on, nothing reaches strasbourg (its gate, already open, hears nothing either).
-    world.throwFor = (host, argv) => (cut && host === 'strasbourg' && !argv[2]?.includes('perl -e "$wait"') ? new SshError('strasbourg', 'lost', 'strasbourg: connection lost') : undefined)
+    world.throwFor = (host, argv) => (cut && host === 'strasbourg' && !isGate(argv) ? new SshError('strasbourg', 'lost', 'strasbourg: connection lost') : undefined)
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)
     expect(r.error).toMatch(/the final delta on stuttgart exited 255/)

@@ -6,16 +6,14 @@
 // sent once the hop failed, so without it the destination cannot restore.
 import { PassThrough } from 'node:stream'
 import { RemoteCommandError, type RunResult } from '../../ssh/types'
-import { sentSoFar } from '../../transfer/page-delta'
 import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
 import type { TailCommands } from '../plan'
-import { formatBytes } from '../../../shared/format'
 import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
-import { secs, StallWatch } from '../watchdog'
+import { StallWatch } from '../watchdog'
 import { readDumpFigures } from './checkpoint'
 import { startIpMoveAtFreeze } from './ip-move'
 import { restored } from './restore'
-import { deltaArrived } from './transfer'
+import { deltaArrived, deltaProgress, deltaStalled } from './transfer'
 
 export interface TailChain {
   checkpoint(): Promise<void>
@@ -78,9 +76,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     onLine: (_, l) => {
       watch?.touch()
       lines.push(l)
-      const sent = sentSoFar(l)
-      if (sent !== null) progress?.({ bytesDone: sent, detail: `${formatBytes(sent)} sent` })
-      else if (l.startsWith(TAIL_MARK.dumped)) {
+      if (deltaProgress(l, progress)) return
+      if (l.startsWith(TAIL_MARK.dumped)) {
         mark('dumped')
         watch = new StallWatch(limit, () => stall.abort())
       } else if (l.includes('globehop-delta: files')) mark('counted')
@@ -101,7 +98,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       if (seen.has('verified')) return
       fail(
         watch?.stalled
-          ? new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
+          ? deltaStalled(ctx, limit)
           : !seen.has('dumped')
             ? commandFailure(`${rt} checkpoint`, e)
             : commandFailure('the final delta', e),

@@ -35,11 +35,10 @@ async function finalDelta(ctx: HopContext, argv: string[], last: number): Promis
       const onLine = (l: string) => {
         watch.touch()
         lines.push(l)
-        const sent = sentSoFar(l)
-        if (sent !== null) progress({ bytesDone: sent, detail: `${formatBytes(sent)} sent` })
+        deltaProgress(l, progress)
       }
       const r = await ctx.src.run(argv, { signal: AbortSignal.any([ctx.signal, watch.signal]), onLine: (_, l) => onLine(l) }).catch((e: unknown) => {
-        if (watch.stalled) throw new Error(`the copy to ${ctx.to.name} stalled for ${secs(limit)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
+        if (watch.stalled) throw deltaStalled(ctx, limit)
         throw commandFailure('the final delta', e)
       })
       return deltaArrived(ctx, [...lines, ...r.stdout.split('\n'), ...r.stderr.split('\n')])
@@ -47,6 +46,19 @@ async function finalDelta(ctx: HopContext, argv: string[], last: number): Promis
       watch.stop()
     }
   })
+}
+
+/** A delta's `sent` line as the transfer step's progress; false for any other line. */
+export function deltaProgress(line: string, progress: Progress | undefined): boolean {
+  const sent = sentSoFar(line)
+  if (sent === null) return false
+  progress?.({ bytesDone: sent, detail: `${formatBytes(sent)} sent` })
+  return true
+}
+
+/** The delta moved nothing for the link's stall limit. */
+export function deltaStalled(ctx: HopContext, limitMs: number): Error {
+  return new Error(`the copy to ${ctx.to.name} stalled for ${secs(limitMs)} (stall limit for this link): ${ctx.to.name} or the path to it stopped answering`)
 }
 
 /** The delta's own figures; it counts only when the destination verified every file. */

@@ -13,7 +13,7 @@ export type Reply = Partial<RunResult> | undefined
 const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
 
 /** The restore gate (transfer/tail-chain.ts gateArgv): its restore argv starts at index 9. */
-const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
+export const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
 
 export interface FakeHost {
   container: 'running' | 'stopped' | 'absent'
