@@ -25,11 +25,13 @@ binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0);
 # then [u32 length, protobuf] records, a head (pages_id = 1) and entries (vaddr = 1, nr_pages = 5,
 # or 2 before CRIU 4; in_parent = 3; flags = 4: 1 parent, 4 present). Only whole, consistent maps count.
 sub varint { my ($s, $p) = @_; my ($v, $sh) = (0, 0); while (1) { die "bad varint\n" if $$p >= length $$s; my $c = ord(substr($$s, $$p++, 1)); $v += ($c & 0x7f) * 2 ** $sh; last unless $c & 0x80; $sh += 7 } $v }
+sub slurp { open(my $fh, '<:raw', $_[0]) or return undef; local $/; my $d = <$fh>; $d }
 sub maps {
-  my ($dir) = @_; my %m; opendir(my $h, $dir) or return (); my @pm = grep { /^pagemap-\d+\.img$/ } readdir $h; closedir $h;
+  my ($dir, @skip) = @_; my %skip = map { $_ => 1 } @skip; my %m; opendir(my $h, $dir) or return ();
+  my @pm = grep { /^pagemap-\d+\.img$/ && !$skip{$_} } readdir $h; closedir $h;
   for my $f (@pm) {
     my $v = eval {
-      open(my $fh, '<:raw', "$dir/$f") or die; local $/; my $d = <$fh>; my ($p, $id, @pages) = (8);
+      my $d = slurp("$dir/$f") // die; my ($p, $id, @pages) = (8);
       while ($p < length $d) {
         my $len = unpack('V', substr($d, $p, 4)); $p += 4; my $r = substr($d, $p, $len); $p += $len; die if length($r) != $len;
         my ($q, %x) = (0); while ($q < length $r) { my $k = varint(\$r, \$q); die if ($k & 7) != 0; $x{$k >> 3} = varint(\$r, \$q) }
@@ -44,7 +46,10 @@ sub maps {
   }
   %m;
 }
-my %vnew = maps('.'); my %vold = maps($base);
+# A pagemap byte-identical to the basis's means the same layout: no need to parse it (13 ms for
+# the lab game's two maps, while the game is frozen).
+my @same = grep { /^pagemap-\d+\.img$/ && do { my $o = slurp("$base/$_"); defined $o && $o eq slurp($_) } } @f;
+my %vnew = maps('.', @same); my %vold = maps($base, @same);
 for my $n (@f) {
   my $size = -s $n; $total += $size;
   open(my $a, '<:raw', $n) or die "$n: $!\n";
@@ -81,14 +86,13 @@ for my $n (@f) {
       my $ra = sysread($a, my $x, $C); die "$n: $!\n" unless defined $ra; last if !$ra;
       my $rb = sysread($b, my $y, $C) // die "$base/$n: $!\n";
       if ($ra != $rb || $x ne $y) {
-        # XOR the common whole pages at once; a regex finds the pages with a non-zero byte (both
-        # in C), so unchanged pages cost no copy. The XOR is what goes out: mostly zeros.
+        # Page by page over the common whole pages (a compare in C each; 21 ms for the lab game's
+        # 88 MB against 34 ms for XORing whole chunks and searching them). What goes out for a
+        # changed page is its XOR with the old one: mostly zeros.
         my $m = $ra < $rb ? $ra : $rb; $m -= $m % $B;
-        my $d = substr($x, 0, $m) ^ substr($y, 0, $m);
-        while ($d =~ /[^\0]/g) {
-          my $i = pos($d) - 1; $i -= $i % $B;
-          print 'X ', $off + $i, " $B\n", substr($d, $i, $B); $sent += $B; $pages++;
-          pos($d) = $i + $B;
+        for (my $i = 0; $i < $m; $i += $B) {
+          my $p = substr($x, $i, $B); my $q = substr($y, $i, $B); next if $p eq $q;
+          print 'X ', $off + $i, " $B\n", $p ^ $q; $sent += $B; $pages++;
         }
         # Past the last common whole page (a file that grew, a short tail): plain pages.
         for (my $i = $m; $i < $ra; $i += $B) {
