@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
 import { SshError } from '../ssh/types'
 import { FakeGame } from './testing/fake-game'
-import { FakeWorld, isGate } from './testing/fake-world'
+import { NO_RECEIVER_EXIT } from '../transfer/tail-chain'
+import { FAKE_DELTA, FakeWorld, isGate } from './testing/fake-world'
 import { FileJournal, openHop, readJournal, type JournalLine } from './journal'
 import { PipelineSession } from './session'
 import { testTour } from './testing/test-tour'
@@ -307,7 +308,7 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
 
   it('a failed dump: no go-ahead, nothing restored on the destination, the game still on the source', async () => {
     const { session } = setup()
-    world.override = (host, argv) => (isTail(host, argv) ? { code: 1, stdout: 'globehop-tail: dump failed (1)\n', stderr: 'criu: cannot dump' } : converging(host, argv))
+    world.override = (host, argv) => (isTail(host, argv) ? { code: 1, stdout: 'globehop-tail: freezing\nglobehop-tail: dump failed (1)\n', stderr: 'criu: cannot dump' } : converging(host, argv))
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)
     expect(r.error).toMatch(/runc checkpoint on stuttgart exited 1/)
@@ -323,7 +324,7 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
       if (!isTail(host, argv)) return converging(host, argv)
       world.hosts.get('stuttgart')!.container = 'stopped'
       cut = true
-      return { code: 255, stdout: 'globehop-tail: dumped\n', stderr: 'ssh: connect to host 198.51.100.12: Connection timed out' }
+      return { code: 255, stdout: 'globehop-tail: freezing\nglobehop-tail: dumped\n', stderr: 'ssh: connect to host 198.51.100.12: Connection timed out' }
     }
     // From the cut on, nothing reaches strasbourg (its gate, already open, hears nothing either).
     world.throwFor = (host, argv) => (cut && host === 'strasbourg' && !isGate(argv) ? new SshError('strasbourg', 'lost', 'strasbourg: connection lost') : undefined)
@@ -334,6 +335,39 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
     expect(r.rollback).not.toMatch(/NO HOST RUNS THE GAME/)
     expect(ran('strasbourg', /globehop-fence/)).toHaveLength(0)
     expect(world.where()).toEqual(['stuttgart'])
+  })
+
+  it("the copy verified but the checkpoint failed after CRIU's dump (the runtime's cleanup): no go-ahead, the game comes back on the source", async () => {
+    const { session, journal } = setup()
+    world.override = (host, argv) => {
+      if (!isTail(host, argv)) return converging(host, argv)
+      // CRIU dumped (its tasks are gone) and the pages went out on its log line; then runc failed.
+      world.hosts.get('stuttgart')!.container = 'stopped'
+      world.hosts.get('strasbourg')!.tailVerified = true
+      return { code: 1, stdout: `globehop-tail: freezing\n${FAKE_DELTA}globehop-tail: dump failed (1)\n`, stderr: 'runc: unable to remove cgroup' }
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/runc checkpoint on stuttgart exited 1/)
+    expect(ran('strasbourg', /runc restore/)).toHaveLength(0)
+    expect(flags(journal())).not.toContain('dstRestoreStarted')
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(world.ipOwners()).toEqual(['stuttgart'])
+  })
+
+  it('a session to the destination that cannot open: nothing frozen, no IP move, the game runs on', async () => {
+    const { session } = setup()
+    world.override = (host, argv) =>
+      isTail(host, argv)
+        ? { code: NO_RECEIVER_EXIT, stdout: 'globehop-tail: no session to the destination (ssh exit 255)\n', stderr: 'ssh: connect to host 198.51.100.12 port 22: Connection refused' }
+        : converging(host, argv)
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/stuttgart could not open its session to strasbourg for the final delta, so nothing was frozen/)
+    expect(world.hosts.get('stuttgart')!.container).toBe('running')
+    expect(ran('strasbourg', /runc restore/)).toHaveLength(0)
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(world.ipOwners()).toEqual(['stuttgart'])
   })
 
   it('a failed restore on the destination: its leftover removed after the fence, the source restored', async () => {

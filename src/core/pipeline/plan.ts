@@ -203,6 +203,7 @@ export function planHop(input: PlanInput): HopPlan {
         ? {
             source: tailChainArgv({
               checkpoint: finalCheckpoint(last),
+              dumpLog: rt.dumpLog && `${paths.dumpWork}/${rt.dumpLog}`,
               img: paths.img,
               basis: paths.snap(last),
               remoteImg: paths.img,

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parsePageDelta } from './page-delta'
-import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, parseFence, TAIL_MARK, tailChainArgv } from './tail-chain'
+import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, NO_RECEIVER_EXIT, parseFence, TAIL_MARK, tailChainArgv } from './tail-chain'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -30,8 +30,8 @@ function world() {
 
 type World = ReturnType<typeof world>
 
-function source(w: World, checkpoint: string[]) {
-  return tailChainArgv({ checkpoint, img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: local, compress: true, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
+function source(w: World, checkpoint: string[], o: { ssh?: string[]; dumpLog?: string } = {}) {
+  return tailChainArgv({ checkpoint, dumpLog: o.dumpLog, img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: o.ssh ?? local, compress: true, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
 }
 
 // "Dumps" by copying the prepared next image into place, as CRIU writes the final image.
@@ -59,13 +59,13 @@ function exec(argv: string[], onLine?: (l: string, stdin: NodeJS.WritableStream)
 }
 
 /** The gate and the source's command side by side; `answer` is what the engine writes on "verified". */
-async function hop(w: World, checkpoint: string[], answer: string | null, gateMs = 5000) {
+async function hop(w: World, checkpoint: string[], answer: string | null, gateMs = 5000, o: Parameters<typeof source>[2] = {}) {
   const gate = exec(gateArgv({ marker: w.marker, waitMs: gateMs, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
     if (!l.startsWith(TAIL_MARK.verified)) return
     if (answer === null) stdin.end()
     else stdin.end(answer)
   })
-  const src = await exec(source(w, checkpoint))
+  const src = await exec(source(w, checkpoint, o))
   return { src, gate: await gate }
 }
 
@@ -87,6 +87,52 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
     expect(readFileSync(w.done, 'utf8')).toBe('0\n')
     expect(existsSync(path.join(w.src, 'tail.fifo'))).toBe(false)
+  })
+
+  it("nothing freezes before the destination's receiver is there: a session that cannot open runs no checkpoint", async () => {
+    const w = world()
+    const ran = path.join(w.src, 'checkpoint ran')
+    const refused = ['sh', '-c', 'echo "ssh: connect to host 203.0.113.9 port 22: Connection refused" >&2; exit 255', 'sh']
+    const { src, gate } = await hop(w, ['touch', ran], GATE_GO, 600, { ssh: refused })
+    expect(src.code).toBe(NO_RECEIVER_EXIT)
+    expect(src.out).toContain(`${TAIL_MARK.noReceiver} (ssh exit 255)`)
+    expect(src.out).not.toContain(TAIL_MARK.freezing)
+    expect(src.err).toContain('Connection refused')
+    expect(existsSync(ran)).toBe(false)
+    expect(gate.code).toBe(GATE_EXIT.noCopy)
+  })
+
+  it("the pages go out on CRIU's last log line, before the checkpoint's own cleanup ends", async () => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    // The stand-in ends its "dump" with CRIU's line, then exits 0 only once the copy was verified there.
+    const ckpt = ['sh', '-c', `${dump(w).map((a) => `'${a}'`).join(' ')} && echo "(00.340308) Dumping finished successfully" >>"$1" && i=0 && while [ ! -e "$2" ] && [ "$i" -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -e "$2" ]`, 'sh', log, w.marker]
+    const { src, gate } = await hop(w, ckpt, GATE_GO, 15_000, { dumpLog: log })
+    expect(src.code).toBe(0)
+    expect(src.out).toContain(TAIL_MARK.dumped)
+    expect(gate.code).toBe(0)
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+  })
+
+  it("a checkpoint that fails after CRIU's line: the copy went, but the source says the dump failed, with its status", async () => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    const ckpt = ['sh', '-c', `${dump(w).map((a) => `'${a}'`).join(' ')} && echo "Dumping finished successfully" >>"$1" && sleep 0.5; exit 4`, 'sh', log]
+    const { src } = await hop(w, ckpt, null, 15_000, { dumpLog: log })
+    expect(src.code).toBe(4)
+    expect(src.out).toContain(`${TAIL_MARK.dumpFailed} (4)`)
+    expect(src.out).not.toContain(TAIL_MARK.dumped)
+  })
+
+  it("a log left from an earlier dump does not start the pages before this one finished", async () => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    writeFileSync(log, '(00.300000) Dumping finished successfully\n')
+    const late = ['sh', '-c', `sleep 0.4 && ${dump(w).map((a) => `'${a}'`).join(' ')}`, 'sh']
+    const { src, gate } = await hop(w, late, GATE_GO, 15_000, { dumpLog: log })
+    expect(src.code).toBe(0)
+    expect(gate.code).toBe(0)
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
   })
 
   it('a failed dump sends nothing; the gate gives up without restoring', async () => {

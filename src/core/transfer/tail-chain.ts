@@ -1,11 +1,17 @@
 // Pre-copy's frozen tail without a command start between its parts. The source runs one command:
-// the final dump, then the one-way page delta into a host-to-host session that opened beside the
-// dump (it reads the stream from a FIFO); the destination's side verifies every file and leaves a
-// marker. The restore waits in a gate the engine opened on the destination before the freeze: it
-// sees the marker, says so, and restores only on the engine's go-ahead, sent down its open stdin.
+// it opens a host-to-host session to the destination and waits until the receiver there says it is
+// ready, then the final dump, then the one-way page delta into that session; the destination's side
+// verifies every file and leaves a marker. The restore waits in a gate the engine opened on the
+// destination before the freeze: it sees the marker, says so, and restores only on the engine's
+// go-ahead, sent down its open stdin.
 // Measured on the lab (50 ms link), each command start had cost a channel open and exec (2 RTT to
 // the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited;
-// the go-ahead costs one RTT to the destination. It keeps one decider: no restore can start on the
+// the go-ahead costs one RTT to the destination. Opening that session beside the dump still cost
+// CPU while the game was frozen (ssh's key exchange against CRIU on the same cores): it opens
+// before the freeze now, and a session that cannot open freezes nothing. The pages go out when
+// CRIU's log says the dump finished, not when the runtime exits after its cleanup (35-150 ms later
+// on the lab); the go-ahead still waits for the runtime's exit status.
+// It keeps one decider: no restore can start on the
 // destination unless the engine said go (journaled first), so when the copy fails before that the
 // game comes back on the source at once, however long the destination stays cut off. After it, a
 // rollback or `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the
@@ -14,6 +20,13 @@ import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { COUNT, gzipArg, RECEIVER, receiverScript, SENDER } from './page-delta'
 
 export const TAIL_MARK = {
+  /** The destination's receiver is there (the source reads it before it freezes anything). */
+  receiverReady: 'globehop-tail: receiver ready',
+  /** The session to the destination did not open: nothing was frozen. */
+  noReceiver: 'globehop-tail: no session to the destination',
+  /** The checkpoint starts now: the engine moves the IP from this line on. */
+  freezing: 'globehop-tail: freezing',
+  /** The runtime's checkpoint exited 0. */
   dumped: 'globehop-tail: dumped',
   dumpFailed: 'globehop-tail: dump failed',
   gateReady: 'globehop-gate: ready',
@@ -25,12 +38,20 @@ export const TAIL_MARK = {
 /** The gate's exit statuses besides the restore's own. */
 export const GATE_EXIT = { noCopy: 93, noGo: 94, fenced: 96 } as const
 
+/** The source's exit status when the destination's session did not open (nothing frozen). */
+export const NO_RECEIVER_EXIT = 98
+
 /** The engine's go-ahead line on the gate's stdin. */
 export const GATE_GO = 'go\n'
 
 export interface TailChainArgs {
   /** The final checkpoint's argv on the source (the runtime's). */
   checkpoint: readonly string[]
+  /**
+   * CRIU's log of that checkpoint, when the runtime writes nothing into the image once CRIU ended:
+   * the pages go out on its last line. Without it they wait for the checkpoint's exit.
+   */
+  dumpLog?: string
   img: string
   /** The snapshot the destination's `remoteImg` holds, on the source. */
   basis: string
@@ -46,27 +67,56 @@ export interface TailChainArgs {
   marker: string
 }
 
+// Waits for CRIU's "finished" line in its log (read on from where it stopped, every 2 ms) or for
+// the checkpoint's exit status: exits 0 when the image is complete, 1 when the checkpoint failed.
+const DUMP_WATCH = String.raw`
+my ($log, $rc) = @ARGV; my ($pos, $tail) = (0, '');
+while (1) {
+  if ($log ne '' && open(my $l, '<:raw', $log)) {
+    seek($l, $pos, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
+    if ($n) { $pos += $n; my $s = $tail . $d; exit 0 if index($s, 'Dumping finished successfully') >= 0; $tail = substr($s, -40); next }
+  }
+  if (-e $rc) { open(my $r, '<', $rc) or exit 1; my $v = <$r> // ''; chomp $v; exit($v eq '0' ? 0 : 1) }
+  select(undef, undef, undef, 0.002);
+}
+`
+
 const SOURCE = [
-  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8; shift 8',
-  'rm -f "$fifo"; mkfifo "$fifo" || exit 97',
-  // The destination's session opens now, beside the dump: it is ready when the first page is.
-  '"$@" "$remote" <"$fifo" &',
+  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 watch=${10}; shift 10',
+  'rc_file="$fifo.rc"',
+  'rm -f "$fifo" "$fifo.back" "$rc_file"; mkfifo "$fifo" "$fifo.back" || exit 97',
+  // The destination's session opens first; nothing freezes until its receiver says it is there.
+  '"$@" "$remote" <"$fifo" >"$fifo.back" &',
   'peer=$!',
-  'exec 3>"$fifo"; rm -f "$fifo"',
-  `eval "$ckpt" 3>&-; rc=$?`,
+  'exec 3>"$fifo" 4<"$fifo.back"; rm -f "$fifo" "$fifo.back"',
+  // (A login script's chatter on stdout comes first; the receiver's line is the one that counts.)
+  `while IFS= read -r ready <&4; do [ "$ready" != "${TAIL_MARK.receiverReady}" ] || break; done`,
+  `if [ "$ready" != "${TAIL_MARK.receiverReady}" ]; then exec 3>&- 4<&-; wait "$peer"; echo "${TAIL_MARK.noReceiver} (ssh exit $?)"; exit ${NO_RECEIVER_EXIT}; fi`,
+  `echo "${TAIL_MARK.freezing}"`,
+  // A log left from before must not say "finished" for this dump.
+  '[ -z "$log" ] || rm -f "$log"',
+  // The checkpoint says how it ended itself (a line, and its status in a file for the watch).
+  `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file.part"; mv "$rc_file.part" "$rc_file"; } 3>&- 4<&- &`,
+  'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
-  `if [ "$rc" -ne 0 ]; then echo "${TAIL_MARK.dumpFailed} ($rc)"; exec 3>&-; wait "$peer"; exit "$rc"; fi`,
-  `echo "${TAIL_MARK.dumped}"`,
-  'if [ "$zip" != 0 ]; then perl -e "$sender" -- "$img" "$base" | gzip -"$zip" | perl -e "$count" >&3',
-  'else perl -e "$sender" -- "$img" "$base" | perl -e "$count" >&3; fi',
+  'if perl -e "$watch" -- "$log" "$rc_file" 3>&- 4<&-; then',
+  '  if [ "$zip" != 0 ]; then perl -e "$sender" -- "$img" "$base" 4<&- | gzip -"$zip" | perl -e "$count" >&3',
+  '  else perl -e "$sender" -- "$img" "$base" 4<&- | perl -e "$count" >&3; fi',
+  'fi',
   'exec 3>&-',
-  'wait "$peer"',
+  'wait "$ck"; rc=$(cat "$rc_file" 2>/dev/null || echo 1); rm -f "$rc_file"',
+  // The destination's verify line, then its status; a failed checkpoint's status wins.
+  'cat <&4; exec 4<&-',
+  'wait "$peer"; peer_rc=$?',
+  '[ "$rc" -eq 0 ] || exit "$rc"',
+  'exit "$peer_rc"',
 ].join('\n')
 
 // The receiver's verify line goes to the marker (written aside, then renamed: the gate reads it whole).
 const DESTINATION = (compress: boolean) =>
   [
     'recv=$1 dir=$2 marker=$3; set -- "$recv" "$dir"',
+    `echo "${TAIL_MARK.receiverReady}"`,
     `${receiverScript(compress)} >"$marker.part" || exit $?`,
     'cat "$marker.part"; mv "$marker.part" "$marker"',
   ].join('\n')
@@ -75,7 +125,7 @@ const DESTINATION = (compress: boolean) =>
 export function tailChainArgv(a: TailChainArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
   const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.marker]))
-  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), SENDER, remote, COUNT, quoteArgv(a.checkpoint), ...a.ssh]
+  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DUMP_WATCH, ...a.ssh]
 }
 
 export interface GateArgs {

@@ -5,6 +5,9 @@ import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
 export const runc: Runtime = {
   name: 'runc',
   capabilities: { leaveRunning: true, preDump: true, lazyPages: true },
+  // runc writes descriptors.json before it starts CRIU and only its state dir after (the "post-dump"
+  // notification); CRIU's log is `dump.log` in the work path.
+  dumpLog: 'dump.log',
   version: () => ['runc', '--version'],
   parseVersion: (out) => /runc version (\S+)/.exec(out)?.[1] ?? null,
   cannotCheckpoint: () => null,

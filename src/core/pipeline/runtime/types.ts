@@ -55,6 +55,11 @@ export interface Runtime extends RuntimeArgv {
   readonly capabilities: RuntimeCapabilities
   /** The version out of `version()`'s output, e.g. "1.3.6"; null when it is not this runtime. */
   parseVersion(output: string): string | null
+  /**
+   * CRIU's log in the checkpoint's work path, for a runtime that writes nothing into the image once
+   * CRIU ended: pre-copy's last pages go out on the log's "finished" line instead of the exit.
+   */
+  readonly dumpLog?: string
   /** Why this build cannot checkpoint at all (e.g. compiled without CRIU), from `version()`'s output; null when it can. */
   cannotCheckpoint(output: string): string | null
 }

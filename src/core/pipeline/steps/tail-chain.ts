@@ -6,7 +6,7 @@
 // sent once the hop failed, so without it the destination cannot restore.
 import { PassThrough } from 'node:stream'
 import { RemoteCommandError, type RunResult } from '../../ssh/types'
-import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
+import { GATE_EXIT, GATE_GO, NO_RECEIVER_EXIT, TAIL_MARK } from '../../transfer/tail-chain'
 import type { TailCommands } from '../plan'
 import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
 import { StallWatch } from '../watchdog'
@@ -25,7 +25,10 @@ export interface TailChain {
 
 type Phase = 'dumped' | 'counted' | 'verified' | 'exited'
 
-/** Sends both commands (the freeze starts on the source at once) and the IP move beside them. */
+/**
+ * Sends both commands; the source freezes the game once its session to the destination is open,
+ * and says so: the IP move starts on that line.
+ */
 export function startTailChain(ctx: HopContext, argv: TailCommands, last: number): TailChain {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
   advance(ctx, 'frozen')
@@ -48,6 +51,17 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   }
   // The gate's stdin stays open for the go-ahead; ending it without one makes the gate give up.
   const go = new PassThrough()
+  // The copy may be verified before the source's checkpoint exits (its pages go out on CRIU's
+  // last log line): the go-ahead waits for both.
+  let copyVerified = false
+  const goAhead = () => {
+    if (failed || !copyVerified || !seen.has('dumped') || seen.has('verified')) return
+    // Every file verified there and the dump succeeded: the restore may start. Journaled first.
+    advance(ctx, 'transferred')
+    advance(ctx, 'dstRestoreStarted')
+    go.end(GATE_GO)
+    mark('verified')
+  }
   const gateStop = new AbortController()
   const commandMs = ctx.limits.commandMs
   const gate = ctx.dst.run(argv.gate(commandMs * 2), {
@@ -56,12 +70,9 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     timeoutMs: commandMs * 3,
     onLine: (_, l) => {
       lines.push(l)
-      if (!l.startsWith(TAIL_MARK.verified) || failed) return
-      // Every file verified there: the restore may start. Journaled before the go-ahead leaves.
-      advance(ctx, 'transferred')
-      advance(ctx, 'dstRestoreStarted')
-      go.end(GATE_GO)
-      mark('verified')
+      if (!l.startsWith(TAIL_MARK.verified)) return
+      copyVerified = true
+      goAhead()
     },
   })
   // The copy has the transfer's stall limit: bytes must keep moving between the dump and the verify.
@@ -69,6 +80,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   let watch: StallWatch | undefined
   // The transfer step's progress, once it started: the delta's bytes as they go out.
   let progress: Progress | undefined
+  let checkpointProgress: Progress | undefined
   const stall = new AbortController()
   const source = ctx.src.run(argv.source, {
     timeoutMs: commandMs * 2,
@@ -77,13 +89,16 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       watch?.touch()
       lines.push(l)
       if (deltaProgress(l, progress)) return
-      if (l.startsWith(TAIL_MARK.dumped)) {
+      if (l.startsWith(TAIL_MARK.freezing)) {
+        startIpMoveAtFreeze(ctx)
+        checkpointProgress?.({ detail: `${ctx.to.name} is ready for the pages; freezing the container and dumping it` })
+      } else if (l.startsWith(TAIL_MARK.dumped)) {
         mark('dumped')
-        watch = new StallWatch(limit, () => stall.abort())
+        watch ??= new StallWatch(limit, () => stall.abort())
+        goAhead()
       } else if (l.includes('globehop-delta: files')) mark('counted')
     },
   })
-  startIpMoveAtFreeze(ctx)
   const giveUpGate = () => {
     if (!go.writableEnded) go.end()
     gateStop.abort()
@@ -99,9 +114,11 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       fail(
         watch?.stalled
           ? deltaStalled(ctx, limit)
-          : !seen.has('dumped')
-            ? commandFailure(`${rt} checkpoint`, e)
-            : commandFailure('the final delta', e),
+          : e instanceof RemoteCommandError && e.code === NO_RECEIVER_EXIT
+            ? new Error(`${ctx.from.name} could not open its session to ${ctx.to.name} for the final delta, so nothing was frozen: ${errorText(e)}`)
+            : !seen.has('dumped')
+              ? commandFailure(`${rt} checkpoint`, e)
+              : commandFailure('the final delta', e),
       )
       giveUpGate()
     },
@@ -121,7 +138,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       if (!seen.has('verified')) giveUpGate()
     },
     checkpoint: () =>
-      runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; the changed pages follow in the same command` }, async () => {
+      runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `open the session to ${ctx.to.name}, then freeze the container and dump it; the changed pages follow in the same command` }, async (p) => {
+        checkpointProgress = p
         await wait('dumped')
         advance(ctx, 'sourceDumped')
         readDumpFigures(ctx)

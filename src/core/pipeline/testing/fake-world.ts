@@ -10,7 +10,7 @@ import { parseRuntimeState } from '../remote-files'
 
 export type Reply = Partial<RunResult> | undefined
 
-const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
+export const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
 
 /** The restore gate (transfer/tail-chain.ts gateArgv): its restore argv starts at index 9. */
 export const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
@@ -128,10 +128,10 @@ export class FakeWorld {
     // the verified copy on the host its ssh names (the gate there restores: FakeRemote.gate).
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-tail: dumped')) {
       const ck = this.answer(name, unquote(argv[11]!))
-      if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: dump failed (${ck.code})\n` }
+      if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: freezing\nglobehop-tail: dump failed (${ck.code})\n` }
       const to = [...this.tour.hosts].find((x) => x.address === argv[argv.length - 1])!
       this.hosts.get(to.name)!.tailVerified = true
-      return ok(`globehop-tail: dumped\n${FAKE_DELTA}`)
+      return ok(`globehop-tail: freezing\nglobehop-tail: dumped\n${FAKE_DELTA}`)
     }
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
