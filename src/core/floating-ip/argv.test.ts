@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, readTrackFile, writeTrackFile } from './argv'
+import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, NOT_TRIGGERED_EXIT, readTrackFile, writeTrackFile } from './argv'
 
 const run = promisify(execFile)
 
@@ -50,6 +50,31 @@ describe('floating IP command lines', () => {
     expect(await sh(awaitAddress('198.51.100.10', false, 50))).toBe(0)
     expect(await sh(awaitAddress('198.51.100.100', false, 2000, { file, owner: false }))).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe('0\n')
+  })
+  it('armed: writes only once the go line arrives on stdin; stdin ending without it writes nothing (exit 4)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gh-ip-'))
+    const file = path.join(dir, 'vrrp-owner')
+    writeFileSync(path.join(dir, 'ip'), `#!/bin/sh\n[ "$(cat '${file}' 2>/dev/null)" = 1 ] && echo '2: eth0    inet 198.51.100.100/24 scope global secondary eth0'\nexit 0\n`)
+    chmodSync(path.join(dir, 'ip'), 0o755)
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` }
+    const armed = awaitAddress('198.51.100.100', true, 2000, { file, owner: true, armed: true })
+    const start = (said: string | null) => {
+      const p = spawn(armed[0]!, armed.slice(1), { env, stdio: ['pipe', 'pipe', 'inherit'] })
+      let out = ''
+      p.stdout.on('data', (b: Buffer) => {
+        out += b.toString()
+        // Nothing is written before the line: the command only said it started.
+        if (out === 'started\n') {
+          expect(existsSync(file)).toBe(false)
+          setTimeout(() => (said === null ? p.stdin.end() : p.stdin.end(said)), 100)
+        }
+      })
+      return new Promise<number>((r) => p.on('close', (code) => r(code ?? -1)))
+    }
+    expect(await start(null)).toBe(NOT_TRIGGERED_EXIT)
+    expect(existsSync(file)).toBe(false)
+    expect(await start('go\n')).toBe(0)
+    expect(readFileSync(file, 'utf8')).toBe('1\n')
   })
   it('tells who holds the address from `ip -o -4 addr show`, not a longer one sharing its prefix', () => {
     const out = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 198.51.100.11/24 brd 198.51.100.255 scope global eth0\n2: eth0    inet 198.51.100.100/24 scope global secondary eth0\n'

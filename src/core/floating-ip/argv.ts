@@ -9,6 +9,9 @@ export function writeTrackFile(file: string, owner: boolean): string[] {
   return ['sh', '-c', WRITE, 'sh', file, owner ? '1' : '0']
 }
 
+/** An armed watch whose go line never came (awaitAddress): nothing was written. */
+export const NOT_TRIGGERED_EXIT = 4
+
 /** Between looks at the host's addresses, ms. */
 const LOOK_MS = 10
 
@@ -18,11 +21,14 @@ const LOOK_MS = 10
  * host itself (no round trip per look) until it holds (`want` true) or no longer holds the address;
  * exits 3 after about `timeoutMs`.
  */
-export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; delayMs?: number }): string[] {
+export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; delayMs?: number; armed?: boolean }): string[] {
   const script = [
     'a=$1 want=$2 n=$3 delay=$4',
     // The first line tells the caller when the command started (moveFloatingIp times hosts with it).
     'echo started',
+    // Armed: opened before the freeze, it writes only once the engine's go line arrives on stdin;
+    // stdin ending without it (the hop ended first) exits 4 with nothing written.
+    `if [ "$7" = armed ]; then IFS= read -r go || exit ${NOT_TRIGGERED_EXIT}; [ "$go" = go ] || exit ${NOT_TRIGGERED_EXIT}; fi`,
     `if [ -n "$5" ]; then shift 4; [ "$delay" = 0.000 ] || sleep "$delay" 2>/dev/null; ${WRITE} || exit 1; fi`,
     'i=0',
     'while :; do',
@@ -33,7 +39,7 @@ export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track
     `  sleep ${LOOK_MS / 1000} 2>/dev/null || sleep 1`,
     'done',
   ].join('\n')
-  const write = track ? [track.file, track.owner ? '1' : '0'] : []
+  const write = track ? [track.file, track.owner ? '1' : '0', ...(track.armed ? ['armed'] : [])] : []
   const delay = ((track?.delayMs ?? 0) / 1000).toFixed(3)
   return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / LOOK_MS))), delay, ...write]
 }

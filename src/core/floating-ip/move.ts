@@ -23,9 +23,14 @@
 // Master_Down_Interval, 1 advert_int, after its write, and nobody else can), never a second holder.
 // The move starts at the freeze, beside the dump, in one round trip: each host gets one command
 // that writes its track file and then watches its own addresses until the IP arrived (or left).
+// Armed (a `trigger`), both commands open before the freeze and write on the engine's go line,
+// one one-way delay after the trigger instead of a command start (~2.5 RTT, ~330 ms to Montreal).
+// Both lines leave at once; the source's advert then needs one more host-to-host delay to reach
+// the destination (o_s + o_sd >= o_d), so its write follows after ARMED_RELEASE_MS only.
+import { PassThrough } from 'node:stream'
 import type { Tour } from '../../shared/tour'
 import { RemoteCommandError, type Remote } from '../ssh/types'
-import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, listAddresses } from './argv'
+import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, listAddresses, NOT_TRIGGERED_EXIT } from './argv'
 
 export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSignal): Promise<boolean> {
   const res = await r.run(listAddresses(), { signal })
@@ -36,6 +41,8 @@ export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSigna
 const answerMs = new Map<string, number>()
 /** What the source adds to its wait beyond the estimate, ms; also its wait before any estimate. */
 const RELEASE_MARGIN_MS = 40
+/** An armed source's wait after its go line: the destination's shell reading its own and writing. */
+const ARMED_RELEASE_MS = 10
 
 /**
  * How long the source waits before its write so that its priority-0 advert reaches the destination
@@ -53,6 +60,8 @@ export function releaseDelayMs(srcAnswerMs: number | undefined, dstAnswerMs: num
 export interface MoveOptions {
   timeoutMs?: number
   signal?: AbortSignal
+  /** keepalived: open both commands now, write when this resolves true; false calls the move off. */
+  trigger?: Promise<boolean>
 }
 
 /** Gives the IP to `to` and takes it from `from`; resolves once `to` holds it and `from` not. */
@@ -62,7 +71,8 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
   const signal = opts.signal
   if (f.method === 'keepalived') {
     // Both at once; the source's write waits for the destination's to land first.
-    const delayMs = releaseDelayMs(answerMs.get(from.host.name), answerMs.get(to.host.name))
+    const trigger = opts.trigger
+    const delayMs = trigger ? ARMED_RELEASE_MS : releaseDelayMs(answerMs.get(from.host.name), answerMs.get(to.host.name))
     const watch = async (r: Remote, owner: boolean) => {
       const sent = performance.now()
       let first = true
@@ -70,8 +80,11 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
         if (first) answerMs.set(r.host.name, performance.now() - sent)
         first = false
       }
-      const track = { file: f.trackFile, owner, delayMs: owner ? 0 : delayMs }
-      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, track), { signal, allowFail: true, onLine })
+      const track = { file: f.trackFile, owner, delayMs: owner ? 0 : delayMs, armed: !!trigger }
+      const stdin = trigger ? new PassThrough() : undefined
+      if (stdin) trigger!.then((go) => stdin.end(go ? 'go\n' : undefined), () => stdin.end())
+      const res = await r.run(awaitAddress(f.address, owner, timeoutMs, track), { signal, allowFail: true, onLine, stdin })
+      if (res.code === NOT_TRIGGERED_EXIT) throw new Error(`the move of ${f.address} was called off before the freeze (${r.host.name} wrote nothing)`)
       if (res.code === 3) return `${r.host.name}: ${owner ? 'does not hold it' : 'still holds it'}`
       if (res.code !== 0) throw new RemoteCommandError(r.host.name, `write ${f.trackFile} and watch for ${f.address}`, res.code, res.stderr.trim().split('\n').slice(-3).join(' | '))
       return null

@@ -366,6 +366,10 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
     expect(r.error).toMatch(/stuttgart could not open its session to strasbourg for the final delta, so nothing was frozen/)
     expect(world.hosts.get('stuttgart')!.container).toBe('running')
     expect(ran('strasbourg', /runc restore/)).toHaveLength(0)
+    // The IP move's commands were open there, armed; nothing fired them, so no track file changed.
+    expect(ran('strasbourg', /armed/)).toHaveLength(1)
+    expect(world.hosts.get('strasbourg')!.track).toBe(0)
+    expect(world.hosts.get('stuttgart')!.track).toBe(1)
     expect(world.where()).toEqual(['stuttgart'])
     expect(world.ipOwners()).toEqual(['stuttgart'])
   })

@@ -60,22 +60,33 @@ for my $n (@f) {
   if ($vn && $vo && defined $bs && @$vn * $B == $size && @$vo * $B == $bs && join(',', @$vn) ne join(',', @$vo) && open($b, '<:raw', "$base/$n")) {
     print "R $n $size $bs\n";
     my %at; @at{@$vo} = (0 .. $#$vo);
-    my $y = ''; while (1) { my $r = sysread($b, $y, $C, length $y) // die "$base/$n: $!\n"; last if !$r } close $b;
-    my ($run, $len, $j) = (-1, 0, 0);
+    # Runs of new pages that follow old pages in order are read and compared whole (one pread each),
+    # page by page only where they differ. For an 84 MB file shifted by 1 MB: 150 ms, against 285 ms
+    # a page at a time and 600-750 ms reading the old file into memory first (fresh memory's faults).
+    my ($ob, $run, $len, $j) = ('', -1, 0, 0);
     my $flush = sub { print "C $run $len\n" if $len; ($run, $len) = (-1, 0) };
+    my $same = sub { my ($o, $l) = @_; if ($len && $run + $len == $o) { $len += $l } else { $flush->(); ($run, $len) = ($o, $l) } };
     while (1) {
       my $ra = sysread($a, my $x, $C); die "$n: $!\n" unless defined $ra; last if !$ra;
-      for (my $i = 0; $i < $ra; $i += $B, $j++) {
-        my $p = substr($x, $i, $B); my $k = $at{$vn->[$j]};
-        if (defined $k) {
-          my $q = substr($y, $k * $B, $B);
-          if ($p eq $q) { if ($len && $run + $len == $k * $B) { $len += $B } else { $flush->(); ($run, $len) = ($k * $B, $B) } next }
-          $flush->(); print 'Y ', $k * $B, " $B\n", $p ^ $q;
-        } else { $flush->(); print "A $B\n", $p }
-        $sent += $B; $pages++;
+      my $np = $ra / $B; my $i = 0;
+      while ($i < $np) {
+        my $k = $at{$vn->[$j + $i]};
+        if (!defined $k) { $flush->(); print "A $B\n", substr($x, $i * $B, $B); $sent += $B; $pages++; $i++; next }
+        my $r = 1; $r++ while $i + $r < $np && ($at{$vn->[$j + $i + $r]} // -1) == $k + $r;
+        sysseek($b, $k * $B, 0) // die "$base/$n: $!\n"; (sysread($b, $ob, $r * $B) // -1) == $r * $B or die "$base/$n: short at page $k\n";
+        if (substr($x, $i * $B, $r * $B) eq $ob) { $same->($k * $B, $r * $B) }
+        else {
+          for my $t (0 .. $r - 1) {
+            my $p = substr($x, ($i + $t) * $B, $B); my $q = substr($ob, $t * $B, $B);
+            if ($p eq $q) { $same->(($k + $t) * $B, $B); next }
+            $flush->(); print 'Y ', ($k + $t) * $B, " $B\n", $p ^ $q; $sent += $B; $pages++;
+          }
+        }
+        $i += $r;
       }
+      $j += $np;
     }
-    $flush->(); close $a; print "E\n"; next;
+    $flush->(); close $a; close $b; print "E\n"; next;
   }
   # A pages file that grew or shrank (the game mapped or dropped memory) is still compared at
   # equal offsets over the common part; what lies past the basis goes as plain pages.

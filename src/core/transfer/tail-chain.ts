@@ -24,8 +24,10 @@ export const TAIL_MARK = {
   receiverReady: 'globehop-tail: receiver ready',
   /** The session to the destination did not open: nothing was frozen. */
   noReceiver: 'globehop-tail: no session to the destination',
-  /** The checkpoint starts now: the engine moves the IP from this line on. */
+  /** The checkpoint starts now. */
   freezing: 'globehop-tail: freezing',
+  /** CRIU's log says the game's tasks are frozen: the engine moves the IP on this line. */
+  frozen: 'globehop-tail: frozen',
   /** The runtime's checkpoint exited 0. */
   dumped: 'globehop-tail: dumped',
   dumpFailed: 'globehop-tail: dump failed',
@@ -67,19 +69,24 @@ export interface TailChainArgs {
   marker: string
 }
 
-// Waits for CRIU's "finished" line in its log (read on from where it stopped, every 2 ms) or for
-// the checkpoint's exit status: exits 0 when the image is complete, 1 when the checkpoint failed.
+// Reads CRIU's log on from where it stopped, every 2 ms: says when the game's tasks are frozen (the
+// freezer cgroup, or the first task seized), and exits 0 on the "finished" line or, without one,
+// on the checkpoint's exit status 0; 1 when the checkpoint failed.
 const DUMP_WATCH = String.raw`
-my ($log, $rc) = @ARGV; my ($pos, $tail) = (0, '');
+$| = 1; my ($log, $rc) = @ARGV; my ($pos, $tail, $frozen) = (0, '', 0);
 while (1) {
   if ($log ne '' && open(my $l, '<:raw', $log)) {
     seek($l, $pos, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
-    if ($n) { $pos += $n; my $s = $tail . $d; exit 0 if index($s, 'Dumping finished successfully') >= 0; $tail = substr($s, -40); next }
+    if ($n) {
+      $pos += $n; my $s = $tail . $d;
+      if (!$frozen && $s =~ /freezing processes: \d+ attempts done|SEIZE \d+ \(comm [^\n]*\): success/) { print "FROZEN_MARK\n"; $frozen = 1 }
+      exit 0 if index($s, 'Dumping finished successfully') >= 0; $tail = substr($s, -80); next
+    }
   }
   if (-e $rc) { open(my $r, '<', $rc) or exit 1; my $v = <$r> // ''; chomp $v; exit($v eq '0' ? 0 : 1) }
   select(undef, undef, undef, 0.002);
 }
-`
+`.replace('FROZEN_MARK', TAIL_MARK.frozen)
 
 const SOURCE = [
   'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 watch=${10}; shift 10',

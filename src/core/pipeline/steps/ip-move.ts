@@ -15,8 +15,44 @@ const WATCH_MS = 30_000
 export function startIpMoveAtFreeze(ctx: HopContext): void {
   if (ctx.tour.floatingIp.method !== 'keepalived') return
   advance(ctx, 'ipMoved')
+  watchIpMove(ctx)
+}
+
+export interface ArmedIpMove {
+  /** The game is frozen: journal the move, then both hosts write their track files. Once only. */
+  fire(): void
+  /** The hop ended before the freeze: the commands end with nothing written. */
+  cancel(): void
+}
+
+/**
+ * keepalived: the move's commands open now, before the freeze, and write on `fire` (one one-way
+ * delay to each host instead of a command start); null for a manual move, which starts after the dump.
+ */
+export function armIpMove(ctx: HopContext): ArmedIpMove | null {
+  if (ctx.tour.floatingIp.method !== 'keepalived') return null
+  let settle!: (go: boolean) => void
+  const trigger = new Promise<boolean>((r) => (settle = r))
+  let settled = false
+  watchIpMove(ctx, trigger)
+  return {
+    fire: () => {
+      if (settled) return
+      settled = true
+      advance(ctx, 'ipMoved')
+      settle(true)
+    },
+    cancel: () => {
+      if (settled) return
+      settled = true
+      settle(false)
+    },
+  }
+}
+
+function watchIpMove(ctx: HopContext, trigger?: Promise<boolean>): void {
   const abort = new AbortController()
-  const done = moveFloatingIp(ctx.tour, ctx.src, ctx.dst, { signal: abort.signal, timeoutMs: WATCH_MS }).then(
+  const done = moveFloatingIp(ctx.tour, ctx.src, ctx.dst, { signal: abort.signal, timeoutMs: WATCH_MS, trigger }).then(
     () => null,
     (err: unknown) => new Error(errorText(err)),
   )

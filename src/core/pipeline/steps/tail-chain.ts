@@ -11,7 +11,7 @@ import type { TailCommands } from '../plan'
 import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
 import { StallWatch } from '../watchdog'
 import { readDumpFigures } from './checkpoint'
-import { startIpMoveAtFreeze } from './ip-move'
+import { armIpMove } from './ip-move'
 import { restored } from './restore'
 import { deltaArrived, deltaProgress, deltaStalled } from './transfer'
 
@@ -23,11 +23,12 @@ export interface TailChain {
   abandon(err: unknown): void
 }
 
-type Phase = 'dumped' | 'counted' | 'verified' | 'exited'
+type Phase = 'freezing' | 'dumped' | 'counted' | 'verified' | 'exited'
 
 /**
- * Sends both commands; the source freezes the game once its session to the destination is open,
- * and says so: the IP move starts on that line.
+ * Sends both commands and arms the IP move; the source freezes the game once its session to the
+ * destination is open, and says when CRIU has it frozen: the IP move fires on that line (or on the
+ * dump's end where the runtime keeps no CRIU log).
  */
 export function startTailChain(ctx: HopContext, argv: TailCommands, last: number): TailChain {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
@@ -35,7 +36,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   const rt = ctx.plan.runtime.name
   const lines: string[] = []
   const waiters = new Map<Phase, { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> }>()
-  for (const p of ['dumped', 'counted', 'verified', 'exited'] as Phase[]) {
+  for (const p of ['freezing', 'dumped', 'counted', 'verified', 'exited'] as Phase[]) {
     let resolve!: () => void
     let reject!: (e: Error) => void
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
@@ -45,7 +46,9 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   const seen = new Set<Phase>()
   const mark = (p: Phase) => (seen.add(p), waiters.get(p)!.resolve())
   let failed: Error | null = null
+  const ip = armIpMove(ctx)
   const fail = (err: Error) => {
+    ip?.cancel()
     failed ??= err
     for (const [p, w] of waiters) if (!seen.has(p)) w.reject(failed)
   }
@@ -80,7 +83,6 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   let watch: StallWatch | undefined
   // The transfer step's progress, once it started: the delta's bytes as they go out.
   let progress: Progress | undefined
-  let checkpointProgress: Progress | undefined
   const stall = new AbortController()
   const source = ctx.src.run(argv.source, {
     timeoutMs: commandMs * 2,
@@ -90,9 +92,11 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       lines.push(l)
       if (deltaProgress(l, progress)) return
       if (l.startsWith(TAIL_MARK.freezing)) {
-        startIpMoveAtFreeze(ctx)
-        checkpointProgress?.({ detail: `${ctx.to.name} is ready for the pages; freezing the container and dumping it` })
+        mark('freezing')
+      } else if (l.startsWith(TAIL_MARK.frozen)) {
+        ip?.fire()
       } else if (l.startsWith(TAIL_MARK.dumped)) {
+        ip?.fire()
         mark('dumped')
         watch ??= new StallWatch(limit, () => stall.abort())
         goAhead()
@@ -137,14 +141,18 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       fail(err instanceof Error ? err : new Error(errorText(err)))
       if (!seen.has('verified')) giveUpGate()
     },
-    checkpoint: () =>
-      runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `open the session to ${ctx.to.name}, then freeze the container and dump it; the changed pages follow in the same command` }, async (p) => {
-        checkpointProgress = p
+    // The step starts when the source starts its checkpoint (its session to the destination is open
+    // by then): the step's time is the dump's, not the session's. A session that cannot open fails
+    // the hop before any step, with nothing frozen.
+    checkpoint: async () => {
+      await wait('freezing')
+      return runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; ${ctx.to.name} is ready for the changed pages, in the same command` }, async () => {
         await wait('dumped')
         advance(ctx, 'sourceDumped')
         readDumpFigures(ctx)
         return { value: undefined, detail: 'dumped; the changed pages go out now' }
-      }),
+      })
+    },
     transfer: () =>
       runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async (p) => {
         progress = p

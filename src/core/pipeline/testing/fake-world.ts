@@ -116,7 +116,8 @@ export class FakeWorld {
       this.arbitrate()
       return ok()
     }
-    // awaitAddress: sh -c SCRIPT sh IP WANT N SETTLE [FILE VALUE]: the write here, the wait in FakeRemote.run.
+    // awaitAddress: sh -c SCRIPT sh IP WANT N SETTLE [FILE VALUE [armed]]: the write here (an armed
+    // one's after its go line, FakeRemote.run), the wait in FakeRemote.run.
     if (this.isAwaitAddress(argv)) {
       if (argv[8] === this.tour.floatingIp.trackFile) {
         h.track = Number(argv[9])
@@ -131,7 +132,7 @@ export class FakeWorld {
       if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: freezing\nglobehop-tail: dump failed (${ck.code})\n` }
       const to = [...this.tour.hosts].find((x) => x.address === argv[argv.length - 1])!
       this.hosts.get(to.name)!.tailVerified = true
-      return ok(`globehop-tail: freezing\nglobehop-tail: dumped\n${FAKE_DELTA}`)
+      return ok(`globehop-tail: freezing\nglobehop-tail: frozen\nglobehop-tail: dumped\n${FAKE_DELTA}`)
     }
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
@@ -172,11 +173,29 @@ class FakeRemote implements Remote {
     const wait = this.world.delay(this.host.name, argv, opts)
     if (wait) await untilAborted(wait, opts.signal, `${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
     if (isGate(argv)) return this.gate(argv, opts)
+    if (this.world.isAwaitAddress(argv) && argv[10] === 'armed') {
+      const said = await this.heard(opts)
+      // A host cut off meanwhile never hears the go line: its connection is what broke.
+      const lost = this.world.throwFor(this.host.name, argv)
+      if (lost) throw lost
+      if (said !== 'go\n') {
+        this.world.hosts.get(this.host.name)!.commands.push(`${argv.join(' ')} (no go line)`)
+        return { code: 4, stdout: 'started\n', stderr: '', ms: 1 }
+      }
+    }
     const r = this.world.answer(this.host.name, argv)
     if (r.code === 0 && this.world.isAwaitAddress(argv)) return this.awaitAddress(argv, opts)
     if (opts.onLine) for (const l of r.stdout.split('\n')) if (l) opts.onLine('stdout', l)
     if (r.code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, argv.join(' '), r.code, r.stderr)
     return r
+  }
+
+  /** All a command's stdin said (a stream the engine ends). */
+  private async heard(opts: RunOptions): Promise<string> {
+    let said = ''
+    const stdin = opts.stdin
+    if (stdin && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) for await (const b of stdin) said += String(b)
+    return said
   }
 
   /** The restore gate: waits for the tail's verified copy, says so, restores on the go line. */
@@ -196,10 +215,7 @@ class FakeRemote implements Remote {
     }
     h.tailVerified = false
     opts.onLine?.('stdout', 'globehop-gate: verified globehop-delta: verified 20 files 95000000 bytes')
-    let said = ''
-    const stdin = opts.stdin
-    if (stdin && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) for await (const b of stdin) said += String(b)
-    if (said !== 'go\n') return end(94)
+    if ((await this.heard(opts)) !== 'go\n') return end(94)
     opts.onLine?.('stdout', 'globehop-gate: restoring')
     const r = this.world.answer(this.host.name, argv.slice(9))
     return end(r.code, r.stderr)
