@@ -11,8 +11,7 @@
 // this with down_timer_adverts 1 (a destination that lost the race below waits 1 advert_int, not
 // 3): stuttgart <-> strasbourg 155-208 ms, strasbourg -> montreal 249-299 ms, montreal ->
 // strasbourg 319-394 ms on a quiet machine (load 1); the far host's own SSH command starts ~2 RTT
-// after it is sent. Writing 1 on the destination before the freeze (and 0 again when a hop ends
-// before it) would take the destination's command off the clock.
+// after it is sent: hence the armed move below.
 // Two earlier findings stay true: with preemption the new owner only starts its 322 ms timer once
 // its own write lands (an SSH command costs ~1.5 RTT before it runs), and a priority-0 advert
 // while bystanders sat in BACKUP let far ones take the IP for a moment (their timers ran out before
