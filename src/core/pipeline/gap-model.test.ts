@@ -29,7 +29,7 @@ describe('gap model', () => {
     // 400 + 125 kB at 10 Mbit/s (100 ms) + the go-ahead's round trip (50) + 25 + 600
     expect(p.gapMs).toBeCloseTo(1175, 0)
     expect(p.stallMs).toBeUndefined()
-    expect(p.words).toMatch(/final delta \(0\.13 MB, the last hop measured\)/)
+    expect(p.words).toMatch(/final delta \(122 KiB, the last hop measured\)/)
     // Without a measured delta: a share of the image, compressed.
     const d = predictGap('pre-copy', { rttMs: 50, mbitPerSec: 10 }, image, true)!
     expect(d.gapMs).toBeGreaterThan(p.gapMs)

@@ -27,7 +27,7 @@
 //   is low by ~2x; it still puts post-copy far behind pre-copy (1.5 s) there, which is what `auto`
 //   needs of it.
 import type { HopResult } from '../../shared/contract'
-import { formatDuration } from '../../shared/format'
+import { formatBytes, formatDuration } from '../../shared/format'
 import type { LinkFacts } from './facts'
 import type { Technique } from './modes'
 
@@ -84,7 +84,6 @@ export interface GapPrediction {
 export type Kind = Technique['kind']
 
 const s = (ms: number) => formatDuration(ms)
-const mb = (b: number) => `${(b / 1e6).toFixed(b < 1e6 ? 2 : 1)} MB`
 
 /** ms to send `bytes` at `mbit`. */
 export const sendMs = (bytes: number, mbit: number) => (bytes * 8) / (mbit * 1000)
@@ -110,14 +109,14 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
     const bytes = wire(f.imageBytes)
     const copy = sendMs(bytes, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
     const gap = dump + copy + oneWay + restore
-    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${mb(bytes)} on the wire)${end}` }
+    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${formatBytes(bytes)} on the wire)${end}` }
   }
   if (kind === 'pre-copy') {
     const bytes = f.deltaWireBytes ?? f.imageBytes * DIRTY_SHARE * (compress ? DELTA_COMPRESSED_SHARE : 1)
     const copy = sendMs(bytes, l.mbitPerSec) + DELTA_ROUND_TRIPS * l.rttMs
     const gap = dump + copy + oneWay + restore
     const what = f.deltaWireBytes !== undefined ? 'the last hop measured' : `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image`
-    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${mb(bytes)}, ${what})${end}` }
+    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${formatBytes(bytes)}, ${what})${end}` }
   }
   const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
   const stall = postCopyStallMs(f.imageBytes, l)

@@ -1,5 +1,6 @@
 // From every host's facts to the preflight table and the modes the tour can use. Pure.
 import type { PreflightReport } from '../../shared/contract'
+import { formatBytes } from '../../shared/format'
 import { MIGRATION_MODES, type Mode, type Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
 import { predictGap, type ImageFigures } from './gap-model'
@@ -8,7 +9,8 @@ import { runtimeOf } from './runtime/registry'
 
 type Check = PreflightReport['hosts'][number]['checks'][number]
 
-const GiB = 1024 ** 3
+/** Disk room asked for when no host reports the game's resident size: 256 MiB. */
+const FALLBACK_NEED_BYTES = 256 * 1024 ** 2
 
 function versionAtLeast(v: number[], min: number[]): boolean {
   for (let i = 0; i < min.length; i++) {
@@ -62,11 +64,11 @@ export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedO
   }
   const rss = all.find((h) => h.containerRssBytes)?.containerRssBytes ?? null
   // Room for a snapshot and a final image on a source, and what arrives on a destination.
-  const need = rss ? 2 * rss : GiB / 4
+  const need = rss ? 2 * rss : FALLBACK_NEED_BYTES
   if (f.diskFreeBytes === null) c.push({ id: 'disk', status: 'warn', detail: `free space under ${tour.options.imageDir} unknown` })
   else {
-    const free = `${(f.diskFreeBytes / GiB).toFixed(1)} GiB free under ${tour.options.imageDir}`
-    c.push({ id: 'disk', status: f.diskFreeBytes < need ? 'fail' : f.diskFreeBytes < 2 * need ? 'warn' : 'ok', detail: `${free}, ~${(need / 1048576).toFixed(0)} MiB needed` })
+    const free = `${formatBytes(f.diskFreeBytes)} free under ${tour.options.imageDir}`
+    c.push({ id: 'disk', status: f.diskFreeBytes < need ? 'fail' : f.diskFreeBytes < 2 * need ? 'warn' : 'ok', detail: `${free}, ~${formatBytes(need)} needed` })
   }
   if (tour.options.sharedStorage) c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'skip', detail: `shared storage: no copy (${f.rsync.detail})` })
   else c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'fail', detail: f.rsync.ok ? `${f.rsync.detail}${f.rsync.zstd ? ', zstd' : ', no zstd'}` : `rsync not found: ${f.rsync.detail}` })
@@ -94,7 +96,7 @@ export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedO
     c.push({
       id: 'container',
       status: running.length > 1 ? 'fail' : expectedOn && expectedOn !== f.host ? 'warn' : 'ok',
-      detail: running.length > 1 ? `running here and on ${running.filter((h) => h !== f.host).join(', ')}: two servers` : `running${f.containerRssBytes ? `, ${(f.containerRssBytes / 1048576).toFixed(0)} MiB resident` : ''}${expectedOn && expectedOn !== f.host ? ` (the tour expected ${expectedOn})` : ''}`,
+      detail: running.length > 1 ? `running here and on ${running.filter((h) => h !== f.host).join(', ')}: two servers` : `running${f.containerRssBytes ? `, ${formatBytes(f.containerRssBytes)} resident` : ''}${expectedOn && expectedOn !== f.host ? ` (the tour expected ${expectedOn})` : ''}`,
     })
   } else if (st === 'absent') c.push({ id: 'container', status: f.host === expectedOn && running.length === 0 ? 'fail' : 'ok', detail: f.host === expectedOn && running.length === 0 ? 'not running here, nor anywhere' : 'not here' })
   else c.push({ id: 'container', status: 'warn', detail: `a ${st} container "${tour.container.id}" is left here; a restore removes it first` })

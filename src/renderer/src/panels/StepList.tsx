@@ -1,5 +1,6 @@
 // The running hop, step by step, with progress on long steps.
 import type { StepEvent } from '../../../shared/contract'
+import { formatDuration } from '../../../shared/format'
 
 interface Row {
   key: string
@@ -42,7 +43,7 @@ export function StepList({ steps }: { steps: StepEvent[] }) {
             <li key={r.key} data-step={r.step} data-phase={r.phase} className={`${r.phase}${r.frozen ? ' frozen' : ''}`}>
               <span className="name">{r.step}</span>
               <span className="phase">{r.phase === 'progress' ? (r.pct != null ? `${r.pct.toFixed(0)}%` : '…') : r.phase}</span>
-              {r.elapsedMs != null && <span className="time">{(r.elapsedMs / 1000).toFixed(2)} s</span>}
+              {r.elapsedMs != null && <span className="time">{formatDuration(r.elapsedMs)}</span>}
               {r.detail && <span className="detail">{r.detail}</span>}
             </li>
           ))}
