@@ -119,7 +119,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
         watch?.stalled
           ? deltaStalled(ctx, limit)
           : e instanceof RemoteCommandError && e.code === NO_RECEIVER_EXIT
-            ? new Error(`${ctx.from.name} could not open its session to ${ctx.to.name} for the final delta, so nothing was frozen: ${errorText(e)}`)
+            ? new Error(`${ctx.from.name} could not open its session to ${ctx.to.name} for the final delta, so nothing was frozen: ${runtimeWords(e.stderrTail) || `exit ${e.code}`}`)
             : !seen.has('dumped')
               ? commandFailure(`${rt} checkpoint`, e)
               : commandFailure('the final delta', e),
