@@ -76,6 +76,8 @@ describe('renderPeerKnownHosts', () => {
     expect(opts.join(' ')).toContain('-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/var/lib/globehop/known_hosts -o GlobalKnownHostsFile=/dev/null')
     expect(opts.join(' ')).not.toMatch(/accept-new|StrictHostKeyChecking=no/)
     expect(hostSshOpts()).toContain(`UserKnownHostsFile=${PEER_KNOWN_HOSTS}`)
+    // One shared master per host pair, which gives up on a peer silent for ~30 s (a long cut).
+    expect(opts.join(' ')).toContain('-o ControlMaster=auto -o ControlPath=~/.ssh/globehop-%C -o ControlPersist=60 -o ServerAliveInterval=10 -o ServerAliveCountMax=3')
     for (const bad of ['relative/x', '/a b', '/a/../b', '/a;b', '~x/y', '-o/x']) expect(() => hostSshOpts(bad), bad).toThrow(/must be absolute or start with ~\//)
     expect(() => writePeerKnownHostsArgv('/a/../etc/passwd')).toThrow(/no "\.\."/)
   })

@@ -28,7 +28,11 @@ function checkPath(file: string): void {
  * Options for every host-to-host ssh: strict checking against globehop's file only (no global
  * file, no IP-address entries, no key updates written into it), never asking, and one master
  * connection per host pair shared by the link probe, the snapshots and the final transfer (over
- * a 280 ms RTT a fresh SSH handshake costs ~1 s of the players' outage).
+ * a 280 ms RTT a fresh SSH handshake costs ~1 s of the players' outage). The master gives up on a
+ * peer that stopped answering for ~30 s (keepalives): seen on the lab, a master whose connection
+ * sat in TCP's retransmission backoff after a 70 s cut held the next hop's link probe for its whole
+ * 60 s deadline; without the master the next ssh opens a fresh one. Shorter cuts keep the master
+ * (TCP resumes), and every transfer's own stall watch (15 s or more) fails a stuck copy first.
  */
 export function hostSshOpts(knownHostsFile: string = PEER_KNOWN_HOSTS): string[] {
   checkPath(knownHostsFile)
@@ -44,6 +48,8 @@ export function hostSshOpts(knownHostsFile: string = PEER_KNOWN_HOSTS): string[]
     '-o', 'ControlMaster=auto',
     '-o', 'ControlPath=~/.ssh/globehop-%C',
     '-o', 'ControlPersist=60',
+    '-o', 'ServerAliveInterval=10',
+    '-o', 'ServerAliveCountMax=3',
   ]
 }
 
