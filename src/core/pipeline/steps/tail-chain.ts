@@ -1,6 +1,6 @@
 // Pre-copy's frozen tail without a command start between its parts (transfer/tail-chain.ts): one
-// command on the source (dump, one-way delta, verified on the destination) and the restore gate on
-// the destination, opened beside it. The checkpoint, transfer and restore steps still start and end
+// command on the source (session to the destination first, then dump, one-way delta, verified on
+// the destination), the restore gate on the destination and the armed IP move, opened beside it. The checkpoint, transfer and restore steps still start and end
 // on their own, each at the marker line that says so, so the figures, the journal and the rollback
 // see the same hop as with three commands. The go-ahead is the one decision: journaled first, never
 // sent once the hop failed, so without it the destination cannot restore.

@@ -4,6 +4,8 @@
 import type { Host, Tour } from '../../../shared/tour'
 import type { Remote, RemoteProcess, RunOptions, RunResult } from '../../ssh/types'
 import { RemoteCommandError } from '../../ssh/types'
+import { NOT_TRIGGERED_EXIT } from '../../floating-ip/argv'
+import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
 import { factsQueries } from '../host-facts'
 import { batchOutput, isBatch } from '../remote-batch'
 import { parseRuntimeState } from '../remote-files'
@@ -129,10 +131,10 @@ export class FakeWorld {
     // the verified copy on the host its ssh names (the gate there restores: FakeRemote.gate).
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-tail: dumped')) {
       const ck = this.answer(name, unquote(argv[11]!))
-      if (ck.code !== 0) return { ...ck, stdout: `globehop-tail: freezing\nglobehop-tail: dump failed (${ck.code})\n` }
+      if (ck.code !== 0) return { ...ck, stdout: `${TAIL_MARK.freezing}\n${TAIL_MARK.dumpFailed} (${ck.code})\n` }
       const to = [...this.tour.hosts].find((x) => x.address === argv[argv.length - 1])!
       this.hosts.get(to.name)!.tailVerified = true
-      return ok(`globehop-tail: freezing\nglobehop-tail: frozen\nglobehop-tail: dumped\n${FAKE_DELTA}`)
+      return ok(`${TAIL_MARK.freezing}\n${TAIL_MARK.frozen}\n${TAIL_MARK.dumped}\n${FAKE_DELTA}`)
     }
     if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
@@ -178,9 +180,9 @@ class FakeRemote implements Remote {
       // A host cut off meanwhile never hears the go line: its connection is what broke.
       const lost = this.world.throwFor(this.host.name, argv)
       if (lost) throw lost
-      if (said !== 'go\n') {
+      if (said !== GATE_GO) {
         this.world.hosts.get(this.host.name)!.commands.push(`${argv.join(' ')} (no go line)`)
-        return { code: 4, stdout: 'started\n', stderr: '', ms: 1 }
+        return { code: NOT_TRIGGERED_EXIT, stdout: 'started\n', stderr: '', ms: 1 }
       }
     }
     const r = this.world.answer(this.host.name, argv)
@@ -210,12 +212,12 @@ class FakeRemote implements Remote {
     const deadline = Date.now() + 2000
     while (!h.tailVerified) {
       if (opts.signal?.aborted) throw Object.assign(new Error(`${this.host.name}: restore gate was cancelled`), { name: 'AbortError' })
-      if (Date.now() > deadline) return end(93)
+      if (Date.now() > deadline) return end(GATE_EXIT.noCopy)
       await new Promise((r) => setTimeout(r, 5))
     }
     h.tailVerified = false
     opts.onLine?.('stdout', 'globehop-gate: verified globehop-delta: verified 20 files 95000000 bytes')
-    if ((await this.heard(opts)) !== 'go\n') return end(94)
+    if ((await this.heard(opts)) !== GATE_GO) return end(GATE_EXIT.noGo)
     opts.onLine?.('stdout', 'globehop-gate: restoring')
     const r = this.world.answer(this.host.name, argv.slice(9))
     return end(r.code, r.stderr)
