@@ -2,7 +2,7 @@
 // darkplaces-server + Nexuiz data), the delay line binary, and the SSH keys. Each stage
 // builds into a temp dir and is renamed into place when done, so an interrupted build
 // restarts cleanly and a finished stage is never rebuilt.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { cmd } from './exec'
 import { BUNDLE_PATH, LAB_HOSTS } from './hosts'
@@ -18,6 +18,9 @@ const HOST_PACKAGES = [
   'iputils-arping', 'iputils-ping', 'tini', 'util-linux', 'zstd',
   // The second runtime: forky's crun is built with CRIU, which it loads from libcriu2 at run time.
   'crun', 'libcriu2',
+  // The third: Podman (checkpoint --export / restore --import) over the same crun/runc and CRIU;
+  // the game runs with the host's network, so no bridge backend beyond what podman depends on.
+  'podman', 'conmon', 'golang-github-containers-common', 'netavark',
 ]
 const GAME_SUITE = 'bookworm'
 
@@ -95,6 +98,11 @@ async function buildBundle(layer: string, progress: Progress): Promise<void> {
 export function writeBundleFiles(bundle: string): void {
   writeIfChanged(path.join(bundle, 'config.json'), JSON.stringify(renderBundleConfig(), null, 2) + '\n')
   writeIfChanged(path.join(bundle, 'rootfs/usr/share/games/nexuiz/data/globehop.cfg'), renderServerCfg())
+  // Podman mounts over /etc/hosts and links /etc/mtab, creating them in the rootfs when missing:
+  // present from the start, the rootfs stays identical on every host (preflight compares it).
+  writeIfChanged(path.join(bundle, 'rootfs/etc/hosts'), '127.0.0.1\tlocalhost\n')
+  const mtab = path.join(bundle, 'rootfs/etc/mtab')
+  if (!existsSync(mtab)) symlinkSync('/proc/mounts', mtab)
 }
 
 function writeIfChanged(file: string, text: string): void {

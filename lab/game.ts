@@ -1,18 +1,22 @@
 // The game container and the floating IP on the running lab.
 import type { RuntimeName } from '../src/shared/tour'
+import { ALL_RUNTIMES, runtimeNamed } from '../src/core/pipeline/runtime/registry'
+import { quoteArgv } from '../src/core/ssh/quote'
 import { cmd, waitFor } from './exec'
 import { BUNDLE_PATH, CONTAINER_ID, FLOATING_IP, GAME_PORT, TRACK_FILE } from './hosts'
 import { inMachine, shInMachine } from './machine'
 import { queryServer, type ServerInfo } from './query'
+import { IMAGE_STORE, renderBundleConfig } from './render'
 import type { HostState } from './state'
 
-/** The lab's game runs under one of these; each keeps its own state (/run/runc, /run/crun). */
-const LAB_RUNTIMES: readonly RuntimeName[] = ['runc', 'crun']
+/** Podman on the lab's cgroup-v1 hosts warns on every command; the lab says it once (lab.md). */
+export const PODMAN_ENV = 'PODMAN_IGNORE_CGROUPSV1_WARNING=1'
 
 /** Status a runtime reports for the game container on this host, or null when none has it. */
 export async function gameStatus(h: HostState): Promise<string | null> {
-  for (const rt of LAB_RUNTIMES) {
-    const r = await inMachine(h, [rt, 'state', CONTAINER_ID], { allowFail: true, timeoutMs: 5000 })
+  // Each runtime keeps its own state (/run/runc, /run/crun, podman's storage): ask all of them.
+  for (const rt of ALL_RUNTIMES) {
+    const r = await inMachine(h, ['env', PODMAN_ENV, ...rt.state(CONTAINER_ID)], { allowFail: true, timeoutMs: 10_000 })
     if (r.code === 0) return (JSON.parse(r.stdout) as { status: string }).status
   }
   return null
@@ -40,22 +44,53 @@ export async function waitOwner(hosts: readonly HostState[], owner: string, time
   })
 }
 
-/** Starts the game from the bundle with null stdio (a file would break checkpoints, lab.md). */
+/** Starts the game with null stdio (a file would break checkpoints, lab.md). */
 export async function startGame(h: HostState, runtime: RuntimeName = 'runc'): Promise<void> {
-  await shInMachine(h, `cd ${BUNDLE_PATH} && ${runtime} run -d ${CONTAINER_ID} </dev/null >/dev/null 2>&1`, { timeoutMs: 30_000 })
+  if (runtime === 'podman') await preparePodman(h)
+  const run = runtime === 'podman' ? podmanRunArgv() : [runtime, 'run', '-d', CONTAINER_ID]
+  await shInMachine(h, `cd ${BUNDLE_PATH} && ${quoteArgv(run)} </dev/null >/dev/null 2>&1`, { timeoutMs: 60_000 })
 }
 
-/** Removes the game under every runtime (a test may have left it under either). */
+/** The bundle's rootfs as a Podman image: `restore --import` needs the container's image on the destination. */
+export const PODMAN_IMAGE = 'localhost/globehop-xonotic'
+
+/**
+ * Imports the game's image into the machines' shared store once (~10 s; podman cannot restore a
+ * container made with `--rootfs`, and `restore --import` looks the image up by its ID).
+ */
+export async function preparePodman(h: HostState): Promise<void> {
+  const store = `podman --root ${IMAGE_STORE} --runroot /run/globehop-images`
+  const script = `${store} image exists ${PODMAN_IMAGE} || tar -C ${BUNDLE_PATH}/rootfs -c . | ${store} import --quiet - ${PODMAN_IMAGE} >/dev/null`
+  await inMachine(h, ['env', PODMAN_ENV, 'sh', '-c', script], { timeoutMs: 300_000 })
+}
+
+/**
+ * The bundle's container as Podman runs it: its image, process, capabilities and limits, the
+ * host's network. `--log-driver none`: the game's output would grow a log file inside every
+ * checkpoint archive, shifting the pages behind it. The cgroup parent is relative, so it names no
+ * host (a restore elsewhere reuses it).
+ */
+export function podmanRunArgv(): string[] {
+  const p = renderBundleConfig().process as { args: string[]; env: string[]; cwd: string; capabilities: { bounding: string[] }; rlimits: { hard: number; soft: number }[] }
+  const nofile = p.rlimits[0]!
+  return [
+    'env', PODMAN_ENV, 'podman', 'run', '--detach', '--name', CONTAINER_ID, '--network', 'host', '--cgroup-parent', 'globehop',
+    '--log-driver', 'none', '--read-only', '--security-opt', 'no-new-privileges', '--cap-drop', 'all',
+    ...p.capabilities.bounding.flatMap((c) => ['--cap-add', c]), '--ulimit', `nofile=${nofile.soft}:${nofile.hard}`,
+    '--workdir', p.cwd, ...p.env.flatMap((e) => ['--env', e]), PODMAN_IMAGE, ...p.args,
+  ]
+}
+
+/** Removes the game under every runtime (a test may have left it under any). */
 export async function removeGame(h: HostState): Promise<void> {
-  for (const rt of LAB_RUNTIMES) await inMachine(h, [rt, 'delete', '-f', CONTAINER_ID], { allowFail: true, timeoutMs: 15_000 })
+  for (const rt of ALL_RUNTIMES) await inMachine(h, ['env', PODMAN_ENV, ...rt.forceDelete(CONTAINER_ID)], { allowFail: true, timeoutMs: 30_000 })
 }
 
 /** Why the lab's hosts cannot run the game under `runtime`, or null when they can. */
 export async function runtimeUnavailable(h: HostState, runtime: RuntimeName): Promise<string | null> {
   const r = await inMachine(h, [runtime, '--version'], { allowFail: true, timeoutMs: 5000 })
   if (r.code !== 0) return `${runtime} is not in the lab's host tree (built before it was added: remove the lab cache's hostroot and bring the lab up again)`
-  if (runtime === 'crun' && !/\+CRIU\b/.test(r.stdout)) return 'the lab\'s crun was built without CRIU'
-  return null
+  return runtimeNamed(runtime).cannotCheckpoint(r.stdout)
 }
 
 export function waitGameAnswers(timeoutMs = 20_000): Promise<ServerInfo> {

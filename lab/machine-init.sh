@@ -23,6 +23,16 @@ done
 mount --rbind /dev "$merged/dev"
 mount -t tmpfs -o mode=755 tmpfs "$merged/run"
 mount -t tmpfs -o mode=1777 tmpfs "$merged/tmp"
+# Podman's storage on a tmpfs of its own: the kernel's overlayfs (podman's graph driver) cannot
+# use the machine's overlay root as its upper layer.
+mkdir -p "$merged/var/lib/containers"
+mount -t tmpfs -o mode=700 tmpfs "$merged/var/lib/containers"
+# One image store for every machine (storage.conf's additionalimagestores): the game's image is
+# imported once and has the same ID everywhere, as `podman container restore --import` requires.
+if [ -n "${GLOBEHOP_IMAGE_STORE:-}" ]; then
+  mkdir -p "$merged/var/lib/globehop-images"
+  mount --bind "$GLOBEHOP_IMAGE_STORE" "$merged/var/lib/globehop-images"
+fi
 if [ $# -ge 10 ]; then
   # A user-supplied bundle (--bundle): its own overlay, so this host's changes stay here.
   mkdir -p "$merged${10}"

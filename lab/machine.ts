@@ -8,10 +8,12 @@ import { BUNDLE_PATH, LAB_HOSTS, TRACK_FILE, hostNetns, type LabHostSpec } from 
 import { cacheLayout, labAssetDir, runDir } from './paths'
 import { createMachineCgroups, procsFiles } from './cgroups'
 import { firstChild, startDetached } from './procs'
-import { renderEtcHosts, renderKeepalivedConf, renderKnownHosts, renderSshdConf } from './render'
+import { renderEtcHosts, renderKeepalivedConf, renderKnownHosts, renderSshdConf, renderStorageConf } from './render'
 import type { HostState } from './state'
 
 export const hostRunDir = (name: string) => path.join(runDir(), 'hosts', name)
+/** Podman's image store shared by every machine (at IMAGE_STORE inside them). */
+const podmanImageStore = () => path.join(runDir(), 'podman-images')
 
 function put(root: string, rel: string, text: string | Buffer, mode = 0o644): void {
   const file = path.join(root, rel)
@@ -46,6 +48,7 @@ function stageFiles(h: LabHostSpec, owner: boolean, cacheDir: string, dir: strin
   put(dir, TRACK_FILE.slice(1), owner ? '1\n' : '0\n')
   put(dir, 'etc/hostname', h.name + '\n')
   put(dir, 'etc/hosts', renderEtcHosts(h.name))
+  put(dir, 'etc/containers/storage.conf', renderStorageConf())
   put(dir, 'etc/globehop/boot.sh', readFileSync(path.join(labAssetDir(), 'machine-boot.sh')), 0o755)
 }
 
@@ -73,13 +76,14 @@ export async function startMachine(h: LabHostSpec, o: StartOptions): Promise<Hos
   }
   const cgroups = createMachineCgroups(h.name)
   mkdirSync(path.join(runDir(), 'logs'), { recursive: true })
+  mkdirSync(podmanImageStore(), { recursive: true })
   // Join the machine's cgroups first so everything it ever starts inherits them. nsenter, not
   // `ip netns exec`: the latter remounts /sys, hiding the cgroup mounts the machine binds.
   const joinThenExec = 'for f in $GLOBEHOP_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"'
   const launcher = startDetached(
     ['/bin/sh', '-c', joinThenExec, 'sh', 'nsenter', `--net=/run/netns/${hostNetns(h.name)}`, '--', 'unshare', '--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', '--propagation', 'private', '/bin/sh', path.join(labAssetDir(), 'machine-init.sh'), ...args],
     path.join(runDir(), 'logs', `machine-${h.name}.log`),
-    { ...process.env, GLOBEHOP_CGROUP_PROCS: procsFiles(cgroups).join(' ') },
+    { ...process.env, GLOBEHOP_CGROUP_PROCS: procsFiles(cgroups).join(' '), GLOBEHOP_IMAGE_STORE: podmanImageStore() },
   )
   let init: number | null = null
   for (let i = 0; i < 100 && init === null; i++) {

@@ -72,6 +72,14 @@ export function renderKeepalivedConf(host: string, iface = 'eth0'): string {
   })
 }
 
+/** Where every machine sees the shared Podman image store (machine-init.sh mounts it). */
+export const IMAGE_STORE = '/var/lib/globehop-images'
+
+/** containers-storage for the machines: overlay on their own tmpfs, images from the shared store. */
+export function renderStorageConf(): string {
+  return fillTemplate(readTemplate('storage.conf'), { imageStore: IMAGE_STORE })
+}
+
 export function renderSshdConf(): string {
   return readTemplate('sshd.conf')
 }

@@ -56,7 +56,7 @@ export const HostSchema = z.strictObject({
 export type HostInput = z.infer<typeof HostSchema>
 
 /** Container runtimes globehop drives (one file each in src/core/pipeline/runtime). */
-export const RUNTIME_NAMES = ['runc', 'crun'] as const
+export const RUNTIME_NAMES = ['runc', 'crun', 'podman'] as const
 export type RuntimeName = (typeof RUNTIME_NAMES)[number]
 
 export const ContainerSchema = z.strictObject({

@@ -61,3 +61,8 @@ export function decodeCriuStats(buf: Buffer): CriuStats {
   }
   return out
 }
+
+/** runc and crun leave CRIU's own stats files in the work path. */
+export const CRIU_STATS_FILES = { dump: 'stats-dump', restore: 'stats-restore', decode: decodeCriuStats } as const
+/** CRIU writes inventory.img last: an image dir holding it is a whole image. */
+export const CRIU_IMAGE_MARKER = 'inventory.img'

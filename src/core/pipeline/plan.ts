@@ -79,6 +79,7 @@ export interface HopPlan {
   restore: string[]
   /** Rollback: bring the container back on the source from its own final image. */
   restoreOnSource: string[]
+  /** CRIU's figures of the final dump and of the restore: the runtime's file, read by its decoder. */
   dumpStats: string
   restoreStats: string
   cleanup: {
@@ -220,8 +221,8 @@ export function planHop(input: PlanInput): HopPlan {
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
     restore,
     restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),
-    dumpStats: `${paths.dumpWork}/stats-dump`,
-    restoreStats: `${statsDir}/stats-restore`,
+    dumpStats: `${paths.dumpWork}/${rt.stats.dump}`,
+    restoreStats: `${statsDir}/${rt.stats.restore}`,
     cleanup: {
       deleteSourceContainer: rt.delete(id),
       removeSourceImages: ['rm', '-rf', '--', paths.hopDir],

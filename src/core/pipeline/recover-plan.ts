@@ -11,9 +11,9 @@ export interface ImageOnHost {
   img: string
   /** What the hop's prepare step wrote; null for directories of an older globehop. */
   technique: string | null
-  /** CRIU wrote inventory.img (it does so last). */
+  /** The image is whole: CRIU wrote inventory.img (it does so last), or the runtime its own marker (podman: the renamed archive). */
   inventory: boolean
-  /** The source's own dump finished (dump-work/stats-dump is written at the end of a dump). */
+  /** The source's own dump finished (dump-work holds the runtime's stats file, written at the end of a dump). */
   dumpedHere: boolean
   mtimeS: number
 }

@@ -42,11 +42,12 @@ export interface RecoverReport {
   containerOn: string | null
 }
 
-// One round trip per host: every hop dir's technique marker, inventory and dump stats, mtime.
+// One round trip per host: every hop dir's technique marker, whole-image marker (CRIU's inventory,
+// podman's archive: the runtime's `imageMarker`) and dump stats, mtime.
 const LIST_IMAGES = [
   'for d in "$1"/*/; do [ -d "$d" ] || continue; d=${d%/}',
   't=$(head -c 32 "$d/technique" 2>/dev/null); i=0; s=0',
-  '[ -f "$d/img/inventory.img" ] && i=1; [ -f "$d/dump-work/stats-dump" ] && s=1',
+  '[ -f "$d/img/$2" ] && i=1; [ -f "$d/dump-work/$3" ] && s=1',
   'printf "%s\\t%s\\t%s\\t%s\\t%s\\n" "$d" "${t:--}" "$i" "$s" "$(stat -c %Y "$d")"; done',
 ].join('\n')
 
@@ -87,7 +88,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, 
       containerState(r, runtimeOf(tour), tour.container.id),
       holdsFloatingIp(r, f.address),
       f.method === 'keepalived' ? r.run(readTrackFile(f.trackFile), { allowFail: true, log: false }) : null,
-      r.run(['sh', '-c', LIST_IMAGES, 'sh', `${tour.options.imageDir}/${tour.container.id}`], { allowFail: true, log: false }),
+      r.run(['sh', '-c', LIST_IMAGES, 'sh', `${tour.options.imageDir}/${tour.container.id}`, runtimeOf(tour).imageMarker, runtimeOf(tour).stats.dump], { allowFail: true, log: false }),
     ])
     return { ...base, reachable: true, container: st.state, holdsIp: ip, trackOwner: track && track.code === 0 ? track.stdout.trim() === '1' : null, images: parseImageList(imgs.stdout) }
   } catch (err) {

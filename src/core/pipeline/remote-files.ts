@@ -3,7 +3,7 @@ import type { CriuStats } from '../../shared/contract'
 import { decodeCriuStats } from '../criu/stats'
 import type { Remote } from '../ssh/types'
 import type { ContainerState } from './facts'
-import type { RuntimeArgv } from './runtime/types'
+import type { RuntimeArgv, StatsReport } from './runtime/types'
 
 /** Bytes under a directory (apparent size, as rsync counts them). */
 export async function dirBytes(r: Remote, dir: string): Promise<number | undefined> {
@@ -13,12 +13,15 @@ export async function dirBytes(r: Remote, dir: string): Promise<number | undefin
   return res.code === 0 && Number.isFinite(n) ? n : undefined
 }
 
-/** A CRIU stats file decoded; undefined when it is missing or unreadable (stats are figures, not gates). */
-export async function readCriuStats(r: Remote, file: string): Promise<CriuStats | undefined> {
+/**
+ * CRIU's figures from a stats file (CRIU's own, or what the runtime reports instead); undefined
+ * when it is missing or unreadable (stats are figures, not gates).
+ */
+export async function readCriuStats(r: Remote, file: string, decode: StatsReport['decode'] = decodeCriuStats): Promise<CriuStats | undefined> {
   const res = await r.run(['base64', '-w0', file], { allowFail: true }).catch(() => null)
   if (!res || res.code !== 0) return undefined
   try {
-    return decodeCriuStats(Buffer.from(res.stdout.trim(), 'base64'))
+    return decode(Buffer.from(res.stdout.trim(), 'base64'))
   } catch {
     return undefined
   }

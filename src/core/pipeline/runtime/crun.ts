@@ -1,11 +1,14 @@
 // crun's checkpoint/restore command lines. crun links CRIU as a library, and only when it was built
 // with it: `crun --version` lists +CRIU then (Debian 12's crun 1.8.1 is built without; Debian
 // forky's 1.28 with, loading libcriu2 at run time). crun has no lazy pages, so no post-copy.
+import { CRIU_IMAGE_MARKER, CRIU_STATS_FILES } from '../../criu/stats'
 import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
 
 export const crun: Runtime = {
   name: 'crun',
   capabilities: { leaveRunning: true, preDump: true, lazyPages: false },
+  stats: CRIU_STATS_FILES,
+  imageMarker: CRIU_IMAGE_MARKER,
   version: () => ['crun', '--version'],
   parseVersion: (out) => /^crun version (\S+)/m.exec(out)?.[1] ?? null,
   cannotCheckpoint: (out) => (/^\+CRIU\b|\s\+CRIU\b/m.test(out) ? null : 'this crun was built without CRIU (`crun --version` does not list +CRIU)'),

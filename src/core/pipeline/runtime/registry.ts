@@ -1,10 +1,11 @@
 // Every runtime globehop drives, by the name a tour gives in `container.runtime`.
 import { RUNTIME_NAMES, type RuntimeName, type Tour } from '../../../shared/tour'
 import { crun } from './crun'
+import { podman } from './podman'
 import { runc } from './runc'
 import type { Runtime } from './types'
 
-const RUNTIMES: { readonly [K in RuntimeName]: Runtime } = { runc, crun }
+const RUNTIMES: { readonly [K in RuntimeName]: Runtime } = { runc, crun, podman }
 
 export function runtimeNamed(name: RuntimeName): Runtime {
   return RUNTIMES[name]

@@ -1,5 +1,6 @@
 // runc's checkpoint/restore command lines (runc 1.3; flags from `runc checkpoint --help`). runc
 // runs the criu binary, so every runc can checkpoint where CRIU is installed.
+import { CRIU_IMAGE_MARKER, CRIU_STATS_FILES } from '../../criu/stats'
 import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
 
 export const runc: Runtime = {
@@ -8,6 +9,8 @@ export const runc: Runtime = {
   // runc writes descriptors.json before it starts CRIU and only its state dir after (the "post-dump"
   // notification); CRIU's log is `dump.log` in the work path.
   dumpLog: 'dump.log',
+  stats: CRIU_STATS_FILES,
+  imageMarker: CRIU_IMAGE_MARKER,
   version: () => ['runc', '--version'],
   parseVersion: (out) => /runc version (\S+)/.exec(out)?.[1] ?? null,
   cannotCheckpoint: () => null,

@@ -1,3 +1,5 @@
+import type { CriuStats } from '../../../shared/contract'
+
 // What the pipeline needs from a container runtime: its argv and what it can do. A new runtime is
 // one new file implementing Runtime plus one line in registry.ts; preflight and the mode choice
 // read the capabilities, never the runtime's name.
@@ -51,8 +53,18 @@ export interface RuntimeCapabilities {
   lazyPages: boolean
 }
 
+/** Where a runtime leaves CRIU's figures (in the checkpoint's or restore's work path) and how they read. */
+export interface StatsReport {
+  readonly dump: string
+  readonly restore: string
+  decode(bytes: Buffer): CriuStats
+}
+
 export interface Runtime extends RuntimeArgv {
   readonly capabilities: RuntimeCapabilities
+  readonly stats: StatsReport
+  /** A file in the image dir that exists only once the image is whole (what `recover` trusts). */
+  readonly imageMarker: string
   /** The version out of `version()`'s output, e.g. "1.3.6"; null when it is not this runtime. */
   parseVersion(output: string): string | null
   /**

@@ -24,7 +24,7 @@ export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise
 export function readDumpFigures(ctx: HopContext): void {
   const record = ctx.steps.length
   ctx.pending.push(
-    Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats), dirBytes(ctx.src, ctx.plan.paths.img)]).then(([stats, bytes]) => {
+    Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, ctx.plan.paths.img)]).then(([stats, bytes]) => {
       ctx.figures.criuDump = stats
       ctx.figures.imageBytes = bytes
       const rec = ctx.steps[record]

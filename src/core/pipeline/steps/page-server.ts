@@ -88,7 +88,7 @@ export async function lazyPagesDone(ctx: HopContext, pageServer: RemoteProcess, 
     await Promise.race([daemon.done.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))])
     // criu 4.2's stats-dump of a lazy dump carries no page counts and a frozen time that is not
     // one (seen on the lab: 0 pages scanned, "frozen" 1288 s): keep only a record that adds up.
-    const stats = await readCriuStats(ctx.src, ctx.plan.dumpStats)
+    const stats = await readCriuStats(ctx.src, ctx.plan.dumpStats, ctx.plan.runtime.stats.decode)
     const hopUs = (Date.now() - t0 + 60_000) * 1000
     const plausible = stats && (stats.pagesScanned ?? 0) > 0 && (stats.frozenTimeUs ?? 0) < hopUs
     if (plausible) ctx.figures.criuDump = stats

@@ -22,6 +22,6 @@ export function restored(ctx: HopContext, lazy: boolean): StepOutcome<undefined>
   advance(ctx, 'dstRunning')
   // Post-copy: the restored tasks now run on pages only the source's page server holds.
   if (lazy) advance(ctx, 'pointOfNoReturn')
-  ctx.pending.push(readCriuStats(ctx.dst, ctx.plan.restoreStats).then((st) => (ctx.figures.criuRestore = st)))
+  ctx.pending.push(readCriuStats(ctx.dst, ctx.plan.restoreStats, ctx.plan.runtime.stats.decode).then((st) => (ctx.figures.criuRestore = st)))
   return { value: undefined, detail: `restored${lazy ? '; past the point of no return: the source now serves the remaining pages' : ''}` }
 }

@@ -15,7 +15,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
     await ctx.src.run(s.checkpoint).catch((e: unknown) => {
       throw commandFailure(`${ctx.plan.runtime.name} checkpoint ${tracking === 'criu' ? '--pre-dump' : '--leave-running'}`, e)
     })
-    const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/stats-dump`), dirBytes(ctx.src, s.imageDir)])
+    const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/${ctx.plan.runtime.stats.dump}`, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, s.imageDir)])
     const pause = usToMs(st?.frozenTimeUs)
     if (pause !== undefined) ctx.figures.snapshotFrozenMs.push(pause)
     return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${formatBytes(bytes, '?')}` }
