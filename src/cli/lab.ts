@@ -6,7 +6,7 @@ import { formatDuration } from '../shared/format'
 import { RUNTIME_NAMES, type RuntimeName } from '../shared/tour'
 
 export const LAB_USAGE = `usage:
-  globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR] [--runtime runc|crun]
+  globehop lab up [--no-shaping] [--bundle DIR] [--cache DIR] [--runtime ${RUNTIME_NAMES.join("|")}]
   globehop lab down
   globehop lab status [--json]
   globehop lab exec HOST -- CMD [ARG...]

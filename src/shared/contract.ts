@@ -79,7 +79,7 @@ export type EngineState = z.infer<typeof EngineStateSchema>
 // Preflight: one row per host, one cell per check.
 export const CheckStatusSchema = z.enum(['ok', 'warn', 'fail', 'skip'])
 export const PreflightCheckSchema = z.object({
-  id: z.string(), // e.g. 'reachable', 'runtime', 'criu', 'criu-check', 'mem-dirty-track', 'uffd', 'bundle', 'disk', 'rsync', 'keepalived', 'container'
+  id: z.string(), // e.g. 'reachable', 'runtime', 'criu', 'criu-check', 'mem-dirty-track', 'uffd', 'bundle' (or 'image'), 'disk', 'rsync', 'keepalived', 'container'
   status: CheckStatusSchema,
   detail: z.string(),
 })

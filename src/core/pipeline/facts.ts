@@ -24,6 +24,8 @@ export interface HostFacts {
   uffd: Capability
   rsync: Capability & { zstd: boolean }
   bundle: Capability & { configSha: string | null; configShaNoCgroup: string | null; rootfs: string | null }
+  /** Image runtimes (podman): the image IDs this host holds, and the container's where it has it. */
+  images: { held: string[]; container: string | null } | null
   diskFreeBytes: number | null
   keepalived: boolean
   holdsIp: boolean
@@ -57,6 +59,7 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     uffd: no,
     rsync: { ...no, zstd: false },
     bundle: { ...no, configSha: null, configShaNoCgroup: null, rootfs: null },
+    images: null,
     diskFreeBytes: null,
     keepalived: false,
     holdsIp: false,

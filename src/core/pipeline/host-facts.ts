@@ -80,9 +80,28 @@ export function factsQueries(tour: Tour): Query[] {
     ['sysctl', ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']],
     ['tools', deltaToolsArgv()],
     ['state', runtimeOf(tour).state(tour.container.id)],
-    // Speculative: the usual root.path; config.json says whether it was the right one.
-    ['rootfs', rootfsFingerprintArgv(`${tour.container.bundle}/rootfs`)],
+    ...filesystemQueries(tour),
   ]
+}
+
+/** Where the destination's copy of the container's files comes from: the bundle, or an image. */
+function filesystemQueries(tour: Tour): Query[] {
+  const image = runtimeOf(tour).image
+  if (image) return [['images', image.list()], ['image', image.ofContainer(tour.container.id)]]
+  // Speculative: the usual root.path; config.json says whether it was the right one.
+  return [['rootfs', rootfsFingerprintArgv(`${tour.container.bundle}/rootfs`)]]
+}
+
+const imageIds = (out: string): string[] => out.split('\n').map((l) => l.trim().replace(/^sha256:/, '')).filter(Boolean)
+
+/** An image runtime's facts: the archive carries the configuration, the image must be there. */
+function imageFacts(list: RunResult, own: RunResult): Pick<HostFacts, 'bundle' | 'images'> {
+  const none = { configSha: null, configShaNoCgroup: null, rootfs: null }
+  if (list.code !== 0) return { bundle: { ok: false, detail: `cannot list the images: ${tail(list.stderr) || `exit ${list.code}`}`, ...none }, images: null }
+  const held = imageIds(list.stdout)
+  const container = own.code === 0 ? (imageIds(own.stdout)[0] ?? null) : null
+  const detail = container ? `the container's image ${container.slice(0, 12)}` : `${held.length} image${held.length === 1 ? '' : 's'}`
+  return { bundle: { ok: true, detail, ...none }, images: { held, container } }
 }
 
 /** After the batch's queries: the container's resident memory, from the pid the runtime's `state` gave. */
@@ -101,7 +120,11 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
   const bundle = tour.container.bundle
   // One remote command for every question (one exec's round trips, not ~15 in four waves), and
   // beside it config.json: OCI env often holds secrets, so that read logs its command line only.
-  const [b, config] = await Promise.all([runBatch(r, factsQueries(tour), { timeoutMs: 60_000 }, RSS_AFTER), run(['cat', `${bundle}/config.json`], 'command')])
+  const byImage = runtimeOf(tour).image !== undefined
+  const [b, config] = await Promise.all([
+    runBatch(r, factsQueries(tour), { timeoutMs: 60_000 }, RSS_AFTER),
+    byImage ? failed('the runtime restores from its image') : run(['cat', `${bundle}/config.json`], 'command'),
+  ])
   const q = (k: string) => b.get(k) ?? failed(`no answer for ${k}`)
   const [kernel, rv, cv, check, dirty, uffd, rs, disk, ka, addrs, sysctl, tools] = [
     q('kernel'), q('runtime'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'),
@@ -143,7 +166,7 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     dirtyTrack: featureCapability(dirty, 'mem_dirty_track'),
     uffd: featureCapability(uffd, 'uffd-noncoop'),
     rsync: { ok: rs.code === 0, detail: rs.code === 0 ? (rs.stdout.split('\n')[0] ?? '').trim() : tail(rs.stderr) || 'not found', zstd: /compress list:[\s\S]*?zstd/i.test(rs.stdout) },
-    bundle: bundleFacts,
+    ...(byImage ? imageFacts(q('images'), q('image')) : { bundle: bundleFacts, images: null }),
     diskFreeBytes: disk.code === 0 && Number.isFinite(free) ? free : null,
     keepalived: ka.code === 0,
     holdsIp: addrs.code === 0 && holdsAddress(addrs.stdout, tour.floatingIp.address),

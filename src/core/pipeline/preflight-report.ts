@@ -28,6 +28,28 @@ function majority(values: (string | null)[]): string | null {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
 }
 
+/**
+ * What a restore there builds the container from: the bundle, identical on every host; or, for an
+ * image runtime (podman), the image the container runs, held by this host.
+ */
+function filesystemCheck(tour: Tour, f: HostFacts, all: HostFacts[]): Check {
+  if (!f.bundle.ok) return { id: runtimeOf(tour).image ? 'image' : 'bundle', status: 'fail', detail: f.bundle.detail }
+  if (f.images) {
+    const want = all.map((h) => h.images?.container).find((x) => x) ?? null
+    if (!want) return { id: 'image', status: 'ok', detail: `${f.bundle.detail}; no host runs the container to compare with` }
+    if (f.images.container) return { id: 'image', status: 'ok', detail: f.bundle.detail }
+    return f.images.held.includes(want)
+      ? { id: 'image', status: 'ok', detail: `holds the container's image ${want.slice(0, 12)}` }
+      : { id: 'image', status: 'fail', detail: `lacks the container's image ${want.slice(0, 12)}: ${runtimeOf(tour).name} restores onto it (copy it: podman save | podman load)` }
+  }
+  const cfg = majority(all.map((h) => h.bundle.configShaNoCgroup))
+  const rootfs = majority(all.map((h) => h.bundle.rootfs))
+  if (f.bundle.configShaNoCgroup !== cfg) return { id: 'bundle', status: 'fail', detail: `config.json differs from the other hosts' (${f.bundle.detail})` }
+  if (f.bundle.rootfs !== rootfs) return { id: 'bundle', status: 'fail', detail: `rootfs differs from the other hosts' (${f.bundle.detail})` }
+  const cg = all.some((h) => h.bundle.configSha !== f.bundle.configSha) ? '; config.json differs only in linux.cgroupsPath' : ''
+  return { id: 'bundle', status: 'ok', detail: `identical on all hosts: ${f.bundle.detail}${cg}` }
+}
+
 export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedOn: string | null): Check[] {
   if (!f.reachable.ok) return [{ id: 'reachable', status: 'fail', detail: f.reachable.detail }]
   const c: Check[] = [{ id: 'reachable', status: 'ok', detail: `connected${f.kernel ? `, kernel ${f.kernel}` : ''}` }]
@@ -53,15 +75,7 @@ export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedO
       ? { id: 'uffd', status: 'ok', detail: 'userfaultfd: post-copy possible' }
       : { id: 'uffd', status: 'warn', detail: `post-copy unavailable here: ${f.uffd.detail}` },
   )
-  const cfg = majority(all.map((h) => h.bundle.configShaNoCgroup))
-  const rootfs = majority(all.map((h) => h.bundle.rootfs))
-  if (!f.bundle.ok) c.push({ id: 'bundle', status: 'fail', detail: f.bundle.detail })
-  else if (f.bundle.configShaNoCgroup !== cfg) c.push({ id: 'bundle', status: 'fail', detail: `config.json differs from the other hosts' (${f.bundle.detail})` })
-  else if (f.bundle.rootfs !== rootfs) c.push({ id: 'bundle', status: 'fail', detail: `rootfs differs from the other hosts' (${f.bundle.detail})` })
-  else {
-    const cg = all.some((h) => h.bundle.configSha !== f.bundle.configSha) ? '; config.json differs only in linux.cgroupsPath' : ''
-    c.push({ id: 'bundle', status: 'ok', detail: `identical on all hosts: ${f.bundle.detail}${cg}` })
-  }
+  c.push(filesystemCheck(tour, f, all))
   const rss = all.find((h) => h.containerRssBytes)?.containerRssBytes ?? null
   // Room for a snapshot and a final image on a source, and what arrives on a destination.
   const need = rss ? 2 * rss : FALLBACK_NEED_BYTES

@@ -67,6 +67,10 @@ export const podman: Runtime = {
   capabilities: { leaveRunning: true, preDump: false, lazyPages: false },
   stats: { dump: STATS_FILE, restore: STATS_FILE, decode: decodePodmanStats },
   imageMarker: PODMAN_ARCHIVE,
+  image: {
+    ofContainer: (id) => ['podman', 'container', 'inspect', '--format', '{{.Image}}', id],
+    list: () => ['podman', 'image', 'ls', '--no-trunc', '--format', '{{.ID}}'],
+  },
   version: () => ['podman', '--version'],
   parseVersion: (out) => /^podman version (\S+)/m.exec(out)?.[1] ?? null,
   cannotCheckpoint: () => null,

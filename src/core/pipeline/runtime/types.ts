@@ -72,6 +72,12 @@ export interface Runtime extends RuntimeArgv {
    * CRIU ended: pre-copy's last pages go out on the log's "finished" line instead of the exit.
    */
   readonly dumpLog?: string
+  /**
+   * Runtimes whose checkpoint archive carries the container's configuration and names its image
+   * (podman): the destination must hold that image, and the tour's bundle is not used. Each argv
+   * prints image IDs, one per line (a `sha256:` prefix is allowed).
+   */
+  readonly image?: { ofContainer(id: string): string[]; list(): string[] }
   /** Why this build cannot checkpoint at all (e.g. compiled without CRIU), from `version()`'s output; null when it can. */
   cannotCheckpoint(output: string): string | null
 }

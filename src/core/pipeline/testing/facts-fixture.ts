@@ -14,6 +14,7 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
     uffd: { ok: true, detail: 'UFFD is supported' },
     rsync: { ok: true, detail: 'rsync version 3.5.1', zstd: true },
     bundle: { ok: true, detail: 'ok', configSha: 'c1', configShaNoCgroup: 'c1', rootfs: 'r1' },
+    images: null,
     diskFreeBytes: 80e9,
     keepalived: true,
     holdsIp: false,
