@@ -40,6 +40,22 @@ describe('mode refusal before anything is frozen', () => {
     })
     expect(chooseTechnique('stop-and-copy', crunTour, src, labFacts('montreal', { runtimeVersion: null }), null)).toMatchObject({ ok: false, reason: 'stop-and-copy refused: crun is missing on montreal' })
   })
+  it('podman: rsync-tracked pre-copy, no CRIU tracking (and why), and the destination must hold the container\'s image', () => {
+    const podmanTour = { ...tour, container: { ...tour.container, runtime: 'podman' as const } }
+    const img = 'a'.repeat(64)
+    const s = { ...src, ...withDirty, images: { held: [img], container: img } }
+    const d = labFacts('montreal', { images: { held: [img, 'b'.repeat(64)], container: null } })
+    expect(chooseTechnique('pre-copy', podmanTour, s, d, null)).toMatchObject({ ok: true, technique: { kind: 'pre-copy', tracking: 'rsync' } })
+    expect(chooseTechnique('pre-copy', podmanTour, s, d, null, 'criu')).toEqual({
+      ok: false,
+      reason: "pre-copy with CRIU's tracking unavailable: globehop does not chain podman's --pre-checkpoint (a single pre-dump in podman's storage, restored with --import-previous)",
+    })
+    expect(chooseTechnique('post-copy', podmanTour, s, d, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/podman has no lazy pages/) })
+    expect(chooseTechnique('stop-and-copy', podmanTour, s, labFacts('montreal', { images: { held: ['b'.repeat(64)], container: null } }), null)).toEqual({
+      ok: false,
+      reason: "stop-and-copy refused: the container's image aaaaaaaaaaaa is not on montreal: podman restores the checkpoint onto it there (copy it: podman save | podman load)",
+    })
+  })
   it('pre+post needs CRIU tracking and refuses rsync tracking outright', () => {
     expect(chooseTechnique('pre+post', tour, src, dst, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^pre\+post unavailable: pre-copy with CRIU's tracking unavailable on stuttgart/) })
     expect(chooseTechnique('pre+post', tour, { ...src, ...withDirty }, dst, null, 'rsync')).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot start from rsync snapshots/) })

@@ -65,6 +65,7 @@ export function decodePodmanStats(bytes: Buffer): CriuStats {
 export const podman: Runtime = {
   name: 'podman',
   capabilities: { leaveRunning: true, preDump: false, lazyPages: false },
+  missing: { preDump: "globehop does not chain podman's --pre-checkpoint (a single pre-dump in podman's storage, restored with --import-previous)" },
   stats: { dump: STATS_FILE, restore: STATS_FILE, decode: decodePodmanStats },
   imageMarker: PODMAN_ARCHIVE,
   image: {

@@ -62,6 +62,8 @@ export interface StatsReport {
 
 export interface Runtime extends RuntimeArgv {
   readonly capabilities: RuntimeCapabilities
+  /** Why a capability is missing, where "<runtime> has no …" would mislead. */
+  readonly missing?: Partial<Record<keyof RuntimeCapabilities, string>>
   readonly stats: StatsReport
   /** A file in the image dir that exists only once the image is whole (what `recover` trusts). */
   readonly imageMarker: string
