@@ -6,7 +6,8 @@ describe('parseLabArgs', () => {
     expect(parseLabArgs(['up'])).toEqual({ cmd: 'up', noShaping: false, bundle: undefined, cacheDir: undefined })
     expect(parseLabArgs(['up', '--no-shaping', '--bundle', 'b', '--cache', 'c'])).toEqual({ cmd: 'up', noShaping: true, bundle: 'b', cacheDir: 'c' })
     expect(parseLabArgs(['up', '--runtime', 'crun'])).toMatchObject({ cmd: 'up', runtime: 'crun' })
-    expect(() => parseLabArgs(['up', '--runtime', 'podman'])).toThrow('--runtime: "podman" is not one of runc, crun')
+    expect(parseLabArgs(['up', '--runtime', 'podman'])).toMatchObject({ cmd: 'up', runtime: 'podman' })
+    expect(() => parseLabArgs(['up', '--runtime', 'docker'])).toThrow('--runtime: "docker" is not one of runc, crun, podman')
   })
   it('parses status --json and down', () => {
     expect(parseLabArgs(['status', '--json'])).toEqual({ cmd: 'status', json: true })

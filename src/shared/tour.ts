@@ -61,6 +61,7 @@ export type RuntimeName = (typeof RUNTIME_NAMES)[number]
 
 export const ContainerSchema = z.strictObject({
   id: z.string().max(128, 'at most 128 characters').regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runc container id: letters, digits, ".", "_" or "-"'),
+  /** runc and crun restore from it (the same on every host); podman never reads it (its checkpoint archive and the container's image hold all). */
   bundle: remotePath,
   runtime: z.enum(RUNTIME_NAMES).default('runc'),
   /** UDP port of the game server, probed at the floating IP. */

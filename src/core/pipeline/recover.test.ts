@@ -46,7 +46,8 @@ function killedAfterDump(journal: FileJournal) {
   world.hosts.get('stuttgart')!.holdsIp = false
   world.hosts.get('strasbourg')!.holdsIp = true
   world.override = (host, argv) => {
-    if (argv[0] === 'sh' && argv[2]?.includes('inventory.img')) {
+    // The image list, asked with runc's marks of a whole image and a finished dump.
+    if (argv[0] === 'sh' && argv[5] === 'inventory.img' && argv[6] === 'stats-dump') {
       if (host === 'stuttgart') return { stdout: `${HOP}\tstop-and-copy\t1\t1\t1700000000\n` }
       if (host === 'strasbourg') return { stdout: `${HOP}\tstop-and-copy\t0\t0\t1700000001\n` }
     }
