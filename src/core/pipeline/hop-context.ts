@@ -63,6 +63,8 @@ export interface HopContext {
   pending: Promise<unknown>[]
   /** keepalived: the IP move started at the freeze (steps/ip-move.ts); null once done, else why not. */
   ipStart?: { done: Promise<Error | null>; stop: () => Promise<Error | null> }
+  /** keepalived, stop-and-copy: the move's commands, opened at the hop's start; the checkpoint fires them. */
+  armedIp?: { fire(): void; cancel(): void }
 }
 
 /** Sets a state flag, journaled first: a killed process leaves how far the hop got. */

@@ -17,7 +17,7 @@ import { planHop, type TailCommands } from './plan'
 import { containerState } from './remote-files'
 import { checkpoint } from './steps/checkpoint'
 import { cleanup } from './steps/cleanup'
-import { ipMove } from './steps/ip-move'
+import { armIpMove, ipMove } from './steps/ip-move'
 import { lazyCheckpoint, lazyPagesDone, startLazyDaemon } from './steps/page-server'
 import { restore } from './steps/restore'
 import { rollback, type LazyProcs } from './steps/rollback'
@@ -111,6 +111,9 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
   let warning: string | null = null
   a.client?.hopStarted(a.hopId)
   try {
+    // The IP move's commands open beside the hop's own preparation, so the freeze only has to say
+    // "go" (one one-way delay) instead of starting them. Pre-copy's tail chain arms its own.
+    if (decision.technique.kind === 'stop-and-copy') ctx.armedIp = armIpMove(ctx) ?? undefined
     const before = await prepare(ctx, a)
     const t = decision.technique
     const last = await preCopy(ctx, t, decision)
@@ -129,7 +132,9 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
       error = new HopCancelled().message
       await Promise.all([a.src.run(plan.cleanup.removeSourceImages, { allowFail: true }), a.dst.run(plan.cleanup.removeDestinationImages, { allowFail: true })]).catch(() => undefined)
     }
-    // Track-file writes still in flight must land (or be stopped) before the rollback writes them.
+    // Track-file writes still in flight must land (or be stopped) before the rollback writes them;
+    // armed commands that never fired end with nothing written.
+    ctx.armedIp?.cancel()
     await ctx.ipStart?.stop()
     const rb = await rollback(ctx, lazy)
     rollbackText = rb.text

@@ -46,6 +46,21 @@ sub maps {
   }
   %m;
 }
+# A ustar archive's members: [name:type#occurrence, data offset, size]; empty when it is not one.
+sub tarmembers {
+  my ($fh, $size) = @_; my (@m, %seen, $h); my $o = 0;
+  while ($o + 512 <= $size) {
+    sysseek($fh, $o, 0) // return (); (sysread($fh, $h, 512) // -1) == 512 or return ();
+    last if $h eq "\0" x 512;
+    return () unless substr($h, 257, 5) eq 'ustar';
+    my $s = substr($h, 124, 12); return () if ord($s) & 0x80; $s =~ tr/0-7//cd; $s = oct($s || '0');
+    my ($nm) = unpack('Z100', $h); my ($pf) = unpack('Z155', substr($h, 345, 155));
+    my $k = ($pf eq '' ? '' : "$pf/") . $nm . ':' . substr($h, 156, 1);
+    push @m, [$k . '#' . $seen{$k}++, $o + 512, $s];
+    $o += 512 + (($s + 511) & ~511);
+  }
+  @m;
+}
 # A pagemap byte-identical to the basis's means the same layout: no need to parse it (13 ms for
 # the lab game's two maps, while the game is frozen).
 my @same = grep { /^pagemap-\d+\.img$/ && do { my $o = slurp("$base/$_"); defined $o && $o eq slurp($_) } } @f;
@@ -86,6 +101,45 @@ for my $n (@f) {
       }
       $j += $np;
     }
+    $flush->(); close $a; close $b; print "E\n"; next;
+  }
+  # An archive (podman's checkpoint): a member that grew past a 512-byte block shifts every member
+  # behind it, CRIU's pages included, so equal offsets stop matching. Each member is compared with
+  # the basis's member of the same name instead, page by page from the member's start, and the
+  # destination rebuilds the file from its old members.
+  my @tn = $n =~ /\.tar$/ && defined $bs ? tarmembers($a, $size) : ();
+  my @to = @tn && open($b, '<:raw', "$base/$n") ? tarmembers($b, $bs) : ();
+  if (@tn && @to) {
+    print "R $n $size $bs\n";
+    my %om = map { $_->[0] => $_ } @to;
+    my ($run, $len, $at) = (-1, 0, 0);
+    my $flush = sub { print "C $run $len\n" if $len; ($run, $len) = (-1, 0) };
+    my $same = sub { my ($o, $l) = @_; if ($len && $run + $len == $o) { $len += $l } else { $flush->(); ($run, $len) = ($o, $l) } };
+    my $lit = sub { my ($o, $l) = @_; $flush->(); sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n"; print "A $l\n", $x; $sent += $l };
+    for my $m (@tn) {
+      my ($k, $d, $sz) = @$m; my $pad = ($sz + 511) & ~511;
+      # Headers hold the dump's times: they go as they are (512 bytes each, mostly zeros).
+      $lit->($d - 512, 512);
+      my $prev = $om{$k}; my $opad = $prev ? (($prev->[2] + 511) & ~511) : 0;
+      for (my $c = 0; $c < $pad; $c += $C) {
+        my $l = $pad - $c < $C ? $pad - $c : $C;
+        sysseek($a, $d + $c, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $d\n";
+        my $y = '';
+        if ($prev && $c < $opad) { my $ol = $opad - $c < $l ? $opad - $c : $l; sysseek($b, $prev->[1] + $c, 0) // die "$base/$n: $!\n"; (sysread($b, $y, $ol) // -1) == $ol or die "$base/$n: short\n" }
+        if ($y eq $x) { $same->($prev->[1] + $c, $l); next }
+        for (my $i = 0; $i < $l; $i += $B) {
+          my $pl = $l - $i < $B ? $l - $i : $B; my $p = substr($x, $i, $pl);
+          if (length($y) >= $i + $pl) {
+            my $q = substr($y, $i, $pl); if ($p eq $q) { $same->($prev->[1] + $c + $i, $pl); next }
+            $flush->(); print 'Y ', $prev->[1] + $c + $i, " $pl\n", $p ^ $q;
+          } else { $flush->(); print "A $pl\n", $p }
+          $sent += $pl; $pages++;
+        }
+      }
+      $at = $d + $pad;
+    }
+    # The end-of-archive blocks.
+    $lit->($at, $size - $at) if $size > $at;
     $flush->(); close $a; close $b; print "E\n"; next;
   }
   # A pages file that grew or shrank (the game mapped or dropped memory) is still compared at

@@ -10,7 +10,8 @@ export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise
     // Never aborted half-way: CRIU must finish (or fail and thaw) on its own.
     const dump = ctx.src.run(ctx.plan.checkpoint(lastSnapshot))
     // The IP move starts while CRIU dumps: keepalived's takeover is off the players' clock.
-    startIpMoveAtFreeze(ctx)
+    if (ctx.armedIp) ctx.armedIp.fire()
+    else startIpMoveAtFreeze(ctx)
     await dump.catch((e: unknown) => {
       throw commandFailure(`${ctx.plan.runtime.name} checkpoint`, e)
     })

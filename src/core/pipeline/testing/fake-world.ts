@@ -184,6 +184,8 @@ class FakeRemote implements Remote {
         this.world.hosts.get(this.host.name)!.commands.push(`${argv.join(' ')} (no go line)`)
         return { code: NOT_TRIGGERED_EXIT, stdout: 'started\n', stderr: '', ms: 1 }
       }
+      // Stopped before its shell wrote (the rollback's writes come next): a closed channel writes nothing.
+      if (opts.signal?.aborted) throw new Error(`${this.host.name}: \`${argv.join(' ')}\` was cancelled`)
     }
     const r = this.world.answer(this.host.name, argv)
     if (r.code === 0 && this.world.isAwaitAddress(argv)) return this.awaitAddress(argv, opts)
