@@ -9,7 +9,7 @@ import { queryServer, type ServerInfo } from './query'
 import { IMAGE_STORE, renderBundleConfig } from './render'
 import type { HostState } from './state'
 
-/** Podman on the lab's cgroup-v1 hosts warns on every command; the lab says it once (lab.md). */
+/** Podman on the lab's cgroup-v1 hosts warns on every command (lab/README.md, "Podman"). */
 export const PODMAN_ENV = 'PODMAN_IGNORE_CGROUPSV1_WARNING=1'
 
 /** Status a runtime reports for the game container on this host, or null when none has it. */
