@@ -39,8 +39,9 @@ export function baseProblem(tour: Tour, src: HostFacts, dst: HostFacts): string 
     if (!tour.options.sharedStorage && !f.rsync.ok) return `rsync is missing on ${f.host}: ${f.rsync.detail}`
   }
   const image = src.images?.container
+  const rt = runtimeOf(tour)
   if (image && dst.images && !dst.images.held.includes(image)) {
-    return `the container's image ${image.slice(0, 12)} is not on ${dst.host}: ${runtimeOf(tour).name} restores the checkpoint onto it there (copy it: podman save | podman load)`
+    return `the container's image ${image.slice(0, 12)} is not on ${dst.host}: ${rt.name} restores the checkpoint onto it there${rt.image ? ` (copy it: ${rt.image.copyHint})` : ''}`
   }
   if (src.bundle.configShaNoCgroup !== dst.bundle.configShaNoCgroup) return `bundle config.json differs between ${src.host} and ${dst.host}`
   if (src.bundle.rootfs !== dst.bundle.rootfs) return `bundle rootfs differs between ${src.host} and ${dst.host}`

@@ -28,6 +28,11 @@ function majority(values: (string | null)[]): string | null {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
 }
 
+const copyHint = (tour: Tour) => {
+  const image = runtimeOf(tour).image
+  return image ? ` (copy it: ${image.copyHint})` : ''
+}
+
 /**
  * What a restore there builds the container from: the bundle, identical on every host; or, for an
  * image runtime (podman), the image the container runs, held by this host.
@@ -40,7 +45,7 @@ function filesystemCheck(tour: Tour, f: HostFacts, all: HostFacts[]): Check {
     if (f.images.container) return { id: 'image', status: 'ok', detail: f.bundle.detail }
     return f.images.held.includes(want)
       ? { id: 'image', status: 'ok', detail: `holds the container's image ${want.slice(0, 12)}` }
-      : { id: 'image', status: 'fail', detail: `lacks the container's image ${want.slice(0, 12)}: ${runtimeOf(tour).name} restores onto it (copy it: podman save | podman load)` }
+      : { id: 'image', status: 'fail', detail: `lacks the container's image ${want.slice(0, 12)}: ${runtimeOf(tour).name} restores onto it${copyHint(tour)}` }
   }
   const cfg = majority(all.map((h) => h.bundle.configShaNoCgroup))
   const rootfs = majority(all.map((h) => h.bundle.rootfs))

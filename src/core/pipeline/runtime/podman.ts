@@ -71,6 +71,7 @@ export const podman: Runtime = {
   image: {
     ofContainer: (id) => ['podman', 'container', 'inspect', '--format', '{{.Image}}', id],
     list: () => ['podman', 'image', 'ls', '--no-trunc', '--format', '{{.ID}}'],
+    copyHint: 'podman save | podman load',
   },
   version: () => ['podman', '--version'],
   parseVersion: (out) => /^podman version (\S+)/m.exec(out)?.[1] ?? null,

@@ -77,9 +77,10 @@ export interface Runtime extends RuntimeArgv {
   /**
    * Runtimes whose checkpoint archive carries the container's configuration and names its image
    * (podman): the destination must hold that image, and the tour's bundle is not used. Each argv
-   * prints image IDs, one per line (a `sha256:` prefix is allowed).
+   * prints image IDs, one per line (a `sha256:` prefix is allowed); `copyHint` tells the user how
+   * to bring an image to a host that lacks it.
    */
-  readonly image?: { ofContainer(id: string): string[]; list(): string[] }
+  readonly image?: { ofContainer(id: string): string[]; list(): string[]; copyHint: string }
   /** Why this build cannot checkpoint at all (e.g. compiled without CRIU), from `version()`'s output; null when it can. */
   cannotCheckpoint(output: string): string | null
 }
