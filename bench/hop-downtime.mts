@@ -2,7 +2,7 @@
 // measured side by side in one run by globehop's own 20 Hz prober (issue 12). Per link and mode:
 // the client gap (median), the physical limit of those runs (CRIU's frozen time of the final dump +
 // the bytes sent after the freeze at the link's goodput + one one-way delay + CRIU's restore
-// time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs), the IP move
+// time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs, the median sum, and snapshotPauseMaxMs, the longest one of all runs), the IP move
 // from the freeze to the destination holding the IP (`ip monitor` on every host); the 2017 order
 // (bench/baseline-2017.mts) on the same pair and globehop's ratio to it; `auto` against the best
 // fixed mode. Targets are printed beside the figures, missed ones as MISSED.
@@ -58,7 +58,9 @@ interface Run {
   /** Step time beyond its share of the limit: checkpoint past CRIU's frozen time, transfer past the
    *  wire time and one one-way delay, restore past CRIU's restore time. */
   extra: { dump: number; transfer: number; restore: number }
+  /** The hop's snapshot pauses: their sum and the longest one. */
   pause: number | undefined
+  pauseMax: number | undefined
   ipMove: number
 }
 interface Row {
@@ -123,7 +125,7 @@ try {
             row.technique = r.technique
             const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
             const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
-            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN })
+            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
                 `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze; ${r.technique}`,
@@ -160,7 +162,7 @@ const met = (ok: boolean, what: string) => (ok ? `ok (${what})` : `MISSED (${wha
 const lines: string[] = []
 lines.push(`Hop downtime on the lab, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.type()} ${os.release()}; median of ${runs} run${runs > 1 ? 's' : ''} per row`)
 lines.push('')
-lines.push('| link | mode | client gap s | physical limit s | ratio | overhead ms | snapshot pauses ms (sum) | IP move ms | vs 2017 order | targets |')
+lines.push('| link | mode | client gap s | physical limit s | ratio | overhead ms | snapshot pauses ms (sum / longest) | IP move ms | vs 2017 order | targets |')
 lines.push('|---|---|---|---|---|---|---|---|---|---|')
 for (const [link, b] of baselines) {
   const mine = rows.filter((r) => r.link === link)
@@ -174,6 +176,7 @@ for (const [link, b] of baselines) {
     const ratio = median(r.runs.map((x) => x.gap / x.limit))
     const over = median(r.runs.map((x) => x.gap - x.limit))
     const pauses = r.runs.map((x) => x.pause).filter((x): x is number => x !== undefined)
+    const longest = r.runs.map((x) => x.pauseMax).filter((x): x is number => x !== undefined)
     const ip = median(r.runs.map((x) => x.ipMove).filter(Number.isFinite))
     const t: string[] = []
     if (r.mode === 'pre-copy' || r.mode === 'stop-and-copy') t.push(met(ratio <= 1.3, 'gap <= 1.3 x limit'), met(over <= 150, 'overhead <= 150 ms'))
@@ -181,9 +184,10 @@ for (const [link, b] of baselines) {
     if (r.mode === 'stop-and-copy') t.push(met(gap <= 0.8 * base, 'gap <= 0.8 x 2017 order'))
     if (r.mode === 'auto') t.push(met(gap <= 1.1 * best.gap, `within 10 % of the best fixed mode (${best.mode})`))
     if (Number.isFinite(ip)) t.push(met(ip <= 300, 'IP move <= 300 ms'))
-    if (pauses.length) t.push(met(Math.max(...pauses) <= 250, 'snapshot pauses (sum, every run) <= 250 ms'))
+    // Issue 12: "no snapshot pause over 250 ms", each pause in every run; the sum is printed beside it.
+    if (longest.length) t.push(met(Math.max(...longest) <= 250, 'no snapshot pause over 250 ms (every run)'))
     const mode = r.mode === 'auto' ? `auto = ${r.technique}` : r.mode
-    lines.push(`| ${link} | ${mode} | ${s2(gap)} | ${s2(limit)} | ${ratio.toFixed(2)} | ${ms(over)} | ${pauses.length ? ms(median(pauses)) : '-'} | ${ms(ip)} | ${(gap / base).toFixed(2)} | ${t.join('; ')} |`)
+    lines.push(`| ${link} | ${mode} | ${s2(gap)} | ${s2(limit)} | ${ratio.toFixed(2)} | ${ms(over)} | ${pauses.length ? `${ms(median(pauses))} / ${ms(Math.max(...longest))}` : '-'} | ${ms(ip)} | ${(gap / base).toFixed(2)} | ${t.join('; ')} |`)
   }
   lines.push(`| ${link} | 2017 order | ${s2(base)} | | | | | | 1.00 | |`)
 }

@@ -83,6 +83,10 @@ describe('human output', () => {
     expect(post).toMatch(/verify +2\d\.\d+ s \(post-copy stall: the game faulting its pages in over the link\)/)
     expect(post).not.toMatch(/snapshot pauses/)
   })
+  it('two snapshots: the longest pause beside their sum', () => {
+    const two = { ...hop, steps: [...hop.steps, { step: 'snapshot' as const, iteration: 2, ms: 300 }], snapshotPauseMs: 410, snapshotPauseMaxMs: 230 }
+    expect(formatHop(two)).toMatch(/snapshot pauses +410 ms \(CRIU frozen time of 2 snapshots while the game ran on, the longest 230 ms: /)
+  })
   it('a failed hop shows the error and the rollback', () => {
     const text = formatHop({ ...hop, ok: false, error: 'restore on strasbourg failed', rollback: 'floating IP back on stuttgart', containerOn: 'stuttgart', client: undefined })
     expect(text).toMatch(/FAILED/)

@@ -189,6 +189,8 @@ export const HopResultSchema = z.object({
   criuRestore: CriuStatsSchema.optional(),
   /** Sum of the game's pauses (CRIU frozen time) for pre-copy snapshots before the final freeze. */
   snapshotPauseMs: z.number().nonnegative().optional(),
+  /** The longest of those pauses: what one player felt at worst (issue 12's per-pause target). */
+  snapshotPauseMaxMs: z.number().nonnegative().optional(),
   client: ClientViewSchema.optional(),
   error: z.string().optional(),
   /** What the rollback did, in words, when there was one. */

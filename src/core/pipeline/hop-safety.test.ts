@@ -299,13 +299,34 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
   const converging = (host: string, argv: readonly string[]) =>
     isRsync(host, argv) ? { stdout: 'Literal data: 265,000 bytes\nMatched data: 94,700,000 bytes\nTotal bytes sent: 31,000\nTotal bytes received: 900\n' } : undefined
 
-  it('journals the restore (the go-ahead) after the verified copy, and ends with one server', async () => {
+  it('journals the go-ahead (the restore may start) once the dump ended and the whole delta left, the verified copy after it, and ends with one server', async () => {
     const { session, journal } = setup()
     world.override = converging
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(true)
-    expect(flags(journal())).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted', 'dstRunning', 'served'])
+    expect(flags(journal())).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'dstRestoreStarted', 'transferred', 'dstRunning', 'served'])
     expect(world.where()).toEqual(['strasbourg'])
+  })
+
+  it('the source fails after its whole delta left (the go-ahead is out) but before the copy verified: the fence claims the restore, the gate ends, the game comes back on the source', async () => {
+    const { session, journal } = setup()
+    world.override = (host, argv) => {
+      if (!isTail(host, argv)) return converging(host, argv)
+      world.hosts.get('stuttgart')!.container = 'stopped'
+      // Every byte went into the session, which then broke: the destination never verifies.
+      return { code: 255, stdout: `globehop-tail: freezing\nglobehop-tail: frozen\nglobehop-tail: dumped\n${FAKE_DELTA.split('\n').slice(0, 2).join('\n')}\n`, stderr: 'Connection to 198.51.100.12 closed by remote host.' }
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/the final delta on stuttgart exited 255/)
+    expect(flags(journal())).toContain('dstRestoreStarted')
+    expect(flags(journal())).not.toContain('transferred')
+    // The go-ahead was out: the destination is fenced before the source restores, and its gate ends.
+    expect(ran('strasbourg', /globehop-fence/)).toHaveLength(1)
+    expect(ran('strasbourg', /runc restore/)).toHaveLength(0)
+    expect(r.rollback).toMatch(/restored the container on stuttgart/)
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(world.ipOwners()).toEqual(['stuttgart'])
   })
 
   it('a failed dump: no go-ahead, nothing restored on the destination, the game still on the source', async () => {

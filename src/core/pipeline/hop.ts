@@ -160,6 +160,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     criuDump: ctx.figures.criuDump,
     criuRestore: ctx.figures.criuRestore,
     snapshotPauseMs: ctx.figures.snapshotFrozenMs.length ? Math.round(ctx.figures.snapshotFrozenMs.reduce((x, y) => x + y, 0)) : undefined,
+    snapshotPauseMaxMs: ctx.figures.snapshotFrozenMs.length ? Math.round(Math.max(...ctx.figures.snapshotFrozenMs)) : undefined,
     client: a.client?.clientView(a.hopId),
     // A failed cleanup leaves the hop a success (the game moved) but says so here.
     error: error ?? warning ?? undefined,

@@ -74,10 +74,10 @@ describe('pre-copy with rsync tracking', () => {
   it('the final delta: pages changed since the last snapshot, one way over the host-to-host ssh', () => {
     const d = p.finalDelta(2)!
     expect(d.slice(0, 2)).toEqual(['sh', '-c'])
-    // img, basis (the last snapshot sent), compression, then the ssh argv ending at the destination.
-    // img, basis, gzip's level (6: the link was not measured fast), then the ssh argv.
+    // img, basis (the last snapshot sent), gzip's level (6: the link was not measured fast), the
+    // scripts, then the ssh argv ending at the destination.
     expect(d.slice(4, 7)).toEqual([`${H}/img`, `${H}/snap-2`, '6'])
-    expect(d.slice(10)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    expect(d.slice(11)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
     expect(p.finalDelta(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).finalDelta(1)).toBeNull()
     expect(plan({ kind: 'pre-copy', tracking: 'criu' }).finalDelta(2)).toBeNull()
@@ -88,7 +88,7 @@ describe('pre-copy with rsync tracking', () => {
     expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/snap-2`, '6'])
     // The checkpoint as one quoted word, then the ssh argv ending at the destination.
     expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
-    // runc's CRIU log (the pages go out on its last line), the watch, then the ssh argv.
+    // runc's CRIU log (the pages go out on its last line), the compressor, then the ssh argv.
     expect(c[12]).toBe(`${H}/dump-work/dump.log`)
     expect(c.slice(14)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
     // The gate: the marker it waits for (and how long), the restore claim, then the restore itself.

@@ -203,6 +203,7 @@ describe("gap model, snapshot weighing and the delta's tools", () => {
     expect(final[0]).toMatch(/ \S+\/img \S+\/snap-1 1 /)
     // The fixture's CRIU frozen time: 42.9 ms.
     expect(r.snapshotPauseMs).toBe(43)
+    expect(r.snapshotPauseMaxMs).toBe(43)
     expect(steps().some((e) => e.step === 'snapshot' && e.phase === 'progress' && /^snapshot 2 would pause the game ~43 ms to save at most \d ms/.test(e.detail ?? ''))).toBe(true)
   })
 })

@@ -43,14 +43,14 @@ describe('CSV escaping (RFC 4180)', () => {
 })
 
 const HEADER =
-  'hop,from,to,mode,technique,result,started,client_downtime_ms,criu_frozen_ms,snapshot_pause_ms,checkpoint_ms,transfer_ms,restore_ms,ip_move_ms,image_bytes,wire_bytes,rtt_before_ms,rtt_after_ms,probes_lost,state_carried,error\r\n'
+  'hop,from,to,mode,technique,result,started,client_downtime_ms,criu_frozen_ms,snapshot_pause_ms,snapshot_pause_max_ms,checkpoint_ms,transfer_ms,restore_ms,ip_move_ms,image_bytes,wire_bytes,rtt_before_ms,rtt_after_ms,probes_lost,state_carried,error\r\n'
 
 describe('export', () => {
   it('CSV: one row per hop, a failed hop with its error and rollback', () => {
     expect(formatHops(hopRows(recorded()), 'csv')).toBe(
       HEADER +
-        '1,stuttgart,strasbourg,stop-and-copy,stop-and-copy,ok,2025-05-17T08:30:00.000Z,1950.4,798.123,,812.5,640,410,305.25,93000000,13000000,0.41,0.3,39,yes,\r\n' +
-        '2,strasbourg,stuttgart,stop-and-copy,stop-and-copy,failed,2025-05-17T08:31:00.000Z,,,,790,1200,,,,,0.3,,0,,' +
+        '1,stuttgart,strasbourg,stop-and-copy,stop-and-copy,ok,2025-05-17T08:30:00.000Z,1950.4,798.123,,,812.5,640,410,305.25,93000000,13000000,0.41,0.3,39,yes,\r\n' +
+        '2,strasbourg,stuttgart,stop-and-copy,stop-and-copy,failed,2025-05-17T08:31:00.000Z,,,,,790,1200,,,,,0.3,,0,,' +
         '"rsync: connection closed, ""stuttgart"" unreachable\nexit 12; rollback: restored on strasbourg, IP back"\r\n',
     )
   })

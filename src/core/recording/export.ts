@@ -20,6 +20,7 @@ export interface HopRow {
   criu_frozen_ms: number | null
   /** The game's pauses for pre-copy snapshots before the final freeze (players feel them as lag). */
   snapshot_pause_ms: number | null
+  snapshot_pause_max_ms: number | null
   checkpoint_ms: number | null
   transfer_ms: number | null
   restore_ms: number | null
@@ -45,6 +46,7 @@ export const HOP_COLUMNS: readonly { key: keyof HopRow; title: string }[] = [
   { key: 'client_downtime_ms', title: 'client downtime ms' },
   { key: 'criu_frozen_ms', title: 'CRIU frozen ms' },
   { key: 'snapshot_pause_ms', title: 'snapshot pauses ms' },
+  { key: 'snapshot_pause_max_ms', title: 'longest snapshot pause ms' },
   { key: 'checkpoint_ms', title: 'checkpoint ms' },
   { key: 'transfer_ms', title: 'transfer ms' },
   { key: 'restore_ms', title: 'restore ms' },
@@ -85,6 +87,7 @@ export function hopRow(h: HopResult, index: number): HopRow {
     client_downtime_ms: ms(h.client?.downtimeMs),
     criu_frozen_ms: ms(h.criuDump?.frozenTimeUs === undefined ? null : h.criuDump.frozenTimeUs / 1000),
     snapshot_pause_ms: ms(h.snapshotPauseMs),
+    snapshot_pause_max_ms: ms(h.snapshotPauseMaxMs),
     checkpoint_ms: stepMs(h, 'checkpoint'),
     transfer_ms: stepMs(h, 'transfer'),
     restore_ms: stepMs(h, 'restore'),

@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
+import { DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -58,9 +58,9 @@ function pagemap(pagesId: number, entries: Array<[vaddr: number, pages: number]>
 // The ssh stand-in runs the remote command here under sh, as sshd would hand it to a login shell.
 const local = ['sh', '-c', 'eval "$1"', 'sh']
 
-async function send(dirs: { img: string; basis: string; dst: string }, compress: boolean) {
+async function send(dirs: { img: string; basis: string; dst: string }, compress: boolean, env?: NodeJS.ProcessEnv) {
   const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: local, compress })
-  const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 24 })
+  const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 24, env })
   return parsePageDelta([...r.stdout.split('\n'), ...r.stderr.split('\n')])
 }
 
@@ -185,5 +185,74 @@ describe('one-way page delta', () => {
     const { dirs } = world()
     const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: ['sh', '-c', 'head -c 5000 | (eval "$1")', 'sh'], compress: false })
     await expect(run(argv[0]!, argv.slice(1))).rejects.toMatchObject({ stderr: expect.stringMatching(/stream cut short/) })
+  })
+})
+
+/** A perl on PATH without zlib's module (Debian's perl-base alone): the check fails, the rest runs. */
+function perlWithoutZlib(): NodeJS.ProcessEnv {
+  const bin = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
+  writeFileSync(path.join(bin, 'perl'), '#!/bin/sh\ncase "$*" in *Compress::Raw::Zlib*) exit 2;; esac\nexec /usr/bin/perl "$@"\n')
+  chmodSync(path.join(bin, 'perl'), 0o755)
+  return { ...process.env, PATH: `${bin}:${process.env.PATH}` }
+}
+
+describe("the delta's compressor", () => {
+  // XORed pages: mostly zeros, a few changed bytes each.
+  const pagesLike = (n: number) => {
+    const b = Buffer.alloc(n * PAGE)
+    for (let p = 0; p < n; p++) randomBytes(40).copy(b, p * PAGE + ((p * 97) % 4000))
+    return b
+  }
+  const filter = (script: string, args: string[] = []) => spawn('perl', ['-e', script, '--', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+
+  it('lets out what it has whenever its input pauses, and every byte so far decodes (a sync flush)', async () => {
+    const first = pagesLike(50)
+    const z = filter(DEFLATE, ['6'])
+    const out: Buffer[] = []
+    z.stdout.on('data', (b: Buffer) => out.push(b))
+    z.stdin.write(first)
+    await new Promise((r) => setTimeout(r, 300))
+    // The input is still open: gzip(1) would hold all of it.
+    const soFar = Buffer.concat(out)
+    expect(soFar.length).toBeGreaterThan(0)
+    expect(soFar.length).toBeLessThan(first.length / 10)
+    const u = filter(INFLATE)
+    const got: Buffer[] = []
+    u.stdout.on('data', (b: Buffer) => got.push(b))
+    u.stdin.write(soFar)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(Buffer.concat(got).equals(first)).toBe(true)
+    z.stdin.end()
+    u.stdin.end()
+    await new Promise((r) => z.on('close', r))
+  })
+
+  it('speaks gzip both ways: gzip -dc reads what it wrote, and it reads what gzip wrote', async () => {
+    const data = pagesLike(200)
+    const pipe = async (argv: string[], input: Buffer) => {
+      const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] })
+      const out: Buffer[] = []
+      p.stdout.on('data', (b: Buffer) => out.push(b))
+      p.stdin.end(input)
+      const code = await new Promise((r) => p.on('close', r))
+      return { code, out: Buffer.concat(out) }
+    }
+    const mine = await pipe(['perl', '-e', DEFLATE, '--', '6'], data)
+    expect(mine.code).toBe(0)
+    expect((await pipe(['gzip', '-dc'], mine.out)).out.equals(data)).toBe(true)
+    const theirs = await pipe(['gzip', '-6'], data)
+    const back = await pipe(['perl', '-e', INFLATE], theirs.out)
+    expect(back.code).toBe(0)
+    expect(back.out.equals(data)).toBe(true)
+    // A stream cut short is an error, not a short file.
+    const cut = await pipe(['perl', '-e', INFLATE], theirs.out.subarray(0, theirs.out.length - 20))
+    expect(cut.code).not.toBe(0)
+  })
+
+  it('without zlib\'s perl module both ends fall back to gzip(1), and the copy still matches', async () => {
+    const { dirs, next } = world()
+    const f = await send(dirs, true, perlWithoutZlib())
+    expect(f).toMatchObject({ files: 3, pages: 5, verifiedFiles: 3 })
+    expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
   })
 })

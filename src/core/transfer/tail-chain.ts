@@ -2,22 +2,23 @@
 // it opens a host-to-host session to the destination and waits until the receiver there says it is
 // ready, then the final dump, then the one-way page delta into that session; the destination's side
 // verifies every file and leaves a marker. The restore waits in a gate the engine opened on the
-// destination before the freeze: it sees the marker, says so, and restores only on the engine's
-// go-ahead, sent down its open stdin.
+// destination before the freeze: it restores once its copy verified and the engine's go-ahead came
+// down its open stdin (in either order).
 // Measured on the lab (50 ms link), each command start had cost a channel open and exec (2 RTT to
-// the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited;
-// the go-ahead costs one RTT to the destination. Opening that session beside the dump still cost
-// CPU while the game was frozen (ssh's key exchange against CRIU on the same cores): it opens
-// before the freeze now, and a session that cannot open freezes nothing. The pages go out when
-// CRIU's log says the dump finished, not when the runtime exits after its cleanup (35-150 ms later
-// on the lab); the go-ahead still waits for the runtime's exit status.
-// It keeps one decider: no restore can start on the
-// destination unless the engine said go (journaled first), so when the copy fails before that the
-// game comes back on the source at once, however long the destination stays cut off. After it, a
-// rollback or `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the
-// restore that won it to end.
+// the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited.
+// Opening that session beside the dump still cost CPU while the game was frozen (ssh's key
+// exchange against CRIU on the same cores): it opens before the freeze now, and a session that
+// cannot open freezes nothing. The pages go out when CRIU's log says the dump finished, not when the
+// runtime exits after its cleanup (35-150 ms later on the lab); the go-ahead waits for the
+// runtime's exit status and for the whole delta to have left the source, and then travels beside
+// its last bytes instead of after the verify (it had cost the gate one RTT to the engine).
+// It keeps one decider: no restore can start on the destination unless the engine said go
+// (journaled first), so when the copy fails before that the game comes back on the source at once,
+// however long the destination stays cut off. After it, a rollback or `globehop recover` takes the
+// restore claim (an atomic mkdir) first, which also ends a gate still waiting for its copy, or
+// waits for the restore that won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
-import { COUNT, gzipArg, RECEIVER, receiverScript, SENDER } from './page-delta'
+import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline } from './page-delta'
 
 export const TAIL_MARK = {
   /** The destination's receiver is there (the source reads it before it freezes anything). */
@@ -69,27 +70,35 @@ export interface TailChainArgs {
   marker: string
 }
 
-// Reads CRIU's log on from where it stopped, every 2 ms: says when the game's tasks are frozen (the
-// freezer cgroup, or the first task seized), and exits 0 on the "finished" line or, without one,
-// on the checkpoint's exit status 0; 1 when the checkpoint failed.
-const DUMP_WATCH = String.raw`
-$| = 1; my ($log, $rc) = @ARGV; my ($pos, $tail, $frozen) = (0, '', 0);
-while (1) {
+// The sender waits in itself for the dump: started (and compiled) before the freeze, it scans the
+// moment CRIU is done, where a sender started then had taken 25-40 ms to get going on the lab's
+// two cores (runc's cleanup runs beside it). The wait reads CRIU's log on from where it stopped,
+// every 2 ms: says on fd 5 (the command's stdout) when the game's tasks are frozen (the freezer
+// cgroup, or the first task seized), and ends on the "finished" line or, without one, on the
+// checkpoint's exit status 0; the sender exits 1 without a byte when the checkpoint failed.
+const DUMP_WAIT = String.raw`
+{
+my ($log, $rc) = splice(@ARGV, 2, 2); my ($pos, $tail, $frozen) = (0, '', 0);
+open(my $tell, '>&=', 5) or die "fd 5: $!
+"; select((select($tell), $| = 1)[0]);
+WAIT: while (1) {
   if ($log ne '' && open(my $l, '<:raw', $log)) {
     seek($l, $pos, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
     if ($n) {
       $pos += $n; my $s = $tail . $d;
-      if (!$frozen && $s =~ /freezing processes: \d+ attempts done|SEIZE \d+ \(comm [^\n]*\): success/) { print "FROZEN_MARK\n"; $frozen = 1 }
-      exit 0 if index($s, 'Dumping finished successfully') >= 0; $tail = substr($s, -80); next
+      if (!$frozen && $s =~ /freezing processes: \d+ attempts done|SEIZE \d+ \(comm [^\n]*\): success/) { print $tell "FROZEN_MARK\n"; $frozen = 1 }
+      last WAIT if index($s, 'Dumping finished successfully') >= 0; $tail = substr($s, -80); next
     }
   }
-  if (-e $rc) { open(my $r, '<', $rc) or exit 1; my $v = <$r> // ''; chomp $v; exit($v eq '0' ? 0 : 1) }
+  if (-e $rc) { open(my $r, '<', $rc) or exit 1; my $v = <$r> // ''; chomp $v; last WAIT if $v eq '0'; exit 1 }
   select(undef, undef, undef, 0.002);
+}
+close $tell;
 }
 `.replace('FROZEN_MARK', TAIL_MARK.frozen)
 
 const SOURCE = [
-  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 watch=${10}; shift 10',
+  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 deflate=${10}; shift 10',
   'rc_file="$fifo.rc"',
   'rm -f "$fifo" "$fifo.back" "$rc_file"; mkfifo "$fifo" "$fifo.back" || exit 97',
   // The destination's session opens first; nothing freezes until its receiver says it is there.
@@ -99,6 +108,10 @@ const SOURCE = [
   // (A login script's chatter on stdout comes first; the receiver's line is the one that counts.)
   `while IFS= read -r ready <&4; do [ "$ready" != "${TAIL_MARK.receiverReady}" ] || break; done`,
   `if [ "$ready" != "${TAIL_MARK.receiverReady}" ]; then exec 3>&- 4<&-; wait "$peer"; echo "${TAIL_MARK.noReceiver} (ssh exit $?)"; exit ${NO_RECEIVER_EXIT}; fi`,
+  // The compressor is chosen before the freeze (a perl start). The waiting sender's frozen line
+  // goes to fd 5, this command's stdout (its own is the stream).
+  `zf=gzip; ! ${HAS_ZLIB} || zf=perl`,
+  'exec 5>&1',
   `echo "${TAIL_MARK.freezing}"`,
   // A log left from before must not say "finished" for this dump.
   '[ -z "$log" ] || rm -f "$log"',
@@ -106,11 +119,8 @@ const SOURCE = [
   `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file.part"; mv "$rc_file.part" "$rc_file"; } 3>&- 4<&- &`,
   'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
-  'if perl -e "$watch" -- "$log" "$rc_file" 3>&- 4<&-; then',
-  '  if [ "$zip" != 0 ]; then perl -e "$sender" -- "$img" "$base" 4<&- | gzip -"$zip" | perl -e "$count" >&3',
-  '  else perl -e "$sender" -- "$img" "$base" 4<&- | perl -e "$count" >&3; fi',
-  'fi',
-  'exec 3>&-',
+  senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" 4<&-', '>&3'),
+  'exec 3>&- 5>&-',
   'wait "$ck"; rc=$(cat "$rc_file" 2>/dev/null || echo 1); rm -f "$rc_file"',
   // The destination's verify line, then its status; a failed checkpoint's status wins.
   'cat <&4; exec 4<&-',
@@ -122,7 +132,7 @@ const SOURCE = [
 // The receiver's verify line goes to the marker (written aside, then renamed: the gate reads it whole).
 const DESTINATION = (compress: boolean) =>
   [
-    'recv=$1 dir=$2 marker=$3; set -- "$recv" "$dir"',
+    'recv=$1 dir=$2 marker=$3 inflate=$4; set -- "$recv" "$dir" "$inflate"',
     `echo "${TAIL_MARK.receiverReady}"`,
     `${receiverScript(compress)} >"$marker.part" || exit $?`,
     'cat "$marker.part"; mv "$marker.part" "$marker"',
@@ -131,8 +141,8 @@ const DESTINATION = (compress: boolean) =>
 /** One command on the source; it ends once the destination verified the copy (or failed). */
 export function tailChainArgv(a: TailChainArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
-  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.marker]))
-  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DUMP_WATCH, ...a.ssh]
+  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.marker, INFLATE]))
+  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
 }
 
 export interface GateArgs {
@@ -144,19 +154,24 @@ export interface GateArgs {
   restore: readonly string[]
 }
 
-// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line.
+// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line (it
+// may have come first). A rollback's claim ends the wait: that copy will never be restored here.
 const GATE_WAIT = String.raw`
-$| = 1; my ($marker, $ms) = @ARGV; print "GATE_READY\n"; my $n = 0;
-until (-e $marker) { exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
+$| = 1; my ($marker, $ms, $claim) = @ARGV; print "GATE_READY\n"; my $n = 0;
+until (-e $marker) {
+  if (-d $claim) { print STDERR "FENCED: a rollback claimed the restore first\n"; exit ${GATE_EXIT.fenced} }
+  exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002);
+}
 open(my $m, '<', $marker) or exit ${GATE_EXIT.noCopy}; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
 my $go = <STDIN>; exit(defined $go && $go eq "go\n" ? 0 : ${GATE_EXIT.noGo});
 `
   .replace('GATE_READY', TAIL_MARK.gateReady)
+  .replace('FENCED', TAIL_MARK.fenced)
   .replace('GATE_VERIFIED', TAIL_MARK.verified)
 
 const GATE = [
   'wait=$1 marker=$2 ms=$3 claim=$4 done=$5; shift 5',
-  'perl -e "$wait" -- "$marker" "$ms" || exit $?',
+  'perl -e "$wait" -- "$marker" "$ms" "$claim" || exit $?',
   `mkdir "$claim" 2>/dev/null || { echo "${TAIL_MARK.fenced}: a rollback claimed the restore first" >&2; exit ${GATE_EXIT.fenced}; }`,
   `echo "${TAIL_MARK.restoring}"`,
   '"$@"; rc=$?',
