@@ -26,8 +26,8 @@ describe('gap model', () => {
   })
   it('pre-copy: dump + delta at the link rate + one way + restore, with measured figures when there are', () => {
     const p = predictGap('pre-copy', { rttMs: 50, mbitPerSec: 10 }, { imageBytes: 88e6, dumpMs: 400, restoreMs: 600, deltaWireBytes: 125_000 }, true)!
-    // 400 + 125 kB at 10 Mbit/s (100 ms) + 25 one way + 600 (the go-ahead travels beside the delta)
-    expect(p.gapMs).toBeCloseTo(1125, 0)
+    // 400 + 125 kB at 10 Mbit/s (100 ms) + the go-ahead's round trip (50) + 25 + 600
+    expect(p.gapMs).toBeCloseTo(1175, 0)
     expect(p.stallMs).toBeUndefined()
     expect(p.words).toMatch(/final delta \(122 KiB, the last hop measured\)/)
     // Without a measured delta: a share of the image, compressed.

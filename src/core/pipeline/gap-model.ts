@@ -44,10 +44,9 @@ export const DIRTY_SHARE = 0.05
 export const COMPRESSED_SHARE = 0.15
 /** The final delta's changed pages compress far better (lab tour: 145-184 KiB on the wire for ~4.5 MB changed). */
 export const DELTA_COMPRESSED_SHARE = 0.04
-/** The final delta's own round trips beyond its bytes and one way: none. The restore gate's
- *  go-ahead travels beside the delta's last bytes (transfer/tail-chain.ts; it had cost one RTT
- *  after the verify, and before that the delta and the restore were separate commands, 3-6 RTTs). */
-export const DELTA_ROUND_TRIPS = 0
+/** The final delta's own round trips beyond its bytes and one way: the restore gate's go-ahead
+ *  (transfer/tail-chain.ts; before it the delta and the restore were separate commands, 3-6 RTTs). */
+export const DELTA_ROUND_TRIPS = 1
 /** The non-lazy part of a lazy dump (lab.md: ~1.5 MB). */
 export const NON_LAZY_BYTES = 1.5e6
 /** Step times of a hop when no previous hop measured them (lab: checkpoint 0.36-0.57 s, restore 0.5-0.6 s). */

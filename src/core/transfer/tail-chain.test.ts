@@ -183,7 +183,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 
-  it('a gate with its go-ahead still waiting for its copy ends at once when a rollback claims the restore', async () => {
+  it('a gate still waiting for its copy (its go-ahead given) ends at once when a rollback claims the restore', async () => {
     const w = world()
     const t0 = Date.now()
     const gate = exec(gateArgv({ marker: w.marker, waitMs: 20_000, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {

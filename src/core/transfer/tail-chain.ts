@@ -2,21 +2,23 @@
 // it opens a host-to-host session to the destination and waits until the receiver there says it is
 // ready, then the final dump, then the one-way page delta into that session; the destination's side
 // verifies every file and leaves a marker. The restore waits in a gate the engine opened on the
-// destination before the freeze: it restores once its copy verified and the engine's go-ahead came
-// down its open stdin (in either order).
+// destination before the freeze: it sees the marker, says so, and restores only on the engine's
+// go-ahead, sent down its open stdin.
 // Measured on the lab (50 ms link), each command start had cost a channel open and exec (2 RTT to
-// the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited.
-// Opening that session beside the dump still cost CPU while the game was frozen (ssh's key
-// exchange against CRIU on the same cores): it opens before the freeze now, and a session that
-// cannot open freezes nothing. The pages go out when CRIU's log says the dump finished, not when the
-// runtime exits after its cleanup (35-150 ms later on the lab); the go-ahead waits for the
-// runtime's exit status and for the whole delta to have left the source, and then travels beside
-// its last bytes instead of after the verify (it had cost the gate one RTT to the engine).
+// the host), and the delta's host-to-host session 1.5 RTT of the pair, all while players waited;
+// the go-ahead costs one RTT to the destination. Opening that session beside the dump still cost
+// CPU while the game was frozen (ssh's key exchange against CRIU on the same cores): it opens
+// before the freeze now, and a session that cannot open freezes nothing. The sender starts before
+// the freeze too and sends the pages when CRIU's log says the dump finished, not when the runtime
+// exits after its cleanup (35-150 ms later on the lab); the go-ahead still waits for the runtime's
+// exit status.
 // It keeps one decider: no restore can start on the destination unless the engine said go
 // (journaled first), so when the copy fails before that the game comes back on the source at once,
-// however long the destination stays cut off. After it, a rollback or `globehop recover` takes the
-// restore claim (an atomic mkdir) first, which also ends a gate still waiting for its copy, or
-// waits for the restore that won it to end.
+// however long the destination stays cut off. (Sending it once the whole delta had left the source
+// saved that RTT, 15-70 ms on the lab, but a destination cut off while the last bytes were on their
+// way then kept the game down until it came back: not worth it.) After it, a rollback or
+// `globehop recover` takes the restore claim (an atomic mkdir) first, which also ends a gate still
+// waiting for its copy, or waits for the restore that won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline } from './page-delta'
 

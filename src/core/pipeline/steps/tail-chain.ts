@@ -1,15 +1,9 @@
 // Pre-copy's frozen tail without a command start between its parts (transfer/tail-chain.ts): one
 // command on the source (session to the destination first, then dump, one-way delta, verified on
-// the destination), the restore gate on the destination and the armed IP move, opened beside it.
-// The checkpoint, transfer and restore steps still start and end on their own, each at the marker
-// line that says so, so the figures, the journal and the rollback see the same hop as with three
-// commands. The go-ahead is the one decision: journaled first, never sent once the hop failed, so
-// without it the destination cannot restore. It leaves once the dump succeeded and the whole delta
-// went into the source's session to the destination, so it travels while the last bytes do and
-// waits in the gate's stdin; the gate restores on it only once its copy verified. Before that point
-// a failed hop needs nothing from the destination (a stream that never fully left cannot verify);
-// after it, the rollback fences the destination's restore first. Measured on the lab (50 ms link):
-// the gate had waited 70 ms for the go-ahead after its verify.
+// the destination), the restore gate on the destination and the armed IP move, opened beside it. The checkpoint, transfer and restore steps still start and end
+// on their own, each at the marker line that says so, so the figures, the journal and the rollback
+// see the same hop as with three commands. The go-ahead is the one decision: journaled first, never
+// sent once the hop failed, so without it the destination cannot restore.
 import { PassThrough } from 'node:stream'
 import { RemoteCommandError, type RunResult } from '../../ssh/types'
 import { GATE_EXIT, GATE_GO, NO_RECEIVER_EXIT, TAIL_MARK } from '../../transfer/tail-chain'
@@ -29,7 +23,7 @@ export interface TailChain {
   abandon(err: unknown): void
 }
 
-type Phase = 'freezing' | 'dumped' | 'counted' | 'streamed' | 'verified' | 'exited'
+type Phase = 'freezing' | 'dumped' | 'counted' | 'verified' | 'exited'
 
 /**
  * Sends both commands and arms the IP move; the source freezes the game once its session to the
@@ -42,7 +36,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   const rt = ctx.plan.runtime.name
   const lines: string[] = []
   const waiters = new Map<Phase, { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> }>()
-  for (const p of ['freezing', 'dumped', 'counted', 'streamed', 'verified', 'exited'] as Phase[]) {
+  for (const p of ['freezing', 'dumped', 'counted', 'verified', 'exited'] as Phase[]) {
     let resolve!: () => void
     let reject!: (e: Error) => void
     const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
@@ -60,17 +54,16 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   }
   // The gate's stdin stays open for the go-ahead; ending it without one makes the gate give up.
   const go = new PassThrough()
-  // The whole delta may leave before the source's checkpoint exits (its pages go out on CRIU's
+  // The copy may be verified before the source's checkpoint exits (its pages go out on CRIU's
   // last log line): the go-ahead waits for both.
-  let goSent = false
+  let copyVerified = false
   const goAhead = () => {
-    if (failed || goSent || !seen.has('dumped') || !(seen.has('streamed') || seen.has('verified'))) return
-    // The dump succeeded and every byte of the delta is on its way: the destination may restore
-    // once its copy verified. Journaled first.
-    goSent = true
-    advance(ctx, 'sourceDumped')
+    if (failed || !copyVerified || !seen.has('dumped') || seen.has('verified')) return
+    // Every file verified there and the dump succeeded: the restore may start. Journaled first.
+    advance(ctx, 'transferred')
     advance(ctx, 'dstRestoreStarted')
     go.end(GATE_GO)
+    mark('verified')
   }
   const gateStop = new AbortController()
   const commandMs = ctx.limits.commandMs
@@ -80,10 +73,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     timeoutMs: commandMs * 3,
     onLine: (_, l) => {
       lines.push(l)
-      if (!l.startsWith(TAIL_MARK.verified) || failed) return
-      advance(ctx, 'transferred')
-      mark('verified')
-      // (Its line may come before the source's last one.)
+      if (!l.startsWith(TAIL_MARK.verified)) return
+      copyVerified = true
       goAhead()
     },
   })
@@ -110,16 +101,9 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
         watch ??= new StallWatch(limit, () => stall.abort())
         goAhead()
       } else if (l.includes('globehop-delta: files')) mark('counted')
-      else if (l.includes('globehop-delta: wire')) {
-        mark('streamed')
-        goAhead()
-      }
     },
   })
-  // Without a go-ahead the gate cannot restore: it may go. After one it may be restoring now, so
-  // it stays, and the rollback's fence settles it (a gate still waiting for its copy sees the claim).
   const giveUpGate = () => {
-    if (goSent) return
     if (!go.writableEnded) go.end()
     gateStop.abort()
   }
@@ -130,8 +114,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     },
     (e: unknown) => {
       watch?.stop()
-      // The copy verified and the go-ahead left: the gate's restore decides the hop.
-      if (goSent && seen.has('verified')) return
+      if (seen.has('verified')) return
       fail(
         watch?.stalled
           ? deltaStalled(ctx, limit)
