@@ -9,11 +9,13 @@
 // Env: GLOBEHOP_BENCH_RUNS (default 3), GLOBEHOP_BENCH_LINKS (unthrottled,50,183),
 // GLOBEHOP_BENCH_QUICK=1 (1 run, the 50 ms link only: a few minutes), GLOBEHOP_BENCH_POSTCOPY_SLOW=1
 // (post-copy on the 10 Mbit/s links too: ~80 s a hop). Needs root on Linux (the lab).
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import type { HopResult } from '../src/shared/contract'
 import type { Mode } from '../src/shared/tour'
 import { labResetGame } from '../lab/testing'
 import { watchAddress } from '../src/core/floating-ip/testing/address-watch'
+import { hugePageMode, THP_ENABLED } from '../src/core/pipeline/host-facts'
 import { labDown, labLink, labRequirements, labStatus, labTourPath, labUp } from '../lab/index'
 import { readState, type LinkSettings } from '../lab/state'
 import { startTourRuntime } from '../src/core/tour-runtime'
@@ -72,6 +74,8 @@ interface Row {
 
 const wasUp = (await labStatus())?.up === true
 if (!wasUp) await labUp()
+// CRIU's restore time depends on it (preflight's huge-pages check): the header says which.
+const thp = hugePageMode(readFileSync(THP_ENABLED, 'utf8')) ?? 'unknown'
 const started = new Date()
 const rows: Row[] = []
 const baselines = new Map<string, number[]>()
@@ -160,7 +164,7 @@ try {
 // The table.
 const met = (ok: boolean, what: string) => (ok ? `ok (${what})` : `MISSED (${what})`)
 const lines: string[] = []
-lines.push(`Hop downtime on the lab, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.type()} ${os.release()}; median of ${runs} run${runs > 1 ? 's' : ''} per row`)
+lines.push(`Hop downtime on the lab, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.type()} ${os.release()}, transparent huge pages ${thp}; median of ${runs} run${runs > 1 ? 's' : ''} per row`)
 lines.push('')
 lines.push('| link | mode | client gap s | physical limit s | ratio | overhead ms | snapshot pauses ms (sum / longest) | IP move ms | vs 2017 order | targets |')
 lines.push('|---|---|---|---|---|---|---|---|---|---|')

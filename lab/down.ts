@@ -1,5 +1,5 @@
 // `lab down`: undoes exactly what `lab up` did, using state.json and the ghlab- prefix. Idempotent.
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cmd, sleep } from './exec'
 import { CLIENT_VETH, NETNS_PREFIX } from './hosts'
 import { pidsBelow, removeCgroups } from './cgroups'
@@ -35,6 +35,13 @@ export async function down(): Promise<string[]> {
     for (const [key, value] of Object.entries(state.sysctls)) {
       const r = await cmd(['sysctl', '-q', '-w', `${key}=${value}`], { allowFail: true })
       if (r.code !== 0) problems.push(`cannot restore ${key}=${value}`)
+    }
+    for (const [file, value] of Object.entries(state.sysfs ?? {})) {
+      try {
+        writeFileSync(file, value)
+      } catch (e) {
+        problems.push(`cannot restore ${file} to ${value}: ${(e as Error).message}`)
+      }
     }
     // `ip netns add` turned /run/netns into a mount point; undo that if nobody else uses it.
     if (state.createdNetnsMount && existsSync('/run/netns') && readdirSync('/run/netns').length === 0) {

@@ -10,6 +10,7 @@ import { readState } from './state'
 import { runDir } from './paths'
 import { netnsList } from './net'
 import { isRunning } from './procs'
+import { hugePageMode, THP_ENABLED } from '../src/core/pipeline/host-facts'
 import { connectStrict, type LabSsh } from './ssh-check'
 import { labForTests, labResetGame } from './testing'
 
@@ -176,6 +177,9 @@ describe.skipIf(!lab.available)(`lab (real hosts in namespaces)${lab.available ?
     it('leaves no namespace, mount, process, cgroup, veth or sysctl change behind', async () => {
       const before = readState()!
       const pipeMaxBefore = before.sysctls['fs.pipe-max-size']
+      const thpBefore = before.sysfs?.[THP_ENABLED]
+      // Up, the hosts run with transparent huge pages always (preflight's huge-pages check).
+      expect(hugePageMode(readFileSync(THP_ENABLED, 'utf8'))).toBe('always')
       await labDown()
       await labDown() // idempotent
       expect((await netnsList()).filter((n) => n.startsWith('ghlab-'))).toEqual([])
@@ -203,6 +207,7 @@ describe.skipIf(!lab.available)(`lab (real hosts in namespaces)${lab.available ?
       }
       expect(readdirSync('/sys/class/net')).not.toContain('ghlab0')
       if (pipeMaxBefore) expect(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8').trim()).toBe(pipeMaxBefore)
+      if (thpBefore) expect(hugePageMode(readFileSync(THP_ENABLED, 'utf8'))).toBe(thpBefore)
       expect(await labStatus()).toBeNull()
     })
   })

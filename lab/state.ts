@@ -34,6 +34,8 @@ export interface LabState {
   shaping: ShapingMethod
   /** Global sysctls changed by the lab and their previous values, restored by `lab down`. */
   sysctls: Record<string, string>
+  /** Global /sys settings changed by the lab (path -> previous value), restored by `lab down`. */
+  sysfs?: Record<string, string>
   /** /run/netns was not a mount point before the lab (ip netns makes it one). */
   createdNetnsMount: boolean
   hosts: HostState[]

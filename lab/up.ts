@@ -13,6 +13,7 @@ import { isAlive } from './procs'
 import { renderTour } from './render'
 import { labRequirements } from './requirements'
 import { readState, writeState, type LabState, type LinkSettings } from './state'
+import { hugePageMode, THP_ENABLED } from '../src/core/pipeline/host-facts'
 import { labTourPath } from '../src/core/tour/lab-tour-path'
 import { formatDuration } from '../src/shared/format'
 import type { RuntimeName } from '../src/shared/tour'
@@ -107,6 +108,14 @@ export async function up(opts: LabUpOptions, down: () => Promise<void>): Promise
       state.sysctls['fs.pipe-max-size'] = pipeMax
       writeState(state)
       await cmd(['sysctl', '-q', '-w', 'fs.pipe-max-size=4194304'])
+    }
+    // The hosts are tuned as a migration host should be (preflight's huge-pages check): CRIU's
+    // restore fills the game's memory in 2 MiB pages instead of 4 KiB ones (2-3x faster here).
+    const thp = hugePageMode(readFileSync(THP_ENABLED, 'utf8'))
+    if (thp && thp !== 'always') {
+      state.sysfs = { [THP_ENABLED]: thp }
+      writeState(state)
+      writeFileSync(THP_ENABLED, 'always')
     }
     progress('creating the lab network (bridge namespace, veth 198.51.100.50)')
     await createBridge()

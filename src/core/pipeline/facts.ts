@@ -35,6 +35,8 @@ export interface HostFacts {
   /** net.ipv4.ip_nonlocal_bind: restore may bind the floating IP before it arrives. */
   nonlocalBind: boolean
   pipeMaxSize: number | null
+  /** Transparent huge pages' mode (always, madvise, never): CRIU's restore faults the game's memory in. */
+  hugePages: string | null
   /** perl, gzip and cksum: the one-way final delta (transfer/page-delta.ts) needs them on both ends. */
   deltaTools: Capability & { missing: string[] }
 }
@@ -67,6 +69,7 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     containerRssBytes: null,
     nonlocalBind: false,
     pipeMaxSize: null,
+    hugePages: null,
     deltaTools: { ...no, missing: [] },
   }
 }

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { configDigests, criuWords, featureCapability } from './host-facts'
+import { configDigests, criuWords, featureCapability, hugePageMode } from './host-facts'
 import { parseLinkProbe, PROBE_BYTES } from './link'
 import { parseRuntimeState } from './remote-files'
 
 describe('preflight parsing', () => {
+  it("transparent huge pages: the kernel's bracketed mode", () => {
+    expect(hugePageMode('always [madvise] never\n')).toBe('madvise')
+    expect(hugePageMode('[always] madvise never\n')).toBe('always')
+    expect(hugePageMode('')).toBeNull()
+  })
+
   it("CRIU's words without its log prefix", () => {
     expect(criuWords('Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.')).toBe('Dirty tracking is OFF. Memory snapshot will not work.')
     expect(featureCapability({ code: 1, stdout: '', stderr: 'Warn  (criu/cr-check.c:824): Dirty tracking is OFF. Memory snapshot will not work.\n', ms: 1 }, 'mem_dirty_track')).toEqual({

@@ -64,6 +64,13 @@ export function configDigests(text: string): { sha: string; shaNoCgroup: string;
   }
 }
 
+export const THP_ENABLED = '/sys/kernel/mm/transparent_hugepage/enabled'
+
+/** `always [madvise] never` -> the bracketed mode. */
+export function hugePageMode(out: string): string | null {
+  return /\[(\w+)\]/.exec(out)?.[1] ?? null
+}
+
 /** Every question preflight asks a host, as one batch (remote-batch.ts); the RSS comes after. */
 export function factsQueries(tour: Tour): Query[] {
   return [
@@ -79,6 +86,7 @@ export function factsQueries(tour: Tour): Query[] {
     ['addrs', listAddresses()],
     ['sysctl', ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']],
     ['tools', deltaToolsArgv()],
+    ['thp', ['cat', THP_ENABLED]],
     ['state', runtimeOf(tour).state(tour.container.id)],
     ...filesystemQueries(tour),
   ]
@@ -126,8 +134,8 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     byImage ? failed('the runtime restores from its image') : run(['cat', `${bundle}/config.json`], 'command'),
   ])
   const q = (k: string) => b.get(k) ?? failed(`no answer for ${k}`)
-  const [kernel, rv, cv, check, dirty, uffd, rs, disk, ka, addrs, sysctl, tools] = [
-    q('kernel'), q('runtime'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'),
+  const [kernel, rv, cv, check, dirty, uffd, rs, disk, ka, addrs, sysctl, tools, thp] = [
+    q('kernel'), q('runtime'), q('criu'), q('check'), q('dirty'), q('uffd'), q('rsync'), q('disk'), q('keepalived'), q('addrs'), q('sysctl'), q('tools'), q('thp'),
   ]
   const stateRes = q('state')
   const state = stateRes.code === 0 ? parseRuntimeState(stateRes.stdout) : { state: /does not exist|not exist|no such/i.test(stateRes.stderr + stateRes.stdout) ? ('absent' as const) : ('unknown' as const), pid: null }
@@ -174,6 +182,7 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     containerRssBytes: rss,
     nonlocalBind: nonlocal?.trim() === '1',
     pipeMaxSize: pipeMax !== undefined && Number.isFinite(Number(pipeMax)) ? Number(pipeMax) : null,
+    hugePages: thp.code === 0 ? hugePageMode(thp.stdout) : null,
     deltaTools: deltaToolsCapability(tools),
   }
 }

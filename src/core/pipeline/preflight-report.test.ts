@@ -30,3 +30,17 @@ describe('preflight: what a restore builds the container from', () => {
     expect(check('image', hostChecks(podmanTour, unlisted, [...all, unlisted], 'stuttgart'))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/cannot list the images/) })
   })
 })
+
+describe('preflight: transparent huge pages', () => {
+  it("always is ok; madvise or never warns with what it costs and the fix; unreadable is skipped", () => {
+    const all = [labFacts('a')]
+    expect(check('huge-pages', hostChecks(testTour(), all[0]!, all, null))).toMatchObject({ status: 'ok' })
+    const madvise = labFacts('b', { hugePages: 'madvise' })
+    expect(check('huge-pages', hostChecks(testTour(), madvise, [madvise], null))).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^transparent huge pages: madvise, so CRIU's restore here fills the game's memory 4 KiB at a time .*echo always > \/sys\/kernel\/mm\/transparent_hugepage\/enabled/),
+    })
+    const unknown = labFacts('c', { hugePages: null })
+    expect(check('huge-pages', hostChecks(testTour(), unknown, [unknown], null))).toMatchObject({ status: 'skip' })
+  })
+})

@@ -22,6 +22,7 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
     containerRssBytes: null,
     nonlocalBind: true,
     pipeMaxSize: 1048576,
+    hugePages: 'always',
     deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [] },
     ...over,
   }
