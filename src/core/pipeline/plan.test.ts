@@ -45,6 +45,8 @@ describe('stop-and-copy', () => {
     expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
     expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeDestinationImages: ['rm', '-rf', '--', H] })
     expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
+    // runc keeps no checkpoint of its own: nothing to restore in place.
+    expect(p.restoreHereOnSource).toBeNull()
   })
   it('without compression has no zstd flags', () => {
     expect(plan({ kind: 'stop-and-copy' }, false).transfer).toEqual([...RSYNC, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])

@@ -79,6 +79,8 @@ export interface HopPlan {
   restore: string[]
   /** Rollback: bring the container back on the source from its own final image. */
   restoreOnSource: string[]
+  /** The runtime's restore in place from its own kept checkpoint (podman), tried first; null when it keeps none. */
+  restoreHereOnSource: string[] | null
   /** CRIU's figures of the final dump and of the restore: the runtime's file, read by its decoder. */
   dumpStats: string
   restoreStats: string
@@ -221,6 +223,7 @@ export function planHop(input: PlanInput): HopPlan {
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
     restore,
     restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),
+    restoreHereOnSource: rt.restoreHere ? withNullStdio(rt.restoreHere(id), paths.restoreErr) : null,
     dumpStats: `${paths.dumpWork}/${rt.stats.dump}`,
     restoreStats: `${statsDir}/${rt.stats.restore}`,
     cleanup: {

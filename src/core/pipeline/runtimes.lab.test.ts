@@ -92,5 +92,29 @@ describe.each<RuntimeName>(['crun', 'podman'])('%s on the lab', async (name) => 
         await prober.stop()
       }
     })
+
+    // Podman keeps its own checkpoint of the container after `--export`: the rollback restores that
+    // in place before it would remove the container and import the hop's archive.
+    const inPlaceWhy = rt.restoreHere ? '' : ` (skipped: ${name} keeps no checkpoint of its own once it dumped)`
+    it.skipIf(!rt.restoreHere)(`a restore refused on the destination: the rollback restores the source from the runtime's own checkpoint${inPlaceWhy}`, async () => {
+      const dst = await pool.get('strasbourg')
+      // A stand-in ahead of the real binary on strasbourg's PATH refuses every import, nothing else.
+      const wrapper = `/usr/local/bin/${name}`
+      await dst.run(['sh', '-c', `printf '%s\\n' '#!/bin/sh' 'case " $* " in *" restore "*"--import"*) echo "refused by the test" >&2; exit 125;; esac' 'exec /usr/bin/${name} "$@"' >"$1" && chmod +x "$1"`, 'sh', wrapper])
+      try {
+        const before = await scoredStatus(tour)
+        const s = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: () => {} })
+        const r = await s.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+        console.log(`[${name}] ${formatHop(r)}`)
+        expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
+        expect(r.error).toMatch(/refused by the test/)
+        expect(r.rollback).toMatch(new RegExp(`restored the container on stuttgart from ${name}'s own checkpoint of it`))
+        expect(await whereIsEverything(pool, tour)).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
+        const now = await gameStatus(tour)
+        expect(stateCarried(before, now), `frags before ${JSON.stringify(before.players)} after ${JSON.stringify(now.players)}`).toBe(true)
+      } finally {
+        await dst.run(['rm', '-f', wrapper])
+      }
+    })
   })
 })

@@ -67,6 +67,8 @@ describe('podman', () => {
     expect(argv.slice(3)).toEqual(['sh', '/h/img', '/h/work', '--leave-running', 'xonotic'])
     expect(podman.restore({ id: 'xonotic', bundle: '/unused', imagePath: '/h/img', workPath: '/h/rw' }).slice(3)).toEqual(['sh', '/h/img', '/h/rw'])
     expect(() => podman.checkpoint({ ...a, lazy: { pageServer: 'x:1', statusFd: 3 } })).toThrow(/lazy pages/)
+    // The rollback's first try: podman's own checkpoint of the stopped container, in place.
+    expect(podman.restoreHere?.('xonotic')).toEqual(['podman', 'container', 'restore', 'xonotic'])
     expect(() => podman.checkpoint({ ...a, preDump: true })).toThrow(/pre-checkpoint/)
     expect(podman.capabilities).toEqual({ leaveRunning: true, preDump: false, lazyPages: false })
     expect(podman.parseVersion('podman version 5.8.6\n')).toBe('5.8.6')

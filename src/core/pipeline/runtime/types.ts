@@ -42,6 +42,11 @@ export interface RuntimeArgv {
   forceDelete(id: string): string[]
   /** Thaws a paused container (a rollback after a failed checkpoint that left it frozen). */
   resume(id: string): string[]
+  /**
+   * Restores a stopped container in place from the checkpoint the runtime keeps of it, where it
+   * keeps one: the rollback tries it before it removes the container to restore from the image.
+   */
+  restoreHere?(id: string): string[]
 }
 
 export interface RuntimeCapabilities {

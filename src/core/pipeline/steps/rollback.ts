@@ -7,7 +7,7 @@ import { moveFloatingIp, waitForOwner } from '../../floating-ip/move'
 import { RemoteTimeoutError, SshError } from '../../ssh/types'
 import { parseFence } from '../../transfer/tail-chain'
 import { waitForStatus } from '../game-query'
-import { errorText, type HopContext, type Progress, runStep } from '../hop-context'
+import { errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
 import { containerState } from '../remote-files'
 import { decideRollback, type RollbackAction } from '../rollback-plan'
 import { secs } from '../watchdog'
@@ -226,10 +226,21 @@ async function ensureSource(ctx: HopContext): Promise<string> {
   if (isLazyTechnique(ctx.plan.technique.kind)) {
     throw new Error(`the container is ${st.state} on ${ctx.from.name} and a lazy image holds no memory to restore from`)
   }
-  if (st.state === 'stopped') await ctx.src.run(ctx.plan.runtime.delete(id))
   const t0 = Date.now()
+  const took = () => `${((Date.now() - t0) / 1000).toFixed(2)} s`
+  // A runtime that keeps its own checkpoint of the stopped container (podman) restores it in place
+  // first: nothing is removed before a restore worked. Its image is the way back when that fails.
+  let inPlace = ''
+  if (st.state === 'stopped' && ctx.plan.restoreHereOnSource) {
+    const r = await ctx.src.run(ctx.plan.restoreHereOnSource, { allowFail: true })
+    if (r.code === 0 || (await containerState(ctx.src, ctx.plan.runtime, id)).state === 'running') {
+      return `restored the container on ${ctx.from.name} from ${ctx.plan.runtime.name}'s own checkpoint of it in ${took()}`
+    }
+    inPlace = ` (${ctx.plan.runtime.name}'s own checkpoint of it would not restore: ${runtimeWords(r.stderr) || `exit ${r.code}`})`
+  }
+  if (st.state === 'stopped') await ctx.src.run(ctx.plan.runtime.delete(id))
   await ctx.src.run(ctx.plan.restoreOnSource)
-  return `restored the container on ${ctx.from.name} from its local images in ${((Date.now() - t0) / 1000).toFixed(2)} s`
+  return `restored the container on ${ctx.from.name} from its local images in ${took()}${inPlace}`
 }
 
 /**
