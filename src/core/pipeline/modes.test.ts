@@ -50,6 +50,11 @@ describe('mode refusal before anything is frozen', () => {
       ok: false,
       reason: "pre-copy with CRIU's tracking unavailable: globehop does not chain podman's --pre-checkpoint (a single pre-dump in podman's storage, restored with --import-previous)",
     })
+    // On a kernel without soft-dirty (the lab's) that reason comes too.
+    expect(chooseTechnique('pre-copy', podmanTour, { ...s, dirtyTrack: labFacts('x').dirtyTrack }, d, null, 'criu')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/--import-previous\); nor could stuttgart track memory \(kernel has no soft-dirty memory tracking \(criu check --feature mem_dirty_track: Dirty tracking is OFF/),
+    })
     expect(chooseTechnique('post-copy', podmanTour, s, d, null)).toMatchObject({ ok: false, reason: expect.stringMatching(/podman has no lazy pages/) })
     expect(chooseTechnique('stop-and-copy', podmanTour, s, labFacts('montreal', { images: { held: ['b'.repeat(64)], container: null } }), null)).toEqual({
       ok: false,

@@ -56,7 +56,11 @@ function tracking(tour: Tour, src: HostFacts, dst: HostFacts, forced?: Tracking)
   const criuOk = rt.capabilities.preDump && src.dirtyTrack.ok
   const rsyncOk = rt.capabilities.leaveRunning && !tour.options.sharedStorage && src.rsync.ok && dst.rsync.ok
   if (want === 'criu' || (want === 'auto' && criuOk)) {
-    if (!rt.capabilities.preDump) return { ok: false, reason: `pre-copy with CRIU's tracking unavailable: ${rt.missing?.preDump ?? `${rt.name} has no pre-dump`}` }
+    if (!rt.capabilities.preDump) {
+      // Both reasons where both hold: the kernel's would remain once the runtime learnt it.
+      const kernel = src.dirtyTrack.ok ? '' : `; nor could ${src.host} track memory (${criuTrackingMissing(src)})`
+      return { ok: false, reason: `pre-copy with CRIU's tracking unavailable: ${rt.missing?.preDump ?? `${rt.name} has no pre-dump`}${kernel}` }
+    }
     return criuOk ? { ok: true, tracking: 'criu' } : { ok: false, reason: `pre-copy with CRIU's tracking unavailable on ${src.host}: ${criuTrackingMissing(src)}` }
   }
   if (rsyncOk) return { ok: true, tracking: 'rsync' }
