@@ -118,7 +118,7 @@ const SOURCE = [
   // A log left from before must not say "finished" for this dump.
   '[ -z "$log" ] || rm -f "$log"',
   // The checkpoint says how it ended itself (a line, and its status in a file for the watch).
-  `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file.part"; mv "$rc_file.part" "$rc_file"; } 3>&- 4<&- &`,
+  `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file.part"; mv "$rc_file.part" "$rc_file"; } 3>&- 4<&- 5>&- &`,
   'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
   senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" 4<&-', '>&3'),
