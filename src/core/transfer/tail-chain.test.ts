@@ -183,26 +183,6 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 
-  it('a gate still waiting for its copy (its go-ahead given) ends at once when a rollback claims the restore', async () => {
-    const w = world()
-    const t0 = Date.now()
-    const gate = exec(gateArgv({ marker: w.marker, waitMs: 20_000, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
-      if (l.startsWith(TAIL_MARK.gateReady)) stdin.end(GATE_GO)
-    })
-    await new Promise((r) => setTimeout(r, 200))
-    const f = fenceArgv(w.dst, w.claim, w.done, 1000)
-    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
-    const g = await gate
-    expect(g.code).toBe(GATE_EXIT.fenced)
-    expect(g.err).toContain(TAIL_MARK.fenced)
-    // Far inside its 20 s wait for the copy.
-    expect(Date.now() - t0).toBeLessThan(5000)
-    // A copy that lands afterwards is never restored.
-    writeFileSync(w.marker, 'late\n')
-    await new Promise((r) => setTimeout(r, 100))
-    expect(existsSync(w.restored)).toBe(false)
-  })
-
   it('the fence waits for a restore the gate started, and says when it is still running', async () => {
     const w = world()
     const fence = async (ms: number) => {

@@ -17,8 +17,8 @@
 // however long the destination stays cut off. (Sending it once the whole delta had left the source
 // saved that RTT, 15-70 ms on the lab, but a destination cut off while the last bytes were on their
 // way then kept the game down until it came back: not worth it.) After it, a rollback or
-// `globehop recover` takes the restore claim (an atomic mkdir) first, which also ends a gate still
-// waiting for its copy, or waits for the restore that won it to end.
+// `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the restore that
+// won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline } from './page-delta'
 
@@ -156,24 +156,19 @@ export interface GateArgs {
   restore: readonly string[]
 }
 
-// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line (it
-// may have come first). A rollback's claim ends the wait: that copy will never be restored here.
+// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line.
 const GATE_WAIT = String.raw`
-$| = 1; my ($marker, $ms, $claim) = @ARGV; print "GATE_READY\n"; my $n = 0;
-until (-e $marker) {
-  if (-d $claim) { print STDERR "FENCED: a rollback claimed the restore first\n"; exit ${GATE_EXIT.fenced} }
-  exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002);
-}
+$| = 1; my ($marker, $ms) = @ARGV; print "GATE_READY\n"; my $n = 0;
+until (-e $marker) { exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
 open(my $m, '<', $marker) or exit ${GATE_EXIT.noCopy}; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
 my $go = <STDIN>; exit(defined $go && $go eq "go\n" ? 0 : ${GATE_EXIT.noGo});
 `
   .replace('GATE_READY', TAIL_MARK.gateReady)
-  .replace('FENCED', TAIL_MARK.fenced)
   .replace('GATE_VERIFIED', TAIL_MARK.verified)
 
 const GATE = [
   'wait=$1 marker=$2 ms=$3 claim=$4 done=$5; shift 5',
-  'perl -e "$wait" -- "$marker" "$ms" "$claim" || exit $?',
+  'perl -e "$wait" -- "$marker" "$ms" || exit $?',
   `mkdir "$claim" 2>/dev/null || { echo "${TAIL_MARK.fenced}: a rollback claimed the restore first" >&2; exit ${GATE_EXIT.fenced}; }`,
   `echo "${TAIL_MARK.restoring}"`,
   '"$@"; rc=$?',

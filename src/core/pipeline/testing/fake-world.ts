@@ -24,8 +24,6 @@ export interface FakeHost {
   track: number
   /** A tail chain's copy arrived verified (the restore gate waits for it). */
   tailVerified?: boolean
-  /** A rollback's fence took this hop's restore claim (a gate still waiting for its copy ends). */
-  claimed?: boolean
   commands: string[]
 }
 
@@ -138,10 +136,7 @@ export class FakeWorld {
       this.hosts.get(to.name)!.tailVerified = true
       return ok(`${TAIL_MARK.freezing}\n${TAIL_MARK.frozen}\n${TAIL_MARK.dumped}\n${FAKE_DELTA}`)
     }
-    if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) {
-      h.claimed = true
-      return ok('globehop-fence: claimed\n')
-    }
+    if (argv[0] === 'sh' && argv[2]?.includes('globehop-fence:')) return ok('globehop-fence: claimed\n')
     // The final page delta (transfer/page-delta.ts): both ends' figures.
     if (argv[0] === 'sh' && argv.some((a) => a.includes('globehop-delta: files'))) return ok(FAKE_DELTA)
     if (argv[0] === 'rsync' && argv[1] !== '--version') {
@@ -216,10 +211,8 @@ class FakeRemote implements Remote {
       return { code, stdout: '', stderr, ms: 1 }
     }
     opts.onLine?.('stdout', 'globehop-gate: ready')
-    h.claimed = false
     const deadline = Date.now() + 2000
     while (!h.tailVerified) {
-      if (h.claimed) return end(GATE_EXIT.fenced, `${TAIL_MARK.fenced}: a rollback claimed the restore first`)
       if (opts.signal?.aborted) throw Object.assign(new Error(`${this.host.name}: restore gate was cancelled`), { name: 'AbortError' })
       if (Date.now() > deadline) return end(GATE_EXIT.noCopy)
       await new Promise((r) => setTimeout(r, 5))
