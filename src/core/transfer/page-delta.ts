@@ -15,12 +15,13 @@ import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 /** Source side: `perl -e SENDER IMG BASIS` writes the stream to stdout, figures to stderr. */
 export const SENDER = String.raw`
 use strict; my ($img, $base) = @ARGV; my $B = 4096; my $C = 1 << 20; $| = 1;
-chdir $img or die "cannot enter $img: $!\n";
-opendir(my $d, '.') or die "$!\n"; my @f = sort grep { !/^\.\.?$/ } readdir $d; closedir $d;
-for (@f) { die "not a plain file in the image: $_\n" if -l $_ || !-f $_; die "odd file name: $_\n" if /[\s\\]/ }
-# The source's own CRC list runs beside the scan; it ends the stream.
-open(my $ck, '-|', 'cksum', '--', @f) or die "cksum: $!\n";
-binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0);
+# The image's files as they are now: plain files with plain names.
+sub files {
+  opendir(my $d, '.') or die "$!\n"; my @f = sort grep { !/^\.\.?$/ } readdir $d; closedir $d;
+  for (@f) { die "not a plain file in the image: $_\n" if -l $_ || !-f $_; die "odd file name: $_\n" if /[\s\\]/ }
+  @f;
+}
+binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0); my (%vnew, %vold);
 # CRIU's pagemap-*.img say which virtual page each page of pages-<id>.img holds: [magic, magic],
 # then [u32 length, protobuf] records, a head (pages_id = 1) and entries (vaddr = 1, nr_pages = 5,
 # or 2 before CRIU 4; in_parent = 3; flags = 4: 1 parent, 4 present). Only whole, consistent maps count.
@@ -111,11 +112,9 @@ sub tarmembers {
   }
   @m;
 }
-# A pagemap byte-identical to the basis's means the same layout: no need to parse it (13 ms for
-# the lab game's two maps, while the game is frozen).
-my @same = grep { /^pagemap-\d+\.img$/ && do { my $o = slurp("$base/$_"); defined $o && $o eq slurp($_) } } @f;
-my %vnew = maps('.', @same); my %vold = maps($base, @same);
-for my $n (@f) {
+# One file's records, ending in E.
+sub scan {
+  my ($n) = @_;
   my $size = -s $n; $total += $size;
   open(my $a, '<:raw', $n) or die "$n: $!\n";
   my $b; my $bs = -s "$base/$n";
@@ -126,7 +125,7 @@ for my $n (@f) {
     print "R $n $size $bs\n";
     my ($same, $flush) = copier();
     byvaddr($a, 0, $b, 0, $vn, $vo, $same, $flush, $n);
-    $flush->(); close $a; close $b; print "E\n"; next;
+    $flush->(); close $a; close $b; print "E\n"; return;
   }
   # An archive (podman's checkpoint): a member that grew past a 512-byte block shifts every member
   # behind it, CRIU's pages included, so equal offsets stop matching. Each member is compared with
@@ -169,7 +168,7 @@ for my $n (@f) {
     }
     # The end-of-archive blocks.
     $lit->($at, $size - $at) if $size > $at;
-    $flush->(); close $a; close $b; print "E\n"; next;
+    $flush->(); close $a; close $b; print "E\n"; return;
   }
   # A pages file that grew or shrank (the game mapped or dropped memory) is still compared at
   # equal offsets over the common part; what lies past the basis goes as plain pages.
@@ -204,7 +203,35 @@ for my $n (@f) {
   }
   close $a; print "E\n";
 }
-my @sums = <$ck>; close $ck or die "cksum failed\n";
+# Scans these files, their CRCs computed beside (cksum, its own process); returns the CRC lines.
+sub phase {
+  my @f = @_; return () unless @f;
+  open(my $ck, '-|', 'cksum', '--', @f) or die "cksum: $!\n";
+  # A pagemap byte-identical to the basis's means the same layout: no need to parse it (13 ms for
+  # the lab game's two maps, while the game is frozen).
+  if (grep { /^pages-/ } @f) {
+    my @same = grep { /^pagemap-\d+\.img$/ && do { my $o = slurp("$base/$_"); defined $o && $o eq slurp($_) } } files();
+    %vnew = maps('.', @same); %vold = maps($base, @same);
+  }
+  scan($_) for @f;
+  my @s = <$ck>; close $ck or die "cksum failed\n"; @s;
+}
+# Waiting in the tail chain (DUMP_WAIT before this): the task's pages files go out once CRIU wrote
+# its last task, while it dumps the mounts and the rest; the other files once it finished. Alone:
+# the image is complete, all at once.
+my ($wait, @sums, %early) = ($main::DUMP_WAIT);
+# (The runtime makes the image dir: it may not be there before the wait.)
+my $part = $wait && $wait->(1);
+chdir $img or die "cannot enter $img: $!\n";
+if ($part) {
+  my @p = grep { /^pages-\d+\.img$/ } files(); %early = map { $_ => join(' ', (stat $_)[7, 9, 10]) } @p;
+  # CRIU is still the one the players wait for: it keeps its CPU (nice 10 here, cksum too).
+  setpriority(0, 0, 10); push @sums, phase(@p); $wait->(0); setpriority(0, 0, 0);
+}
+my @f = files();
+# CRIU writes no task's pages after its task loop: one that did would make the copy wrong.
+for (keys %early) { die "$_ changed after CRIU's last task was dumped\n" unless join(' ', (stat $_)[7, 9, 10]) eq $early{$_} }
+push @sums, phase(grep { !exists $early{$_} } @f);
 print "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";
 # One string, one write: the counter beside us writes to the same stderr.
@@ -258,9 +285,10 @@ while (!$end) {
 /** The shell's test for the two above (perl-base lacks the module; Debian's libperl has it). */
 export const HAS_ZLIB = 'perl -MCompress::Raw::Zlib -e 1 2>/dev/null'
 
-/** Destination side: `perl -e RECEIVER DIR` patches DIR from stdin, then verifies every file. */
+/** Destination side: `perl -e RECEIVER DIR [MARKER]` patches DIR from stdin, then verifies every
+ *  file; its last line also goes to MARKER (an absolute path, written aside and renamed). */
 export const RECEIVER = String.raw`
-use strict; my ($dir) = @ARGV; chdir $dir or die "cannot enter $dir: $!\n"; binmode STDIN;
+use strict; my ($dir, $mark) = @ARGV; chdir $dir or die "cannot enter $dir: $!\n"; binmode STDIN;
 my ($fh, %want, $done, $old, $part);
 sub rd { my $n = shift; my $s = ''; while (length($s) < $n) { my $r = read(STDIN, $s, $n - length($s), length($s)); die "stream cut short\n" unless $r } $s }
 while (defined(my $l = <STDIN>)) {
@@ -304,7 +332,9 @@ opendir(my $d, '.') or die "$!\n"; for (grep { !/^\.\.?$/ } readdir $d) { unlink
 my @n = sort keys %want; open(my $ck, '-|', 'cksum', '--', @n) or die "cksum: $!\n"; my ($ok, $bytes) = (0, 0);
 while (<$ck>) { /^(\d+) (\d+) (\S+)\n$/ or die "bad cksum line\n"; die "$3: size or CRC differs from the source (here $2 bytes, CRC $1; source $want{$3})\n" unless $want{$3} eq "$1 $2"; $ok++; $bytes += $2 }
 close $ck or die "cksum failed\n"; die "verified $ok of " . scalar(@n) . " files\n" unless $ok == @n;
-print "globehop-delta: verified $ok files $bytes bytes\n";
+my $line = "globehop-delta: verified $ok files $bytes bytes\n";
+if (defined $mark) { open(my $o, '>', "$mark.part") or die "$mark: $!\n"; print $o $line; close $o or die "$mark: $!\n"; rename("$mark.part", $mark) or die "$mark: $!\n" }
+print $line;
 `
 
 /**
@@ -323,10 +353,11 @@ export function sentSoFar(line: string): number | null {
   return m ? Number(m[1]) : null
 }
 
-/** The receiver's command on the destination (`$1` RECEIVER, `$2` the dir, `$3` INFLATE): unzip
- *  when asked (at once with zlib's module, else with gzip), then patch and verify the dir. */
-export function receiverScript(compress: boolean): string {
-  return `${compress ? `{ if ${HAS_ZLIB}; then perl -e "$3"; else gzip -dc; fi; } | ` : ''}perl -e "$1" -- "$2"`
+/** The receiver's command on the destination (`$1` RECEIVER, `$2` the dir, `$3` INFLATE, `$4` the
+ *  marker when `marker`): unzip when asked (at once with zlib's module, else with gzip), then patch
+ *  and verify the dir. */
+export function receiverScript(compress: boolean, marker = false): string {
+  return `${compress ? `{ if ${HAS_ZLIB}; then perl -e "$3"; else gzip -dc; fi; } | ` : ''}perl -e "$1" -- "$2"${marker ? ' "$4"' : ''}`
 }
 
 /** The source's pipe from the sender on (`$zip` the level or 0, `$deflate` DEFLATE, `$zf`

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -115,6 +115,51 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(lines.indexOf(TAIL_MARK.dumped)).toBeGreaterThan(lines.indexOf(TAIL_MARK.frozen))
     expect(gate.code).toBe(0)
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+  })
+
+  it("the task's pages go out at CRIU's line after its last task, while CRIU still dumps the rest", async () => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    const seen = path.join(w.src, 'seen')
+    const at = (f: string) => `'${path.join(w.next, f)}'`
+    // The stand-in makes the image dir (as the runtime does), writes the pages, says its last task
+    // is done, and finishes only once the changed page arrived on the destination (or after 5 s,
+    // when it notes that it did not).
+    rmSync(w.img, { recursive: true })
+    const script = [
+      'echo "(00.006427) freezing processes: 0 attempts done" >>"$1"',
+      'mkdir "$3"',
+      `cp ${at('pages-1.img')} "$3"`,
+      'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
+      `i=0; until cmp -s ${at('pages-1.img')} "$4/pages-1.img"; do [ "$i" -lt 100 ] || break; sleep 0.05; i=$((i+1)); done`,
+      `if [ "$i" -lt 100 ]; then echo early >"$2"; else echo late >"$2"; fi`,
+      `cp ${at('core-1.img')} "$3"`,
+      'echo "(00.159903) Dumping finished successfully" >>"$1"',
+    ].join('\n')
+    const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, seen, w.img, w.remoteImg], GATE_GO, 15_000, { dumpLog: log })
+    expect(readFileSync(seen, 'utf8')).toBe('early\n')
+    expect(src.code).toBe(0)
+    expect(gate.code).toBe(0)
+    expect(gate.out).toMatch(/verified 2 files/)
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+    expect(readFileSync(path.join(w.remoteImg, 'core-1.img'), 'utf8')).toBe('core')
+  })
+
+  it('a pages file that changes after that line fails the copy: nothing is verified, nothing restores', async () => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    const script = [
+      `cp '${path.join(w.next, 'pages-1.img')}' "$2"`,
+      'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
+      'sleep 0.3; printf x >>"$2/pages-1.img"',
+      `cp '${path.join(w.next, 'core-1.img')}' "$2"`,
+      'echo "(00.159903) Dumping finished successfully" >>"$1"',
+    ].join('\n')
+    const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, w.img], GATE_GO, 3000, { dumpLog: log })
+    expect(src.code).not.toBe(0)
+    expect(src.err).toContain("pages-1.img changed after CRIU's last task was dumped")
+    expect(gate.code).toBe(GATE_EXIT.noCopy)
+    expect(existsSync(w.restored)).toBe(false)
   })
 
   it("a checkpoint that fails after CRIU's line: the copy went, but the source says the dump failed, with its status", async () => {
