@@ -241,14 +241,16 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await labResetGame()
     const before = await scoredStatus(tour)
     const events: StepEvent[] = []
-    // Cut the moment the final delta starts (the event is emitted in-process as the step begins):
-    // the delta needs at least a round trip and the scan of the whole image, so the cut lands in it.
-    // Back 30 s after the cut: past the stall limit, while the rollback still retries strasbourg.
+    // Cut the moment the final checkpoint starts (the event is emitted in-process as the step
+    // begins): the delta's first byte leaves once CRIU has written the game's memory, 100 ms and
+    // more later, so the cut (two `tc` runs, ~30 ms) lands before it. (The transfer step itself
+    // starts at the runtime's exit, when most of a small delta is already across.) Back 30 s after
+    // the cut: past the stall limit, while the rollback still retries strasbourg.
     const held: { cut: Promise<void> | null } = { cut: null }
     const push = events.push.bind(events)
     events.push = (...es: StepEvent[]) => {
       for (const e of es) {
-        if (held.cut || e.step !== 'transfer' || e.phase !== 'start') continue
+        if (held.cut || e.step !== 'checkpoint' || e.phase !== 'start') continue
         held.cut = labCut('strasbourg').then(async (c) => {
           await new Promise((res) => setTimeout(res, 30_000))
           await c.restore()
@@ -263,7 +265,7 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     } finally {
       await held.cut
     }
-    expect(held.cut, 'the cut came at the final transfer').not.toBeNull()
+    expect(held.cut, 'the cut came at the final checkpoint').not.toBeNull()
     expect(r.technique).toBe('pre-copy (rsync delta)')
     const start = events.find((e) => e.step === 'transfer' && e.phase === 'start')
     expect(start?.detail).toMatch(/changed pages since snapshot \d+ to strasbourg, one way/)
