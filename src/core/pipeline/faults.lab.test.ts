@@ -241,23 +241,27 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await labResetGame()
     const before = await scoredStatus(tour)
     const events: StepEvent[] = []
-    // Cut the moment the final checkpoint starts (the event is emitted in-process as the step
-    // begins): the delta's first byte leaves once CRIU has written the game's memory, 100 ms and
-    // more later, so the cut (two `tc` runs, ~30 ms) lands before it. (The transfer step itself
-    // starts at the runtime's exit, when most of a small delta is already across.) Back 30 s after
-    // the cut: past the stall limit, while the rollback still retries strasbourg.
+    // Cut strasbourg once its track file says 1: the IP move's go line (sent on CRIU's "frozen"
+    // line) has arrived there, and the delta, which leaves once CRIU has written the game's memory,
+    // is on its way. A watcher on strasbourg (opened before the hop, a 2 ms poll) says so; its line
+    // and the cut (two `tc` runs) take ~40 ms, against the 300 ms and more that CRIU's dump of the
+    // rest, the last files and the verify still need. (A cut before the go line arrives is a case
+    // of its own: see the closing note of 2026-12-01.) Back 30 s after the cut: past the stall
+    // limit, while the rollback still retries strasbourg.
     const held: { cut: Promise<void> | null } = { cut: null }
-    const push = events.push.bind(events)
-    events.push = (...es: StepEvent[]) => {
-      for (const e of es) {
-        if (held.cut || e.step !== 'checkpoint' || e.phase !== 'start') continue
+    const dst = await pool.get('strasbourg')
+    const owner = dst.run(['perl', '-e', '$| = 1; until (open(F, "<", $ARGV[0]) && (<F> // "") eq "1\n") { close F; select(undef, undef, undef, 0.002) } print "owner\n"', tour.floatingIp.trackFile], {
+      timeoutMs: 120_000,
+      allowFail: true,
+      onLine: (_, l) => {
+        if (held.cut || l !== 'owner') return
         held.cut = labCut('strasbourg').then(async (c) => {
           await new Promise((res) => setTimeout(res, 30_000))
           await c.restore()
         })
-      }
-      return push(...es)
-    }
+      },
+    })
+    owner.catch(() => undefined)
     let r: HopResult
     try {
       r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'pre-copy', tracking: 'rsync' })
@@ -265,7 +269,7 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     } finally {
       await held.cut
     }
-    expect(held.cut, 'the cut came at the final checkpoint').not.toBeNull()
+    expect(held.cut, 'the cut came once the go line had reached strasbourg').not.toBeNull()
     expect(r.technique).toBe('pre-copy (rsync delta)')
     const start = events.find((e) => e.step === 'transfer' && e.phase === 'start')
     expect(start?.detail).toMatch(/changed pages since snapshot \d+ to strasbourg, one way/)
