@@ -148,14 +148,16 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
   it('a pages file that changes after that line fails the copy: nothing is verified, nothing restores', async () => {
     const w = world()
     const log = path.join(w.src, 'dump.log')
+    // The file grows once its early copy has arrived (the sender has looked at it by then).
     const script = [
       `cp '${path.join(w.next, 'pages-1.img')}' "$2"`,
       'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
-      'sleep 0.3; printf x >>"$2/pages-1.img"',
+      `i=0; until cmp -s '${path.join(w.next, 'pages-1.img')}' "$3/pages-1.img"; do [ "$i" -lt 100 ] || break; sleep 0.05; i=$((i+1)); done`,
+      'printf x >>"$2/pages-1.img"',
       `cp '${path.join(w.next, 'core-1.img')}' "$2"`,
       'echo "(00.159903) Dumping finished successfully" >>"$1"',
     ].join('\n')
-    const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, w.img], GATE_GO, 3000, { dumpLog: log })
+    const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, w.img, w.remoteImg], GATE_GO, 2000, { dumpLog: log })
     expect(src.code).not.toBe(0)
     expect(src.err).toContain("pages-1.img changed after CRIU's last task was dumped")
     expect(gate.code).toBe(GATE_EXIT.noCopy)

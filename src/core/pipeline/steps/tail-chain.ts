@@ -150,7 +150,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
         await wait('dumped')
         advance(ctx, 'sourceDumped')
         readDumpFigures(ctx)
-        return { value: undefined, detail: 'dumped; the changed pages go out now' }
+        return { value: undefined, detail: "dumped; the changed pages are on their way (they leave once CRIU's log says the game's memory is written)" }
       })
     },
     transfer: () =>
