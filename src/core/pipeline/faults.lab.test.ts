@@ -246,8 +246,9 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     // is on its way. A watcher on strasbourg (opened before the hop, a 2 ms poll) says so; its line
     // and the cut (two `tc` runs) take ~40 ms, against the 300 ms and more that CRIU's dump of the
     // rest, the last files and the verify still need. (A cut before the go line arrives is a case
-    // of its own: see the closing note of 2026-12-01.) Back 30 s after the cut: past the stall
-    // limit, while the rollback still retries strasbourg.
+    // of its own, not covered yet: the line waits in the engine's TCP connection and can still reach
+    // strasbourg after the rollback gave the IP back.) Back 30 s after the cut: past the stall limit,
+    // while the rollback still retries strasbourg.
     const held: { cut: Promise<void> | null } = { cut: null }
     const dst = await pool.get('strasbourg')
     const owner = dst.run(['perl', '-e', '$| = 1; until (open(F, "<", $ARGV[0]) && (<F> // "") eq "1\n") { close F; select(undef, undef, undef, 0.002) } print "owner\n"', tour.floatingIp.trackFile], {
