@@ -220,17 +220,19 @@ sub phase {
 # its last task, while it dumps the mounts and the rest; the other files once it finished. Alone:
 # the image is complete, all at once.
 my ($wait, @sums, %early) = ($main::DUMP_WAIT);
+# Size, modification and change time: what a later write to the file would move.
+sub stamp { join(' ', (stat $_[0])[7, 9, 10]) }
 # (The runtime makes the image dir: it may not be there before the wait.)
 my $part = $wait && $wait->(1);
 chdir $img or die "cannot enter $img: $!\n";
 if ($part) {
-  my @p = grep { /^pages-\d+\.img$/ } files(); %early = map { $_ => join(' ', (stat $_)[7, 9, 10]) } @p;
+  my @p = grep { /^pages-\d+\.img$/ } files(); %early = map { $_ => stamp($_) } @p;
   # CRIU is still the one the players wait for: it keeps its CPU (nice 10 here, cksum too).
   setpriority(0, 0, 10); push @sums, phase(@p); $wait->(0); setpriority(0, 0, 0);
 }
 my @f = files();
 # CRIU writes no task's pages after its task loop: one that did would make the copy wrong.
-for (keys %early) { die "$_ changed after CRIU's last task was dumped\n" unless join(' ', (stat $_)[7, 9, 10]) eq $early{$_} }
+for (keys %early) { die "$_ changed after CRIU's last task was dumped\n" unless stamp($_) eq $early{$_} }
 push @sums, phase(grep { !exists $early{$_} } @f);
 print "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";
