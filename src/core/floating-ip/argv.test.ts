@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, NOT_TRIGGERED_EXIT, readTrackFile, writeTrackFile } from './argv'
+import { addAddress, awaitAddress, delAddress, FENCED_EXIT, gratuitousArp, holdsAddress, NOT_TRIGGERED_EXIT, readTrackFile, writeTrackFile, writeTrackFileFenced } from './argv'
 
 const run = promisify(execFile)
 
@@ -75,6 +75,57 @@ describe('floating IP command lines', () => {
     expect(existsSync(file)).toBe(false)
     expect(await start('go\n')).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe('1\n')
+  })
+  describe("the hop's IP claim orders the move's and the rollback's writes", () => {
+    /** A stand-in `ip` that lists the floating IP while the track file says 1, and a claim path. */
+    function host() {
+      const dir = mkdtempSync(path.join(tmpdir(), 'gh-ip-'))
+      const file = path.join(dir, 'vrrp-owner')
+      writeFileSync(path.join(dir, 'ip'), `#!/bin/sh\n[ "$(cat '${file}' 2>/dev/null)" = 1 ] && echo '2: eth0    inet 198.51.100.100/24 scope global secondary eth0'\nexit 0\n`)
+      chmodSync(path.join(dir, 'ip'), 0o755)
+      const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` }
+      const sh = (argv: string[], input?: string) =>
+        new Promise<number>((r) => {
+          const p = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'ignore', 'inherit'] })
+          p.stdin.end(input)
+          p.on('close', (code) => r(code ?? -1))
+        })
+      return { file, claim: path.join(dir, 'hop', 'ip.claim'), sh }
+    }
+    it('a go line that arrives after the rollback took the claim writes nothing (exit 5)', async () => {
+      const { file, claim, sh } = host()
+      expect(await sh(writeTrackFileFenced(file, false, claim))).toBe(0)
+      expect(readFileSync(file, 'utf8')).toBe('0\n')
+      const t0 = Date.now()
+      expect(await sh(awaitAddress('198.51.100.100', true, 2000, { file, owner: true, armed: true, claim }), 'go\n')).toBe(FENCED_EXIT)
+      expect(readFileSync(file, 'utf8')).toBe('0\n')
+      expect(existsSync(path.join(claim, 'late'))).toBe(true)
+      // The rollback's own claim marked itself done: a second write of it does not wait.
+      expect(await sh(writeTrackFileFenced(file, false, claim, 3000))).toBe(0)
+      expect(Date.now() - t0).toBeLessThan(2000)
+    })
+    it('a move that took the claim first writes, and the rollback writes after it', async () => {
+      const { file, claim, sh } = host()
+      expect(await sh(awaitAddress('198.51.100.100', true, 2000, { file, owner: true, armed: true, claim }), 'go\n')).toBe(0)
+      expect(readFileSync(file, 'utf8')).toBe('1\n')
+      expect(existsSync(path.join(claim, 'done'))).toBe(true)
+      expect(await sh(writeTrackFileFenced(file, false, claim))).toBe(0)
+      expect(readFileSync(file, 'utf8')).toBe('0\n')
+    })
+    it('a claim taken by a move whose write never ended: the rollback waits its bounded time, then writes', async () => {
+      const { file, claim, sh } = host()
+      mkdirSync(claim, { recursive: true })
+      const t0 = Date.now()
+      expect(await sh(writeTrackFileFenced(file, true, claim, 300))).toBe(0)
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250)
+      expect(readFileSync(file, 'utf8')).toBe('1\n')
+    })
+    it('without a go line an armed move with a claim leaves the claim free', async () => {
+      const { file, claim, sh } = host()
+      expect(await sh(awaitAddress('198.51.100.100', true, 2000, { file, owner: true, armed: true, claim }))).toBe(NOT_TRIGGERED_EXIT)
+      expect(existsSync(claim)).toBe(false)
+      expect(existsSync(file)).toBe(false)
+    })
   })
   it('tells who holds the address from `ip -o -4 addr show`, not a longer one sharing its prefix', () => {
     const out = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 198.51.100.11/24 brd 198.51.100.255 scope global eth0\n2: eth0    inet 198.51.100.100/24 scope global secondary eth0\n'

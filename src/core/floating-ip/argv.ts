@@ -11,6 +11,30 @@ export function writeTrackFile(file: string, owner: boolean): string[] {
 
 /** An armed watch whose go line never came (awaitAddress): nothing was written. */
 export const NOT_TRIGGERED_EXIT = 4
+/** An armed watch whose go line came after a rollback or `recover` had taken the hop's IP claim on
+ *  that host: nothing was written (awaitAddress). */
+export const FENCED_EXIT = 5
+
+// The hop's IP claim on one host (a directory: mkdir is atomic). Whoever takes it first decides the
+// order of the track-file writes there: the armed move's late go line (it may sit in a cut-off
+// host's TCP stream and arrive after the rollback wrote) writes only while the claim is free; a
+// rollback or recover that finds it taken waits until that write happened ($c/done), then writes.
+const TAKE_CLAIM = 'mkdir -p -- "${c%/*}" && mkdir -- "$c" 2>/dev/null'
+
+/**
+ * writeTrackFile after the hop's IP claim at `claim` (see TAKE_CLAIM): taken here, nothing of the
+ * hop's move writes afterwards; taken by the move, this waits (up to `waitMs`) for its write first.
+ */
+export function writeTrackFileFenced(file: string, owner: boolean, claim: string, waitMs = 2000): string[] {
+  const script = [
+    'c=$3 n=$4',
+    `if ${TAKE_CLAIM}; then : >"$c/done"; else`,
+    '  i=0; while [ ! -e "$c/done" ] && [ "$i" -lt "$n" ]; do i=$((i+1)); sleep 0.01 2>/dev/null || sleep 1; done',
+    'fi',
+    WRITE,
+  ].join('\n')
+  return ['sh', '-c', script, 'sh', file, owner ? '1' : '0', claim, String(Math.max(1, Math.ceil(waitMs / 10)))]
+}
 
 /** Between looks at the host's addresses, ms. */
 const LOOK_MS = 10
@@ -21,7 +45,12 @@ const LOOK_MS = 10
  * host itself (no round trip per look) until it holds (`want` true) or no longer holds the address;
  * exits 3 after about `timeoutMs`.
  */
-export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track?: { file: string; owner: boolean; delayMs?: number; armed?: boolean }): string[] {
+export function awaitAddress(
+  ip: string,
+  want: boolean,
+  timeoutMs: number,
+  track?: { file: string; owner: boolean; delayMs?: number; armed?: boolean; claim?: string },
+): string[] {
   const script = [
     'a=$1 want=$2 n=$3 delay=$4',
     // The first line tells the caller when the command started (moveFloatingIp times hosts with it).
@@ -29,7 +58,10 @@ export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track
     // Armed: opened before the freeze, it writes only once the engine's go line arrives on stdin;
     // stdin ending without it (the hop ended first) exits 4 with nothing written.
     `if [ "$7" = armed ]; then IFS= read -r go || exit ${NOT_TRIGGERED_EXIT}; [ "$go" = go ] || exit ${NOT_TRIGGERED_EXIT}; fi`,
-    `if [ -n "$5" ]; then shift 4; [ "$delay" = 0.000 ] || sleep "$delay" 2>/dev/null; ${WRITE} || exit 1; fi`,
+    // With a claim: write only while it is free, and say when the write is over (writeTrackFileFenced).
+    // A fenced go line leaves `late` in the claim, for the survey of what happened.
+    `c=$8; if [ -n "$c" ]; then ${TAKE_CLAIM} || { : >"$c/late"; exit ${FENCED_EXIT}; }; fi`,
+    `if [ -n "$5" ]; then shift 4; [ "$delay" = 0.000 ] || sleep "$delay" 2>/dev/null; ${WRITE}; w=$?; [ -z "$c" ] || : >"$c/done"; [ "$w" = 0 ] || exit 1; fi`,
     'i=0',
     'while :; do',
     '  if ip -o -4 addr show | grep -qF " inet $a/"; then h=1; else h=0; fi',
@@ -39,7 +71,7 @@ export function awaitAddress(ip: string, want: boolean, timeoutMs: number, track
     `  sleep ${LOOK_MS / 1000} 2>/dev/null || sleep 1`,
     'done',
   ].join('\n')
-  const write = track ? [track.file, track.owner ? '1' : '0', ...(track.armed ? ['armed'] : [])] : []
+  const write = track ? [track.file, track.owner ? '1' : '0', ...(track.armed || track.claim ? [track.armed ? 'armed' : '-'] : []), ...(track.claim ? [track.claim] : [])] : []
   const delay = ((track?.delayMs ?? 0) / 1000).toFixed(3)
   return ['sh', '-c', script, 'sh', ip, want ? '1' : '0', String(Math.max(1, Math.ceil(timeoutMs / LOOK_MS))), delay, ...write]
 }

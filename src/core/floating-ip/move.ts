@@ -29,7 +29,7 @@
 import { PassThrough } from 'node:stream'
 import type { Tour } from '../../shared/tour'
 import { RemoteCommandError, type Remote } from '../ssh/types'
-import { addAddress, awaitAddress, delAddress, gratuitousArp, holdsAddress, listAddresses, NOT_TRIGGERED_EXIT } from './argv'
+import { addAddress, awaitAddress, delAddress, FENCED_EXIT, gratuitousArp, holdsAddress, listAddresses, NOT_TRIGGERED_EXIT } from './argv'
 
 export async function holdsFloatingIp(r: Remote, ip: string, signal?: AbortSignal): Promise<boolean> {
   const res = await r.run(listAddresses(), { signal })
@@ -61,6 +61,8 @@ export interface MoveOptions {
   signal?: AbortSignal
   /** keepalived: open both commands now, write when this resolves true; false calls the move off. */
   trigger?: Promise<boolean>
+  /** keepalived: the hop's IP claim, the same path on both hosts (argv.ts writeTrackFileFenced). */
+  claim?: string
 }
 
 /** Gives the IP to `to` and takes it from `from`; resolves once `to` holds it and `from` not. */
@@ -79,11 +81,12 @@ export async function moveFloatingIp(tour: Tour, from: Remote, to: Remote, opts:
         if (first) answerMs.set(r.host.name, performance.now() - sent)
         first = false
       }
-      const track = { file: f.trackFile, owner, delayMs: owner ? 0 : delayMs, armed: !!trigger }
+      const track = { file: f.trackFile, owner, delayMs: owner ? 0 : delayMs, armed: !!trigger, claim: opts.claim }
       const stdin = trigger ? new PassThrough() : undefined
       if (stdin) trigger!.then((go) => stdin.end(go ? 'go\n' : undefined), () => stdin.end())
       const res = await r.run(awaitAddress(f.address, owner, timeoutMs, track), { signal, allowFail: true, onLine, stdin })
       if (res.code === NOT_TRIGGERED_EXIT) throw new Error(`the move of ${f.address} was called off before the freeze (${r.host.name} wrote nothing)`)
+      if (res.code === FENCED_EXIT) throw new Error(`the move of ${f.address} came after the rollback had claimed ${r.host.name}'s track file (it wrote nothing)`)
       if (res.code === 3) return `${r.host.name}: ${owner ? 'does not hold it' : 'still holds it'}`
       if (res.code !== 0) throw new RemoteCommandError(r.host.name, `write ${f.trackFile} and watch for ${f.address}`, res.code, res.stderr.trim().split('\n').slice(-3).join(' | '))
       return null

@@ -245,10 +245,9 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     // line) has arrived there, and the delta, which leaves once CRIU has written the game's memory,
     // is on its way. A watcher on strasbourg (opened before the hop, a 2 ms poll) says so; its line
     // and the cut (two `tc` runs) take ~40 ms, against the 300 ms and more that CRIU's dump of the
-    // rest, the last files and the verify still need. (A cut before the go line arrives is a case
-    // of its own, not covered yet: the line waits in the engine's TCP connection and can still reach
-    // strasbourg after the rollback gave the IP back.) Back 30 s after the cut: past the stall limit,
-    // while the rollback still retries strasbourg.
+    // rest, the last files and the verify still need. (A cut before the go line arrives is the next
+    // test.) Back 30 s after the cut: past the stall limit, while the rollback still retries
+    // strasbourg.
     const held: { cut: Promise<void> | null } = { cut: null }
     const dst = await pool.get('strasbourg')
     const owner = dst.run(['perl', '-e', '$| = 1; until (open(F, "<", $ARGV[0]) && (<F> // "") eq "1\n") { close F; select(undef, undef, undef, 0.002) } print "owner\n"', tour.floatingIp.trackFile], {
@@ -284,6 +283,53 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     expect(r.containerOn).toBe('stuttgart')
     // Well after the link came back: one copy, on the source, the IP with it, frags intact.
     await new Promise((res) => setTimeout(res, 3000))
+    await oneServerOn('stuttgart', before)
+  })
+
+  it("d: the destination cut off as the checkpoint starts, before the IP move's go line reaches it: the line may arrive once the link is back, after the rollback released the IP there, and writes nothing", async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const events: StepEvent[] = []
+    // The checkpoint step starts on the source's "freezing" line; the go line leaves on CRIU's
+    // "frozen" one, tens of ms later, so it usually meets a link already cut and waits in the
+    // engine's TCP stream (retransmitted with backoff) until the link is back 30 s later.
+    const held: { cut: Promise<void> | null } = { cut: null }
+    const watch = setInterval(() => {
+      if (held.cut || !events.some((e) => e.step === 'checkpoint' && e.phase === 'start')) return
+      held.cut = labCut('strasbourg').then(async (c) => {
+        await new Promise((res) => setTimeout(res, 30_000))
+        await c.restore()
+      })
+    }, 5)
+    let r: HopResult
+    try {
+      r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'pre-copy' })
+      console.log(formatHop(r))
+    } finally {
+      clearInterval(watch)
+      await held.cut
+    }
+    expect(held.cut, 'the cut came at the checkpoint').not.toBeNull()
+    expect(r.ok).toBe(false)
+    expect(r.containerOn).toBe('stuttgart')
+    expect(r.rollback).toMatch(/restored the container on stuttgart|still runs on stuttgart/)
+    expect(r.rollback).toMatch(/strasbourg is back and gave up the floating IP/)
+    // Wait until the armed move's shell on strasbourg is gone (its go line arrived, or its
+    // connection ended): only then can it no longer write.
+    const dst = await pool.get('strasbourg')
+    const armedLeft = async () => (await dst.run(['pgrep', '-f', '^sh -c a=\\$1 want=\\$2'], { allowFail: true })).stdout.trim()
+    const until = Date.now() + 90_000
+    let left = await armedLeft()
+    while (left && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 1000))
+      left = await armedLeft()
+    }
+    expect(left, "the armed move's shell on strasbourg ended").toBe('')
+    // Whether the go line came late depends on TCP's retransmit timing: say which case this run saw.
+    const late = await dst.run(['sh', '-c', 'ls -d "$1"/*/ip.claim/late 2>/dev/null', 'sh', `${tour.options.imageDir}/${tour.container.id}`], { allowFail: true })
+    console.log(`go line fenced after the rollback: ${late.stdout.includes(r.hopId) ? 'yes' : 'no (its connection ended first)'}`)
+    await new Promise((res) => setTimeout(res, 3000))
+    expect((await dst.run(['cat', tour.floatingIp.trackFile])).stdout.trim()).toBe('0')
     await oneServerOn('stuttgart', before)
   })
 

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName, EventPayload, HopResult, StepEvent } from '../../shared/contract'
+import { FENCED_EXIT } from '../floating-ip/argv'
 import { SshError } from '../ssh/types'
 import { FakeGame } from './testing/fake-game'
 import { NO_RECEIVER_EXIT } from '../transfer/tail-chain'
@@ -32,6 +33,7 @@ afterEach(() => {
   world.override = () => undefined
   world.throwFor = () => undefined
   world.delay = () => undefined
+  world.lateGo = () => undefined
 })
 
 let journals = 0
@@ -84,7 +86,7 @@ describe('the hop journal', () => {
     expect(seenAt.checkpoint).toEqual(['frozen', 'ipMoved'])
     // Stop-and-copy's move is armed at the hop's start; its first write comes after its intent.
     expect(seenAt.ipStart?.slice(0, 2)).toEqual(['frozen', 'ipMoved'])
-    expect(ran('strasbourg', / armed$/)).toHaveLength(1)
+    expect(ran('strasbourg', / armed \S+\/ip\.claim$/)).toHaveLength(1)
     expect(seenAt.restore).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted'])
   })
 
@@ -189,11 +191,32 @@ describe('rollback with the destination cut off', () => {
     expect(progress.length).toBeGreaterThan(0)
     expect(progress[0]!.detail).toMatch(/^strasbourg unreachable \(strasbourg: connection lost .*\); retrying to set its track file to 0, \d+ s left$/)
     // The source claimed the IP before the destination released it.
-    const claim = world.log.findIndex((l, i) => i > world.log.findIndex((x) => x.startsWith('stuttgart: rsync --archive')) && l.startsWith('stuttgart: sh -c') && l.endsWith(`${world.tour.floatingIp.trackFile} 1`))
-    const release = world.log.findIndex((l) => l.startsWith('strasbourg: sh -c') && l.endsWith(`${world.tour.floatingIp.trackFile} 0`))
+    // The rollback's writes take the hop's IP claim (sh -c SCRIPT sh FILE VALUE CLAIM N).
+    const fenced = (v: string) => new RegExp(` ${world.tour.floatingIp.trackFile} ${v} \\S+/ip\\.claim \\d+$`)
+    const claim = world.log.findIndex((l, i) => i > world.log.findIndex((x) => x.startsWith('stuttgart: rsync --archive')) && l.startsWith('stuttgart: sh -c') && fenced('1').test(l))
+    const release = world.log.findIndex((l) => l.startsWith('strasbourg: sh -c') && fenced('0').test(l))
     expect(claim).toBeGreaterThan(-1)
     expect(release).toBeGreaterThan(claim)
     expect(journal().at(-1)).toMatchObject({ event: 'end', ok: false, containerOn: 'stuttgart' })
+  }, 20_000)
+
+  it("the IP move's go line reaching the cut-off destination after the rollback wrote there writes nothing", async () => {
+    const { session } = setup({ unreachableMs: 6000 })
+    cutDestination(1000)
+    // The go line left before the cut and sits in strasbourg's TCP stream until the link is back.
+    let deliver!: () => void
+    const back = new Promise<void>((r) => (deliver = r))
+    world.lateGo = (host) => (host === 'strasbourg' ? back : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
+    expect(r.rollback).toMatch(/strasbourg is back and gave up the floating IP/)
+    expect(world.hosts.get('strasbourg')!.track).toBe(0)
+    deliver()
+    const late = await Promise.all(world.late)
+    expect(late).toEqual([expect.objectContaining({ code: FENCED_EXIT })])
+    expect(world.hosts.get('strasbourg')!.track).toBe(0)
+    expect(world.ipOwners()).toEqual(['stuttgart'])
+    expect(world.where()).toEqual(['stuttgart'])
   }, 20_000)
 
   it('gives up after the bounded time, says so and points at recover; the game still runs on the source', async () => {

@@ -28,6 +28,9 @@ export interface HopPaths {
    *  file the gate's restore writes its exit status to. */
   restoreClaim: string
   restoreDone: string
+  /** Both hosts: the hop's IP claim, which orders the move's and the rollback's track-file writes
+   *  (floating-ip/argv.ts writeTrackFileFenced). */
+  ipClaim: string
 }
 
 export function hopPaths(imageDir: string, containerId: string, hopId: string): HopPaths {
@@ -47,12 +50,18 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string): 
     tailFifo: p('tail.fifo'),
     tailMarker: p('tail.verified'),
     ...restoreClaim(hopDir),
+    ipClaim: ipClaim(hopDir),
   }
 }
 
 /** The restore claim of a hop directory (the restore gate, a rollback, `recover`). */
 export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone'> {
   return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done') }
+}
+
+/** The IP claim of a hop directory (the move, a rollback, `recover`). */
+export function ipClaim(hopDir: string): string {
+  return path.join(hopDir, 'ip.claim')
 }
 
 /** A hop id that is safe as a directory name and unique across runs. */

@@ -5,11 +5,11 @@
 import type { Tour } from '../../shared/tour'
 import type { Remote } from '../ssh/types'
 import { holdsFloatingIp } from '../floating-ip/move'
-import { readTrackFile, writeTrackFile, addAddress, delAddress } from '../floating-ip/argv'
+import { readTrackFile, writeTrackFile, writeTrackFileFenced, addAddress, delAddress } from '../floating-ip/argv'
 import { waitForStatus } from './game-query'
 import { errorText } from './hop-context'
 import { openHop, readJournal, type Journal, type OpenHop } from './journal'
-import { restoreClaim } from './paths'
+import { ipClaim, restoreClaim } from './paths'
 import { withNullStdio } from './plan'
 import { planRecovery, type HostSurvey, type ImageOnHost, type RecoveryAction, type RecoveryPlan } from './recover-plan'
 import { containerState } from './remote-files'
@@ -127,7 +127,7 @@ export async function recover(o: RecoverOptions): Promise<RecoverReport> {
   }
   for (const a of plan.actions) {
     try {
-      const line = await act(o, a, surveys)
+      const line = await act(o, a, surveys, open)
       done.push(line)
       o.say(`did: ${line}`)
     } catch (err) {
@@ -138,7 +138,7 @@ export async function recover(o: RecoverOptions): Promise<RecoverReport> {
   }
   if (plan.blocked) o.say(`cannot: ${plan.blocked}`)
   // Hosts we could not ask: keep trying, so none of them keeps (or later takes) the IP.
-  const unreachable = await chaseUnreachable(o, surveys.filter((s) => !s.reachable).map((s) => s.host), plan.keep)
+  const unreachable = await chaseUnreachable(o, surveys.filter((s) => !s.reachable).map((s) => s.host), plan.keep, open)
   const ok = !plan.blocked && failed.length === 0 && unreachable.length === 0
   const detail = ok ? `the game runs on ${plan.keep ?? 'no host'}` : [plan.blocked, ...failed, unreachable.length ? `unreachable: ${unreachable.join(', ')}` : ''].filter(Boolean).join('; ')
   o.journal.record({ event: 'recovered', hopId: open?.hopId ?? null, containerOn: plan.keep, detail })
@@ -160,7 +160,7 @@ function describe(a: RecoveryAction): string {
   }
 }
 
-async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[]): Promise<string> {
+async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[], open: OpenHop | null): Promise<string> {
   const id = o.tour.container.id
   const f = o.tour.floatingIp
   switch (a.kind) {
@@ -184,11 +184,11 @@ async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[]):
       const owner = withDeadline(await o.remote(a.host), 20_000)
       const others = surveys.filter((s) => s.reachable && s.host !== a.host)
       // The new owner first: the IP must never be left with nobody wanting it.
-      if (f.method === 'keepalived') await owner.run(writeTrackFile(f.trackFile, true))
+      if (f.method === 'keepalived') await owner.run(trackWrite(o, open, a.host, true))
       await Promise.all(
         others.map(async (s) => {
           const r = withDeadline(await o.remote(s.host), 20_000)
-          if (f.method === 'keepalived') await r.run(writeTrackFile(f.trackFile, false))
+          if (f.method === 'keepalived') await r.run(trackWrite(o, open, s.host, false))
           else await r.run(delAddress(f.address, f.prefix, f.interface), { allowFail: true })
         }),
       )
@@ -208,8 +208,17 @@ async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[]):
   }
 }
 
+/**
+ * A track-file write. On the unfinished hop's two hosts it takes the hop's IP claim first: the go
+ * line of that hop's move may still sit in a dead engine's TCP stream (floating-ip/argv.ts).
+ */
+function trackWrite(o: RecoverOptions, open: OpenHop | null, host: string, owner: boolean): string[] {
+  const file = o.tour.floatingIp.trackFile
+  return open && (host === open.from || host === open.to) ? writeTrackFileFenced(file, owner, ipClaim(open.hopDir)) : writeTrackFile(file, owner)
+}
+
 /** Retries each unreachable host for a bounded time: give up the IP there, stop any copy there. */
-async function chaseUnreachable(o: RecoverOptions, hosts: string[], keep: string | null): Promise<string[]> {
+async function chaseUnreachable(o: RecoverOptions, hosts: string[], keep: string | null, open: OpenHop | null): Promise<string[]> {
   if (hosts.length === 0) return []
   const budget = o.unreachableMs ?? 120_000
   const deadline = Date.now() + budget
@@ -229,7 +238,7 @@ async function chaseUnreachable(o: RecoverOptions, hosts: string[], keep: string
         }
       }
       if (o.tour.floatingIp.method === 'keepalived' && keep !== h) {
-        await r.run(writeTrackFile(o.tour.floatingIp.trackFile, false))
+        await r.run(trackWrite(o, open, h, false))
         did.push('track file set to 0')
       }
       o.say(`${h} is back: ${did.join('; ') || 'nothing to change'}`)

@@ -52,7 +52,7 @@ export function armIpMove(ctx: HopContext): ArmedIpMove | null {
 
 function watchIpMove(ctx: HopContext, trigger?: Promise<boolean>): void {
   const abort = new AbortController()
-  const done = moveFloatingIp(ctx.tour, ctx.src, ctx.dst, { signal: abort.signal, timeoutMs: WATCH_MS, trigger }).then(
+  const done = moveFloatingIp(ctx.tour, ctx.src, ctx.dst, { signal: abort.signal, timeoutMs: WATCH_MS, trigger, claim: ctx.plan.paths.ipClaim }).then(
     () => null,
     (err: unknown) => new Error(errorText(err)),
   )

@@ -2,7 +2,7 @@
 // even when an earlier one failed: the goal is one running server with the IP pointing at it.
 import { isLazyTechnique } from '../../../shared/technique'
 import type { RemoteProcess } from '../../ssh/types'
-import { delAddress, writeTrackFile } from '../../floating-ip/argv'
+import { delAddress, writeTrackFileFenced } from '../../floating-ip/argv'
 import { moveFloatingIp, waitForOwner } from '../../floating-ip/move'
 import { RemoteTimeoutError, SshError } from '../../ssh/types'
 import { parseFence } from '../../transfer/tail-chain'
@@ -186,9 +186,10 @@ async function act(ctx: HopContext, a: RollbackAction, lazy: LazyProcs, progress
         return `floating IP back on ${ctx.from.name}`
       }
       // The source wants the IP first (it can take it alone while the destination is cut off),
-      // then the destination must give it up, however long its link takes to come back.
-      await persist(ctx, ctx.from.name, 'claim the floating IP there', progress, () => ctx.src.run(writeTrackFile(f.trackFile, true)))
-      const release = (timeoutMs?: number) => ctx.dst.run(writeTrackFile(f.trackFile, false), { timeoutMs })
+      // then the destination must give it up, however long its link takes to come back. Both writes
+      // take the hop's IP claim: a go line of the move still on its way cannot write after them.
+      await persist(ctx, ctx.from.name, 'claim the floating IP there', progress, () => ctx.src.run(writeTrackFileFenced(f.trackFile, true, ctx.plan.paths.ipClaim)))
+      const release = (timeoutMs?: number) => ctx.dst.run(writeTrackFileFenced(f.trackFile, false, ctx.plan.paths.ipClaim), { timeoutMs })
       try {
         // A short first try: a cut-off destination must not keep the game down for a whole deadline.
         await release(Math.min(ctx.limits.commandMs, 5000))
@@ -270,7 +271,12 @@ async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text
       const st = await persist(ctx, ctx.from.name, 'see what runs there', progress, () => containerState(ctx.src, ctx.plan.runtime, id))
       if (st.state === 'running') {
         await persist(ctx, ctx.to.name, 'remove the copy that lacks pages', progress, () => ctx.dst.run(ctx.plan.discardOnDestination))
-        await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
+        if (f.method === 'keepalived') {
+          // Fenced like ip-back: the move of the freeze may still be on its way to either host.
+          await persist(ctx, ctx.from.name, 'claim the floating IP there', progress, () => ctx.src.run(writeTrackFileFenced(f.trackFile, true, ctx.plan.paths.ipClaim)))
+          await persist(ctx, ctx.to.name, 'set its track file to 0', progress, () => ctx.dst.run(writeTrackFileFenced(f.trackFile, false, ctx.plan.paths.ipClaim)))
+          await waitForOwner(ctx.tour, ctx.dst, ctx.src, 10_000)
+        } else await moveFloatingIp(ctx.tour, ctx.dst, ctx.src)
         containerOn = ctx.from.name
         // A thawed game first works through the time it was frozen: measured ~10-60 s on the lab.
         const back = await waitForStatus(f.address, ctx.tour.container.gamePort, 90_000)
@@ -278,8 +284,8 @@ async function settleAfterNoReturn(ctx: HopContext, why: string): Promise<{ text
         return { value: undefined, detail: `the game runs on ${ctx.from.name} again` }
       }
       if (ctx.state.ipMoved && f.method === 'keepalived') {
-        await persist(ctx, ctx.to.name, 'claim the floating IP there', progress, () => ctx.dst.run(writeTrackFile(f.trackFile, true)))
-        await persist(ctx, ctx.from.name, 'set its track file to 0', progress, () => ctx.src.run(writeTrackFile(f.trackFile, false)))
+        await persist(ctx, ctx.to.name, 'claim the floating IP there', progress, () => ctx.dst.run(writeTrackFileFenced(f.trackFile, true, ctx.plan.paths.ipClaim)))
+        await persist(ctx, ctx.from.name, 'set its track file to 0', progress, () => ctx.src.run(writeTrackFileFenced(f.trackFile, false, ctx.plan.paths.ipClaim)))
         text = `${why}; the floating IP stays with ${ctx.to.name} (${ctx.from.name} gave it up)`
       }
       return { value: undefined, detail: `the game stays on ${ctx.to.name}` }

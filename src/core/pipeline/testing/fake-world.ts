@@ -3,8 +3,8 @@
 // Used by unit tests only; the lab tests run the real thing.
 import type { Host, Tour } from '../../../shared/tour'
 import type { Remote, RemoteProcess, RunOptions, RunResult } from '../../ssh/types'
-import { RemoteCommandError } from '../../ssh/types'
-import { NOT_TRIGGERED_EXIT } from '../../floating-ip/argv'
+import { RemoteCommandError, SshError } from '../../ssh/types'
+import { FENCED_EXIT, NOT_TRIGGERED_EXIT } from '../../floating-ip/argv'
 import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
 import { factsQueries } from '../host-facts'
 import { batchOutput, isBatch } from '../remote-batch'
@@ -24,6 +24,8 @@ export interface FakeHost {
   track: number
   /** A tail chain's copy arrived verified (the restore gate waits for it). */
   tailVerified?: boolean
+  /** Hop IP claims taken there (floating-ip/argv.ts writeTrackFileFenced). */
+  claims: Set<string>
   commands: string[]
 }
 
@@ -38,12 +40,17 @@ export class FakeWorld {
   /** Per-test: a wait before the command is answered (a slow or silent command); an abort of the
    *  command's signal ends it as the real session does (AbortError "... was cancelled"). */
   delay: (host: string, argv: readonly string[], opts: RunOptions) => Promise<void> | undefined = () => undefined
+  /** Per-test: an armed IP move's go line that reaches `host` late (it sat in a cut link's TCP
+   *  stream): the engine sees the command fail at once, the host runs it when this resolves. */
+  lateGo: (host: string) => Promise<void> | undefined = () => undefined
+  /** The late go lines' runs on their hosts, to await in a test. */
+  readonly late: Promise<unknown>[] = []
 
   constructor(
     readonly tour: Tour,
     start: string,
   ) {
-    for (const h of tour.hosts) this.hosts.set(h.name, { container: h.name === start ? 'running' : 'absent', holdsIp: h.name === start, track: h.name === start ? 1 : 0, commands: [] })
+    for (const h of tour.hosts) this.hosts.set(h.name, { container: h.name === start ? 'running' : 'absent', holdsIp: h.name === start, track: h.name === start ? 1 : 0, claims: new Set(), commands: [] })
   }
 
   remote(name: string): Remote {
@@ -112,15 +119,19 @@ export class FakeWorld {
     if (argv[0] === 'ip' && argv[1] === '-o') {
       return ok(h.holdsIp ? `2: eth0    inet ${this.tour.floatingIp.address}/24 scope global eth0\n` : '2: eth0    inet 198.51.100.99/24 scope global eth0\n')
     }
-    // writeTrackFile: sh -c SCRIPT sh FILE VALUE
+    // writeTrackFile(Fenced): sh -c SCRIPT sh FILE VALUE [CLAIM N]
     if (argv[0] === 'sh' && argv[4] === this.tour.floatingIp.trackFile) {
+      if (argv[6]) h.claims.add(argv[6])
       h.track = Number(argv[5])
       this.arbitrate()
       return ok()
     }
-    // awaitAddress: sh -c SCRIPT sh IP WANT N SETTLE [FILE VALUE [armed]]: the write here (an armed
-    // one's after its go line, FakeRemote.run), the wait in FakeRemote.run.
+    // awaitAddress: sh -c SCRIPT sh IP WANT N SETTLE [FILE VALUE [armed|- [CLAIM]]]: the write here
+    // (an armed one's after its go line, FakeRemote.run), the wait in FakeRemote.run.
     if (this.isAwaitAddress(argv)) {
+      const claim = argv[11]
+      if (claim && h.claims.has(claim)) return { code: FENCED_EXIT, stdout: 'started\n', stderr: '', ms: 1 }
+      if (claim) h.claims.add(claim)
       if (argv[8] === this.tour.floatingIp.trackFile) {
         h.track = Number(argv[9])
         this.arbitrate()
@@ -177,6 +188,13 @@ class FakeRemote implements Remote {
     if (isGate(argv)) return this.gate(argv, opts)
     if (this.world.isAwaitAddress(argv) && argv[10] === 'armed') {
       const said = await this.heard(opts)
+      // A go line already on the wire when the link broke: the engine's channel fails, the host
+      // reads the line once the link is back.
+      const late = said === GATE_GO ? this.world.lateGo(this.host.name) : undefined
+      if (late) {
+        this.world.late.push(late.then(() => this.world.answer(this.host.name, argv)))
+        throw new SshError(this.host.name, 'lost', `${this.host.name}: connection lost`)
+      }
       // A host cut off meanwhile never hears the go line: its connection is what broke.
       const lost = this.world.throwFor(this.host.name, argv)
       if (lost) throw lost
