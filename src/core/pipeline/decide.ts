@@ -28,10 +28,14 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   const compress = chooseCompression(i.tour, sf, link)
   const prediction = predictGap(c.technique.kind, link, i.image, compress)
   const oneWayDelta = sf.deltaTools.ok && df.deltaTools.ok
-  const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, past: i.past }
+  // Stop-and-copy streams its image one way as CRIU writes it (with zstd(1) on both hosts when it
+  // compresses): no rsync protocol round trips, no command start, while the game is frozen.
+  const streamImage = c.technique.kind === 'stop-and-copy' && oneWayDelta && df.nonlocalBind && (!compress || (sf.deltaTools.zstd && df.deltaTools.zstd))
+  const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, past: i.past }
   const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
   const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''
   const pw = prediction ? `; predicted gap ${prediction.words}` : ''
-  return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${pw}` }
+  const sw = streamImage ? '; the image streams one way as CRIU writes it' : ''
+  return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${sw}${pw}` }
 }

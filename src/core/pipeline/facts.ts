@@ -37,8 +37,9 @@ export interface HostFacts {
   pipeMaxSize: number | null
   /** Transparent huge pages' mode (always, madvise, never): CRIU's restore faults the game's memory in. */
   hugePages: string | null
-  /** perl, gzip and cksum: the one-way final delta (transfer/page-delta.ts) needs them on both ends. */
-  deltaTools: Capability & { missing: string[] }
+  /** perl, gzip and cksum: the one-way final delta (transfer/page-delta.ts) needs them on both ends;
+   *  zstd(1) as well: a whole image streams one way only with it (else rsync, with its own zstd). */
+  deltaTools: Capability & { missing: string[]; zstd: boolean }
 }
 
 /** Measured between two hosts, from the source. */
@@ -70,6 +71,6 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     nonlocalBind: false,
     pipeMaxSize: null,
     hugePages: null,
-    deltaTools: { ...no, missing: [] },
+    deltaTools: { ...no, missing: [], zstd: false },
   }
 }

@@ -331,6 +331,26 @@ describe("pre-copy's one-command tail and the destination's restore gate", () =>
     expect(world.where()).toEqual(['strasbourg'])
   })
 
+  it('stop-and-copy with zstd(1) on both hosts streams its whole image in the same chain: no rsync, the move armed once, one server', async () => {
+    const { session, journal, steps } = setup()
+    world.zstd = true
+    try {
+      const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+      expect(r).toMatchObject({ ok: true, containerOn: 'strasbourg' })
+      expect(world.log.filter((l) => /^\w+: rsync --archive/.test(l))).toEqual([])
+      const tail = world.log.filter((l) => l.startsWith('stuttgart: sh -c') && l.includes('globehop-tail: dumped'))
+      expect(tail).toHaveLength(1)
+      expect(tail[0]).toContain('/no-basis zstd')
+      expect(ran('strasbourg', / armed \S+\/ip\.claim$/)).toHaveLength(1)
+      expect(flags(journal())).toEqual(['frozen', 'ipMoved', 'sourceDumped', 'transferred', 'dstRestoreStarted', 'dstRunning', 'served'])
+      expect(steps().find((e) => e.step === 'transfer' && e.phase === 'start')?.detail).toBe('the whole image to strasbourg, one way, as CRIU writes it')
+      expect(world.where()).toEqual(['strasbourg'])
+      expect(world.ipOwners()).toEqual(['strasbourg'])
+    } finally {
+      world.zstd = false
+    }
+  })
+
   it('the source fails after its whole delta left but before the copy verified there: no go-ahead, nothing needed from the destination, the game comes back on the source', async () => {
     const { session, journal } = setup()
     world.override = (host, argv) => {

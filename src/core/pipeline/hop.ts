@@ -59,6 +59,8 @@ export interface Decision {
   prediction?: GapPrediction | null
   /** perl, gzip and cksum on both hosts: pre-copy's final delta goes one way, else with rsync. */
   oneWayDelta?: boolean
+  /** Stop-and-copy's image streams one way in the tail chain (decide.ts), else rsync after the dump. */
+  streamImage?: boolean
   /** Earlier hops' figures: rsync's snapshot stop rule weighs each pause with them. */
   past?: HopFigures | null
 }
@@ -82,7 +84,7 @@ const isLazy = (t: Technique) => isLazyTechnique(t.kind)
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a
-  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta })
+  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta, streamImage: decision.streamImage })
   const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,
@@ -112,8 +114,8 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
   a.client?.hopStarted(a.hopId)
   try {
     // The IP move's commands open beside the hop's own preparation, so the freeze only has to say
-    // "go" (one one-way delay) instead of starting them. Pre-copy's tail chain arms its own.
-    if (decision.technique.kind === 'stop-and-copy') ctx.armedIp = armIpMove(ctx) ?? undefined
+    // "go" (one one-way delay) instead of starting them. The tail chain arms its own.
+    if (decision.technique.kind === 'stop-and-copy' && !tailChainFor(ctx, decision, 0)) ctx.armedIp = armIpMove(ctx) ?? undefined
     const before = await prepare(ctx, a)
     const t = decision.technique
     const last = await preCopy(ctx, t, decision)
@@ -239,9 +241,13 @@ async function orGiveUp<T>(ip: IpMove, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** With ip_nonlocal_bind the restore need not wait for the IP: the tail runs as one command. */
+function tailChainFor(ctx: HopContext, d: Decision, last: number): TailCommands | null {
+  return d.dstNonlocalBind ? ctx.plan.tailChain(last) : null
+}
+
 async function copyTail(ctx: HopContext, a: HopArgs, d: Decision, last: number, before: ServerStatus | null): Promise<void> {
-  // With ip_nonlocal_bind the restore need not wait for the IP: pre-copy's tail runs as one command.
-  const chain = d.dstNonlocalBind ? ctx.plan.tailChain(last) : null
+  const chain = tailChainFor(ctx, d, last)
   if (chain) return chainedTail(ctx, a, chain, last, before)
   await checkpoint(ctx, last)
   const ip = startIpMove(ctx)

@@ -32,14 +32,16 @@ export const diskFreeArgv = (dir: string): string[] => [
   dir,
 ]
 
-/** The one-way final delta's tools (transfer/page-delta.ts) that are missing, one per line. */
+/** The one-way final delta's tools (transfer/page-delta.ts) that are missing, one per line; zstd
+ *  too, which a whole image's stream needs (stop-and-copy) and the delta does not. */
 export const DELTA_TOOLS = ['perl', 'gzip', 'cksum'] as const
-export const deltaToolsArgv = (): string[] => ['sh', '-c', 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', 'sh', ...DELTA_TOOLS]
+export const deltaToolsArgv = (): string[] => ['sh', '-c', 'for t in "$@"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done', 'sh', ...DELTA_TOOLS, 'zstd']
 
 export function deltaToolsCapability(r: RunResult): HostFacts['deltaTools'] {
-  if (r.code !== 0) return { ok: false, detail: `could not look for ${DELTA_TOOLS.join(', ')}: ${tail(r.stderr) || `exit ${r.code}`}`, missing: [...DELTA_TOOLS] }
-  const missing = r.stdout.split('\n').map((l) => l.trim()).filter((l) => (DELTA_TOOLS as readonly string[]).includes(l))
-  return { ok: missing.length === 0, detail: missing.length ? `${missing.join(', ')} not found` : DELTA_TOOLS.join(', '), missing }
+  if (r.code !== 0) return { ok: false, detail: `could not look for ${DELTA_TOOLS.join(', ')}: ${tail(r.stderr) || `exit ${r.code}`}`, missing: [...DELTA_TOOLS], zstd: false }
+  const lines = r.stdout.split('\n').map((l) => l.trim())
+  const missing = lines.filter((l) => (DELTA_TOOLS as readonly string[]).includes(l))
+  return { ok: missing.length === 0, detail: missing.length ? `${missing.join(', ')} not found` : DELTA_TOOLS.join(', '), missing, zstd: !lines.includes('zstd') }
 }
 
 /** CRIU's own words without its log prefix: `Warn  (criu/cr-check.c:824): Dirty tracking is OFF.` */

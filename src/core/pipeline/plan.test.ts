@@ -54,6 +54,22 @@ describe('stop-and-copy', () => {
   it('takes no snapshots', () => {
     expect(() => p.snapshot(1)).toThrow(/no snapshots/)
   })
+  it('streaming its image: the tail chain with no basis (every file whole), zstd at the rate-chosen level, the same gate', () => {
+    expect(p.tailChain(0)).toBeNull()
+    const s = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'stop-and-copy' }, compress: true, mbitPerSec: 9.6, streamImage: true })
+    const c = s.tailChain(0)!.source
+    expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/no-basis`, 'zstd9'])
+    expect(c[9]).toContain('zstd -dqc | perl')
+    expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
+    expect(s.tailChain(0)!.gate(4000).slice(9)).toEqual(s.restore)
+    // Without compression: no zstd anywhere.
+    const raw = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'stop-and-copy' }, compress: false, streamImage: true }).tailChain(0)!.source
+    expect(raw[7]).toBe('0')
+    expect(raw[9]).not.toContain('zstd')
+    // Shared storage has nothing to stream.
+    const shared = testTour({ options: 'options: { sharedStorage: true }' })
+    expect(planHop({ tour: shared, hopId: 'h1', from: shared.hosts[0]!, to: shared.hosts[1]!, technique: { kind: 'stop-and-copy' }, compress: true, streamImage: true }).tailChain(0)).toBeNull()
+  })
 })
 
 describe('pre-copy with rsync tracking', () => {

@@ -5,7 +5,7 @@ import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { pageDeltaArgv } from '../transfer/page-delta'
 import { fenceArgv, gateArgv, tailChainArgv } from '../transfer/tail-chain'
-import { hostSshArgv, rsyncArgv } from '../transfer/rsync'
+import { compressLevel, hostSshArgv, rsyncArgv } from '../transfer/rsync'
 import type { Technique } from './modes'
 import { hopPaths, type HopPaths } from './paths'
 import { runtimeOf } from './runtime/registry'
@@ -30,6 +30,8 @@ export interface PlanInput {
   runtime?: Runtime
   /** The link's measured rate: zstd's level follows it (transfer/rsync.ts compressLevel). */
   mbitPerSec?: number | null
+  /** Stop-and-copy: the tail chain streams the whole image one way (decide.ts), else rsync. */
+  streamImage?: boolean
 }
 
 export interface Snapshot {
@@ -69,7 +71,8 @@ export interface HopPlan {
   finalDelta(last: number): string[] | null
   /**
    * The same final delta with the final dump before it, as one command on the source, and the
-   * destination's restore gate (transfer/tail-chain.ts); null wherever `finalDelta` is.
+   * destination's restore gate (transfer/tail-chain.ts); null wherever `finalDelta` is, except for
+   * a stop-and-copy that streams its image (`streamImage`): the whole image, every file new there.
    */
   tailChain(last: number): TailCommands | null
   /** Destination: take the restore claim (or wait for the gate's restore to end) before undoing. */
@@ -166,6 +169,7 @@ export function planHop(input: PlanInput): HopPlan {
   const statsDir = lazy ? paths.img : paths.restoreWork
   const finalCheckpoint = (last: number) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) })
   const oneWayOk = (last: number) => rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
+  const wholeOk = technique.kind === 'stop-and-copy' && !shared && input.streamImage === true
   const restore = withNullStdio(
     rt.restore(
       lazy
@@ -202,17 +206,19 @@ export function planHop(input: PlanInput): HopPlan {
         ? pageDeltaArgv({ img: paths.img, basis: paths.snap(last), remoteImg: paths.img, ssh: hostSshArgv(target), compress: input.compress, mbitPerSec: input.mbitPerSec })
         : null,
     tailChain: (last) =>
-      oneWayOk(last)
+      oneWayOk(last) || wholeOk
         ? {
             source: tailChainArgv({
               checkpoint: finalCheckpoint(last),
               dumpLog: rt.dumpLog && `${paths.dumpWork}/${rt.dumpLog}`,
               img: paths.img,
-              basis: paths.snap(last),
+              // No snapshot for a whole image: a dir that is not there, so every file goes whole.
+              basis: wholeOk ? `${paths.hopDir}/no-basis` : paths.snap(last),
               remoteImg: paths.img,
               ssh: hostSshArgv(target),
               compress: input.compress,
               mbitPerSec: input.mbitPerSec,
+              zstdLevel: wholeOk ? compressLevel(input.mbitPerSec) : undefined,
               fifo: paths.tailFifo,
               marker: paths.tailMarker,
             }),

@@ -355,18 +355,24 @@ export function sentSoFar(line: string): number | null {
   return m ? Number(m[1]) : null
 }
 
+/** How a stream is compressed: not at all, gzip format (perl's zlib or gzip(1)), or zstd(1). */
+export type StreamCodec = 'none' | 'gzip' | 'zstd'
+
 /** The receiver's command on the destination (`$1` RECEIVER, `$2` the dir, `$3` INFLATE, `$4` the
- *  marker when `marker`): unzip when asked (at once with zlib's module, else with gzip), then patch
- *  and verify the dir. */
-export function receiverScript(compress: boolean, marker = false): string {
-  return `${compress ? `{ if ${HAS_ZLIB}; then perl -e "$3"; else gzip -dc; fi; } | ` : ''}perl -e "$1" -- "$2"${marker ? ' "$4"' : ''}`
+ *  marker when `marker`): unzip when asked (gzip at once with zlib's module, else with gzip; zstd
+ *  with zstd), then patch and verify the dir. */
+export function receiverScript(codec: StreamCodec, marker = false): string {
+  const unzip = codec === 'zstd' ? 'zstd -dqc | ' : codec === 'gzip' ? `{ if ${HAS_ZLIB}; then perl -e "$3"; else gzip -dc; fi; } | ` : ''
+  return `${unzip}perl -e "$1" -- "$2"${marker ? ' "$4"' : ''}`
 }
 
 /** The source's pipe from the sender on (`$zip` the level or 0, `$deflate` DEFLATE, `$zf`
- *  perl or gzip), ending in `tail`. */
+ *  perl, gzip or zstd), ending in `tail`. zstd(1) holds up to a block until more input or the
+ *  end comes: fine for a whole image, which keeps the link busy, not for a small delta. */
 export function senderPipeline(sender: string, tail: string): string {
   return [
     `if [ "$zip" = 0 ]; then ${sender} | perl -e "$count" ${tail}`,
+    `elif [ "$zf" = zstd ]; then ${sender} | zstd -q -"$zip" -c | perl -e "$count" ${tail}`,
     `elif [ "$zf" = perl ]; then ${sender} | perl -e "$deflate" -- "$zip" | perl -e "$count" ${tail}`,
     `else ${sender} | gzip -"$zip" | perl -e "$count" ${tail}; fi`,
   ].join('\n')
@@ -404,7 +410,7 @@ export interface PageDeltaArgs {
  */
 export function pageDeltaArgv(a: PageDeltaArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
-  const remote = shNeutralCommand(quoteArgv(['sh', '-c', receiverScript(a.compress), 'sh', RECEIVER, a.remoteImg, INFLATE]))
+  const remote = shNeutralCommand(quoteArgv(['sh', '-c', receiverScript(a.compress ? 'gzip' : 'none'), 'sh', RECEIVER, a.remoteImg, INFLATE]))
   const script = [
     'img=$1 base=$2 zip=$3 sender=$4 remote=$5 count=$6 deflate=$7; shift 7',
     `zf=gzip; ! ${HAS_ZLIB} || zf=perl`,

@@ -89,6 +89,28 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(existsSync(path.join(w.src, 'tail.fifo'))).toBe(false)
   })
 
+  it('a whole image (stop-and-copy: no snapshot anywhere): every file whole, zstd on the wire, into a new dir there, verified', async () => {
+    const w = world()
+    rmSync(w.remoteImg, { recursive: true })
+    const argv = tailChainArgv({ checkpoint: dump(w), img: w.img, basis: path.join(w.src, 'no-basis'), remoteImg: w.remoteImg, ssh: local, compress: true, zstdLevel: 3, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
+    // zstd(1) in the pipe on both ends, nothing of gzip's.
+    expect(argv[7]).toBe('zstd3')
+    expect(argv[9]).toContain('zstd -dqc | perl')
+    const gate = exec(gateArgv({ marker: w.marker, waitMs: 5000, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
+      if (l.startsWith(TAIL_MARK.verified)) stdin.end(GATE_GO)
+    })
+    const src = await exec(argv)
+    expect(src.code).toBe(0)
+    expect((await gate).code).toBe(0)
+    const f = parsePageDelta([...src.out.split('\n'), ...src.err.split('\n')])
+    expect(f).toMatchObject({ files: 2, pages: 0, wholeFiles: 2, verifiedFiles: 2, totalBytes: 64 * PAGE + 4 })
+    // 256 KiB of repeated bytes: zstd's frame is a few dozen bytes.
+    expect(f.wireBytes).toBeLessThan(1000)
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+    expect(readFileSync(path.join(w.remoteImg, 'core-1.img'), 'utf8')).toBe('core')
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+  })
+
   it("nothing freezes before the destination's receiver is there: a session that cannot open runs no checkpoint", async () => {
     const w = world()
     const ran = path.join(w.src, 'checkpoint ran')

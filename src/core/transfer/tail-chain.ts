@@ -23,7 +23,7 @@
 // `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the restore that
 // won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
-import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline } from './page-delta'
+import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline, type StreamCodec } from './page-delta'
 
 export const TAIL_MARK = {
   /** The destination's receiver is there (the source reads it before it freezes anything). */
@@ -69,6 +69,12 @@ export interface TailChainArgs {
   compress: boolean
   /** The link's measured rate: gzip's level follows it. */
   mbitPerSec?: number | null
+  /**
+   * A whole image (stop-and-copy: `basis` does not exist, every file goes whole): compressed with
+   * zstd at this level instead of gzip (rsync's codec: ~20 % fewer bytes than zlib -6 on the game's
+   * memory, at a fifth of the CPU). Only with `compress`.
+   */
+  zstdLevel?: number
   /** Source: the FIFO the stream goes through. */
   fifo: string
   /** Destination: the file the verified copy leaves (the receiver's last line). */
@@ -122,7 +128,7 @@ const SOURCE = [
   `if [ "$ready" != "${TAIL_MARK.receiverReady}" ]; then exec 3>&- 4<&-; wait "$peer"; echo "${TAIL_MARK.noReceiver} (ssh exit $?)"; exit ${NO_RECEIVER_EXIT}; fi`,
   // The compressor is chosen before the freeze (a perl start). The waiting sender's frozen line
   // goes to fd 5, this command's stdout (its own is the stream).
-  `zf=gzip; ! ${HAS_ZLIB} || zf=perl`,
+  `case $zip in zstd*) zf=zstd zip=\${zip#zstd} ;; *) zf=gzip; ! ${HAS_ZLIB} || zf=perl ;; esac`,
   'exec 5>&1',
   `echo "${TAIL_MARK.freezing}"`,
   // A log left from before must not say "finished" for this dump.
@@ -142,19 +148,22 @@ const SOURCE = [
 ].join('\n')
 
 // The receiver writes its verify line to the marker itself (aside, then renamed: the gate reads it
-// whole), and on to the source.
-const DESTINATION = (compress: boolean) =>
+// whole), and on to the source. A whole image has no snapshot there to patch: its dir is new.
+const DESTINATION = (codec: StreamCodec) =>
   [
     'recv=$1 dir=$2 marker=$3 inflate=$4; set -- "$recv" "$dir" "$inflate" "$marker"',
+    'mkdir -p -- "$dir" || exit 1',
     `echo "${TAIL_MARK.receiverReady}"`,
-    receiverScript(compress, true),
+    receiverScript(codec, true),
   ].join('\n')
 
 /** One command on the source; it ends once the destination verified the copy (or failed). */
 export function tailChainArgv(a: TailChainArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
-  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(a.compress), 'sh', RECEIVER, a.remoteImg, a.marker, INFLATE]))
-  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, gzipArg(a), DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
+  const zstd = a.compress && a.zstdLevel !== undefined
+  const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(zstd ? 'zstd' : a.compress ? 'gzip' : 'none'), 'sh', RECEIVER, a.remoteImg, a.marker, INFLATE]))
+  const zip = zstd ? `zstd${a.zstdLevel}` : gzipArg(a)
+  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, zip, DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
 }
 
 export interface GateArgs {

@@ -9,7 +9,7 @@ import { RemoteCommandError, type RunResult } from '../../ssh/types'
 import { GATE_EXIT, GATE_GO, NO_RECEIVER_EXIT, TAIL_MARK } from '../../transfer/tail-chain'
 import type { TailCommands } from '../plan'
 import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
-import { StallWatch } from '../watchdog'
+import { secs, StallWatch } from '../watchdog'
 import { readDumpFigures } from './checkpoint'
 import { armIpMove } from './ip-move'
 import { restored } from './restore'
@@ -23,6 +23,10 @@ export interface TailChain {
   abandon(err: unknown): void
 }
 
+/** A whole image's commands' bound (the stall watch and the restore's timer end them sooner; the
+ *  gate's own wait only matters to a gate whose engine is gone). Finite: timers take 32 bits. */
+const WHOLE_IMAGE_BOUND_MS = 6 * 3600_000
+
 type Phase = 'freezing' | 'dumped' | 'counted' | 'verified' | 'exited'
 
 /**
@@ -33,6 +37,10 @@ type Phase = 'freezing' | 'dumped' | 'counted' | 'verified' | 'exited'
 export function startTailChain(ctx: HopContext, argv: TailCommands, last: number): TailChain {
   // Frozen from the first instruction on: a failure from here on calls for the rollback.
   advance(ctx, 'frozen')
+  // Stop-and-copy's whole image (no snapshot before it): seconds to minutes on the wire, so its
+  // commands get no fixed deadline; bytes must keep moving instead (the stall watch, from the
+  // freeze on), and the restore, once told to go, gets a plain command's time.
+  const whole = last === 0
   const rt = ctx.plan.runtime.name
   const lines: string[] = []
   const waiters = new Map<Phase, { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> }>()
@@ -64,13 +72,20 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     advance(ctx, 'dstRestoreStarted')
     go.end(GATE_GO)
     mark('verified')
+    if (whole) {
+      restoreTimer = setTimeout(() => {
+        fail(new Error(`${rt} restore on ${ctx.to.name} did not end within ${secs(commandMs)}`))
+        gateStop.abort()
+      }, commandMs)
+    }
   }
   const gateStop = new AbortController()
   const commandMs = ctx.limits.commandMs
-  const gate = ctx.dst.run(argv.gate(commandMs * 2), {
+  let restoreTimer: NodeJS.Timeout | undefined
+  const gate = ctx.dst.run(argv.gate(whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 2), {
     stdin: go,
     signal: gateStop.signal,
-    timeoutMs: commandMs * 3,
+    timeoutMs: whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 3,
     onLine: (_, l) => {
       lines.push(l)
       if (!l.startsWith(TAIL_MARK.verified)) return
@@ -85,20 +100,24 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   let progress: Progress | undefined
   const stall = new AbortController()
   const source = ctx.src.run(argv.source, {
-    timeoutMs: commandMs * 2,
+    timeoutMs: whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 2,
     signal: stall.signal,
     onLine: (_, l) => {
       watch?.touch()
       lines.push(l)
       if (deltaProgress(l, progress)) return
       if (l.startsWith(TAIL_MARK.freezing)) {
+        // A whole image's dump (CRIU writing the memory) sends nothing yet: a plain command's time.
+        if (whole) watch ??= new StallWatch(Math.max(limit, commandMs), () => stall.abort())
         mark('freezing')
       } else if (l.startsWith(TAIL_MARK.frozen)) {
         ip?.fire()
       } else if (l.startsWith(TAIL_MARK.dumped)) {
         ip?.fire()
         mark('dumped')
-        watch ??= new StallWatch(limit, () => stall.abort())
+        // From here on the copy's own stall limit (a whole image's dump had a command's).
+        if (whole) watch?.stop()
+        if (whole || !watch) watch = new StallWatch(limit, () => stall.abort())
         goAhead()
       } else if (l.includes('globehop-delta: files')) mark('counted')
     },
@@ -127,6 +146,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       giveUpGate()
     },
   )
+  void gate.finally(() => clearTimeout(restoreTimer))
   gate.then(
     (r: RunResult) => (r.code === 0 && seen.has('verified') ? mark('exited') : fail(new Error(`the restore gate on ${ctx.to.name} ended (exit ${r.code}) without restoring`))),
     (e: unknown) => {
@@ -146,15 +166,16 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     // the hop before any step, with nothing frozen.
     checkpoint: async () => {
       await wait('freezing')
-      return runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; ${ctx.to.name} is ready for the changed pages, in the same command` }, async () => {
+      const what = whole ? 'the image' : 'the changed pages'
+      return runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; ${ctx.to.name} is ready for ${what}, in the same command` }, async () => {
         await wait('dumped')
         advance(ctx, 'sourceDumped')
         readDumpFigures(ctx)
-        return { value: undefined, detail: "dumped; the changed pages are on their way (they leave once CRIU's log says the game's memory is written)" }
+        return { value: undefined, detail: `dumped; ${what} ${whole ? 'is' : 'are'} on the way (the game's memory left once CRIU's log said it was written)` }
       })
     },
     transfer: () =>
-      runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async (p) => {
+      runStep(ctx, 'transfer', { host: ctx.from.name, frozen: true, detail: whole ? `the whole image to ${ctx.to.name}, one way, as CRIU writes it` : `changed pages since snapshot ${last} to ${ctx.to.name}, one way` }, async (p) => {
         progress = p
         // The source's count (its stderr) and the gate's verify may arrive in either order.
         await Promise.all([wait('verified'), wait('counted')])

@@ -68,11 +68,13 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
   advance(ctx, 'transferred')
   const wire = f.wireBytes ?? f.sentBytes ?? 0
   ctx.figures.wireBytes += wire
+  // A whole image (stop-and-copy) has no changed pages: every file went whole.
+  const what = f.pages === 0 && f.wholeFiles === f.files ? `the whole image, ${f.files} files of ${formatBytes(f.totalBytes, '?')}` : `${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}`
   return {
     value: undefined,
     bytes: wire,
     bytesTotal: f.totalBytes,
-    detail: `${formatBytes(wire, '?')} on the wire: ${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+    detail: `${formatBytes(wire, '?')} on the wire: ${what}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
   }
 }
 

@@ -23,7 +23,7 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
     nonlocalBind: true,
     pipeMaxSize: 1048576,
     hugePages: 'always',
-    deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [] },
+    deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: false },
     ...over,
   }
 }

@@ -45,6 +45,8 @@ export class FakeWorld {
   lateGo: (host: string) => Promise<void> | undefined = () => undefined
   /** The late go lines' runs on their hosts, to await in a test. */
   readonly late: Promise<unknown>[] = []
+  /** zstd(1) on every host: stop-and-copy streams its image one way instead of rsync. */
+  zstd = false
 
   constructor(
     readonly tour: Tour,
@@ -167,6 +169,7 @@ export class FakeWorld {
     if (argv[0] === 'pgrep') return ok('18\n')
     if (argv[0] === 'sh' && argv[2]?.includes('sha256sum')) return ok('6db78bb25cd2aa  -\n')
     if (argv[0] === 'sh' && argv[2]?.includes('df -B1')) return ok('80000000000\n')
+    if (argv[0] === 'sh' && argv[2]?.includes('command -v "$t"')) return ok(this.zstd ? '' : 'zstd\n')
     if (argv[0] === 'sh' && argv[2]?.includes('VmRSS')) return ok('120000000\n')
     if (argv[0] === 'base64') return fail('no such file')
     return ok()
