@@ -146,7 +146,11 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       giveUpGate()
     },
   )
-  void gate.finally(() => clearTimeout(restoreTimer))
+  // (Its handlers below handle the rejection; this one only ends the restore's timer.)
+  gate.then(
+    () => clearTimeout(restoreTimer),
+    () => clearTimeout(restoreTimer),
+  )
   gate.then(
     (r: RunResult) => (r.code === 0 && seen.has('verified') ? mark('exited') : fail(new Error(`the restore gate on ${ctx.to.name} ended (exit ${r.code}) without restoring`))),
     (e: unknown) => {
