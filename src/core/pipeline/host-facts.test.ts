@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { configDigests, criuWords, featureCapability, hugePageMode } from './host-facts'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { configDigests, criuWords, deltaToolsArgv, deltaToolsCapability, featureCapability, hugePageMode } from './host-facts'
 import { parseLinkProbe, PROBE_BYTES } from './link'
 import { parseRuntimeState } from './remote-files'
 
@@ -8,6 +10,15 @@ describe('preflight parsing', () => {
     expect(hugePageMode('always [madvise] never\n')).toBe('madvise')
     expect(hugePageMode('[always] madvise never\n')).toBe('always')
     expect(hugePageMode('')).toBeNull()
+  })
+
+  it("the delta's tools and zstd(1), asked of a real sh: zstd missing only takes the streamed stop-and-copy away", async () => {
+    const a = deltaToolsArgv()
+    const r = await promisify(execFile)(a[0]!, a.slice(1), { env: { PATH: '/usr/bin:/bin' } })
+    // This machine has all four (.ci/run installs zstd).
+    expect(deltaToolsCapability({ code: 0, stdout: r.stdout, stderr: '', ms: 1 })).toEqual({ ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: true })
+    expect(deltaToolsCapability({ code: 0, stdout: 'zstd\n', stderr: '', ms: 1 })).toEqual({ ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: false })
+    expect(deltaToolsCapability({ code: 0, stdout: 'perl\nzstd\n', stderr: '', ms: 1 })).toMatchObject({ ok: false, missing: ['perl'], zstd: false })
   })
 
   it("CRIU's words without its log prefix", () => {

@@ -93,7 +93,11 @@ export function hostChecks(tour: Tour, f: HostFacts, all: HostFacts[], expectedO
   else c.push({ id: 'rsync', status: f.rsync.ok ? 'ok' : 'fail', detail: f.rsync.ok ? `${f.rsync.detail}${f.rsync.zstd ? ', zstd' : ', no zstd'}` : `rsync not found: ${f.rsync.detail}` })
   // The one-way final delta of rsync-tracked pre-copy; without its tools that transfer is rsync's.
   if (tour.options.sharedStorage) c.push({ id: 'delta-tools', status: 'skip', detail: 'shared storage: no final delta to send' })
-  else if (f.deltaTools.ok) c.push({ id: 'delta-tools', status: 'ok', detail: `${f.deltaTools.detail}: one-way final delta possible` })
+  else if (f.deltaTools.ok) {
+    // zstd(1) as well: stop-and-copy streams its whole image one way (else rsync copies it after the dump).
+    const whole = f.deltaTools.zstd ? '; zstd: stop-and-copy streams its image one way' : '; no zstd: stop-and-copy copies with rsync after the dump'
+    c.push({ id: 'delta-tools', status: 'ok', detail: `${f.deltaTools.detail}: one-way final delta possible${whole}` })
+  }
   else {
     const what = f.deltaTools.missing.length ? `${f.deltaTools.missing.join(', ')} missing on ${f.host}` : `${f.deltaTools.detail} on ${f.host}`
     c.push({ id: 'delta-tools', status: 'warn', detail: `${what}: hops to or from ${f.host} send pre-copy's final delta with rsync instead of the one-way page delta` })

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { decideHop } from './decide'
+import type { HopFigures } from './gap-model'
+import type { HostFacts, LinkFacts } from './facts'
+import { labFacts } from './testing/facts-fixture'
+import { testTour } from './testing/test-tour'
+
+const tour = testTour()
+const link: LinkFacts = { rttMs: 100, mbitPerSec: 9.6 }
+const image: HopFigures = { imageBytes: 95e6 }
+const withZstd = (host: string, over: Partial<HostFacts> = {}) => labFacts(host, { deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: true }, ...over })
+
+function decide(mode: 'stop-and-copy' | 'pre-copy', sf: HostFacts, df: HostFacts) {
+  const d = decideHop({ mode, tour, sf, df, link, image, past: null })
+  if (!d.ok) throw new Error(d.reason)
+  return d
+}
+
+describe("stop-and-copy's streamed image", () => {
+  it('streams where both hosts have zstd(1) and the destination may bind the IP early, and says so', () => {
+    const d = decide('stop-and-copy', withZstd('stuttgart'), withZstd('strasbourg'))
+    expect(d.decision.streamImage).toBe(true)
+    expect(d.words).toMatch(/; the image streams one way as CRIU writes it/)
+  })
+  it('copies with rsync after the dump where either host lacks zstd(1), the delta tools or ip_nonlocal_bind', () => {
+    expect(decide('stop-and-copy', withZstd('stuttgart'), labFacts('strasbourg')).decision.streamImage).toBe(false)
+    expect(decide('stop-and-copy', labFacts('stuttgart'), withZstd('strasbourg')).decision.streamImage).toBe(false)
+    expect(decide('stop-and-copy', withZstd('stuttgart'), withZstd('strasbourg', { nonlocalBind: false })).decision.streamImage).toBe(false)
+    const noPerl = withZstd('strasbourg', { deltaTools: { ok: false, detail: 'perl not found', missing: ['perl'], zstd: true } })
+    const d = decide('stop-and-copy', withZstd('stuttgart'), noPerl)
+    expect(d.decision.streamImage).toBe(false)
+    expect(d.words).not.toMatch(/streams/)
+  })
+  it('is stop-and-copy only: pre-copy sends its changed pages as before', () => {
+    expect(decide('pre-copy', withZstd('stuttgart'), withZstd('strasbourg')).decision.streamImage).toBe(false)
+  })
+})
