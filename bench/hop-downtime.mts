@@ -196,7 +196,7 @@ for (const [link, b] of baselines) {
   lines.push(`| ${link} | 2017 order | ${s2(base)} | | | | | | 1.00 | |`)
 }
 lines.push('')
-lines.push('Where the overhead goes (medians, ms beyond the limit\'s share): checkpoint step past CRIU frozen / transfer step past wire time + one-way delay / restore step past CRIU restore / the rest (below zero where the steps overrun the gap: the checkpoint step starts before CRIU freezes: an SSH command start for stop-and-copy, runc\'s own start for pre-copy\'s tail, the restore step ends after the game answers):')
+lines.push('Where the overhead goes (medians, ms beyond the limit\'s share): checkpoint step past CRIU frozen / transfer step past wire time + one-way delay / restore step past CRIU restore / the rest (below zero where the steps overrun the gap: the checkpoint step starts before CRIU freezes: runc\'s own start in the tail chain (pre-copy, and stop-and-copy where it streams its image), an SSH command start for a stop-and-copy that copies with rsync, the restore step ends after the game answers):')
 for (const r of rows) {
   const m = (f: (x: Run) => number) => ms(median(r.runs.map(f)))
   const rest = (x: Run) => x.gap - x.limit - x.extra.dump - x.extra.transfer - x.extra.restore

@@ -4,7 +4,7 @@ import type { Mode, Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
 import { predictGap, type HopFigures } from './gap-model'
 import type { Decision } from './hop'
-import { chooseCompression, chooseTechnique, techniqueLabel, type Tracking } from './modes'
+import { chooseCompression, chooseTechnique, techniqueLabel, type Technique, type Tracking } from './modes'
 
 export interface DecideInput {
   mode: Mode
@@ -19,6 +19,15 @@ export interface DecideInput {
   past: HopFigures | null
 }
 
+/**
+ * Stop-and-copy streams its image one way as CRIU writes it (the delta's tools on both hosts, zstd(1)
+ * too when it compresses, and ip_nonlocal_bind on the destination: the tail chain's conditions):
+ * no rsync protocol round trips and no command start while the game is frozen.
+ */
+export function streamsImage(kind: Technique['kind'], sf: HostFacts, df: HostFacts, compress: boolean): boolean {
+  return kind === 'stop-and-copy' && sf.deltaTools.ok && df.deltaTools.ok && df.nonlocalBind && (!compress || (sf.deltaTools.zstd && df.deltaTools.zstd))
+}
+
 export function decideHop(i: DecideInput): { ok: true; decision: Decision; words: string } | { ok: false; reason: string } {
   const { sf, df, link } = i
   // Container states are checked live right after; the facts say what the hosts can do.
@@ -26,11 +35,9 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   if (!c.ok) return c
   const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
   const compress = chooseCompression(i.tour, sf, link)
-  const prediction = predictGap(c.technique.kind, link, i.image, compress)
   const oneWayDelta = sf.deltaTools.ok && df.deltaTools.ok
-  // Stop-and-copy streams its image one way as CRIU writes it (with zstd(1) on both hosts when it
-  // compresses): no rsync protocol round trips, no command start, while the game is frozen.
-  const streamImage = c.technique.kind === 'stop-and-copy' && oneWayDelta && df.nonlocalBind && (!compress || (sf.deltaTools.zstd && df.deltaTools.zstd))
+  const streamImage = streamsImage(c.technique.kind, sf, df, compress)
+  const prediction = predictGap(c.technique.kind, link, i.image, compress, streamImage)
   const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, past: i.past }
   const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)

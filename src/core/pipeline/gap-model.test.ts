@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FAULT_SHARE, MAX_VERIFY_MS, postCopyStallMs, predictGap, verifyWaitMs } from './gap-model'
+import { compressedShare, FAULT_SHARE, MAX_VERIFY_MS, postCopyStallMs, predictGap, verifyWaitMs } from './gap-model'
 
 // The lab's game: ~88 MB image (~21.5k pages).
 const image = { imageBytes: 88e6 }
@@ -42,6 +42,20 @@ describe('gap model', () => {
     expect(sc.gapMs).toBeGreaterThan(9_000)
     expect(sc.gapMs).toBeLessThan(16_000)
     expect(pc.gapMs).toBeLessThan(sc.gapMs / 3)
+  })
+  it("stop-and-copy's streamed image: the go-ahead's round trip instead of rsync's three; zstd's share follows the link's level", () => {
+    const link = { rttMs: 183, mbitPerSec: 10 }
+    const rs = predictGap('stop-and-copy', link, image, true)!
+    const st = predictGap('stop-and-copy', link, image, true, true)!
+    expect(rs.gapMs - st.gapMs).toBeCloseTo(2 * 183, 0)
+    expect(st.words).toMatch(/for the whole image \(9\.0 MiB on the wire, streamed\)/)
+    // The lab's 183 ms link with that run's 92.8 MiB image: 10.53 s measured (bench, 2026-12-01
+    // 06:54 UTC), within ~15 %.
+    const lab = predictGap('stop-and-copy', link, { imageBytes: 97.3e6 }, true, true)!
+    expect(lab.gapMs).toBeGreaterThan(10_530 * 0.85)
+    expect(lab.gapMs).toBeLessThan(10_530 * 1.15)
+    // A fast link gets zstd -1: more bytes per image byte.
+    expect(compressedShare(900)).toBeGreaterThan(compressedShare(10))
   })
   it('post-copy: the gap carries the stall, and its words say so', () => {
     const p = predictGap('post-copy', { rttMs: 148, mbitPerSec: 900 }, image, false)!

@@ -26,6 +26,7 @@
 //   then the prober saw a 125 s gap while the remaining pages took 181 s. On slow links the model
 //   is low by ~2x; it still puts post-copy far behind pre-copy (1.5 s) there, which is what `auto`
 //   needs of it.
+import { compressLevel } from '../transfer/rsync'
 import type { HopResult } from '../../shared/contract'
 import { formatBytes, formatDuration } from '../../shared/format'
 import type { LinkFacts } from './facts'
@@ -40,8 +41,15 @@ export const FAULT_CONCURRENCY = 1
 export const QUEUE_BYTES = 256 * 1024
 /** Share of the image's pages rewritten between the last snapshot and the final dump (lab: 4.5 of 88 MB). */
 export const DIRTY_SHARE = 0.05
-/** Bytes on the wire per image byte: zstd -1 / gzip -1 on CRIU's pages (lab.md: 93 MB -> ~13 MB). */
-export const COMPRESSED_SHARE = 0.15
+/**
+ * Bytes on the wire per image byte at the zstd level rsync and the streamed image use for a link
+ * (transfer/rsync.ts compressLevel: the 88 MB lab game went to 11.2 MB at level 1, 10.2 at 3, 9.4
+ * at 9).
+ */
+export function compressedShare(mbitPerSec: number): number {
+  const level = compressLevel(mbitPerSec)
+  return level >= 9 ? 0.107 : level >= 3 ? 0.116 : 0.127
+}
 /** The final delta's changed pages compress far better (lab tour: 145-184 KiB on the wire for ~4.5 MB changed). */
 export const DELTA_COMPRESSED_SHARE = 0.04
 /** The final delta's own round trips beyond its bytes and one way: the restore gate's go-ahead
@@ -95,21 +103,25 @@ export function postCopyStallMs(imageBytes: number, link: { rttMs: number; mbitP
   return { ms: (faults * perFault) / FAULT_CONCURRENCY, faults }
 }
 
-/** The players' gap for `kind`, or null when the link or the image size is unknown. */
-export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, compress: boolean): GapPrediction | null {
+/**
+ * The players' gap for `kind`, or null when the link or the image size is unknown. `streamed`:
+ * stop-and-copy's image goes one way in the tail chain (decide.ts), with the go-ahead's round trip
+ * only, instead of rsync's.
+ */
+export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, compress: boolean, streamed = false): GapPrediction | null {
   if (!link || link.rttMs === null || link.mbitPerSec === null || !(link.mbitPerSec > 0) || !f.imageBytes) return null
   const l = { rttMs: link.rttMs, mbitPerSec: link.mbitPerSec }
   const dump = f.dumpMs ?? DEFAULT_DUMP_MS
   const restore = f.restoreMs ?? DEFAULT_RESTORE_MS
   const oneWay = l.rttMs / 2
-  const wire = (bytes: number) => (compress ? bytes * COMPRESSED_SHARE : bytes)
+  const wire = (bytes: number) => (compress ? bytes * compressedShare(l.mbitPerSec) : bytes)
   const tail = `${s(dump)} dump + `
   const end = ` + ${s(oneWay)} one way + ${s(restore)} restore`
   if (kind === 'stop-and-copy') {
     const bytes = wire(f.imageBytes)
-    const copy = sendMs(bytes, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
+    const copy = sendMs(bytes, l.mbitPerSec) + (streamed ? DELTA_ROUND_TRIPS : RSYNC_ROUND_TRIPS) * l.rttMs
     const gap = dump + copy + oneWay + restore
-    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${formatBytes(bytes)} on the wire)${end}` }
+    return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the whole image (${formatBytes(bytes)} on the wire${streamed ? ', streamed' : ''})${end}` }
   }
   if (kind === 'pre-copy') {
     const bytes = f.deltaWireBytes ?? f.imageBytes * DIRTY_SHARE * (compress ? DELTA_COMPRESSED_SHARE : 1)

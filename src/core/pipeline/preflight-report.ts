@@ -2,6 +2,7 @@
 import type { PreflightReport } from '../../shared/contract'
 import { formatBytes } from '../../shared/format'
 import { MIGRATION_MODES, type Mode, type Tour } from '../../shared/tour'
+import { streamsImage } from './decide'
 import type { HostFacts, LinkFacts } from './facts'
 import { predictGap, type ImageFigures } from './gap-model'
 import { chooseCompression, chooseTechnique, imageFromFacts, techniqueLabel } from './modes'
@@ -197,7 +198,8 @@ function predictNext(tour: Tour, mode: Mode, [a, b]: [string, string], byName: M
   const image = next.image ?? imageFromFacts(src)
   const c = chooseTechnique(mode, tour, { ...src, container: 'running' }, { ...dst, container: 'absent' }, next.link, undefined, image)
   if (!c.ok) return {}
-  const p = predictGap(c.technique.kind, next.link, image, chooseCompression(tour, src, next.link))
+  const compress = chooseCompression(tour, src, next.link)
+  const p = predictGap(c.technique.kind, next.link, image, compress, streamsImage(c.technique.kind, src, dst, compress))
   if (!p) return {}
   const picks = mode === 'auto' ? `picks ${techniqueLabel(c.technique)}; ` : ''
   return { predictedGapMs: Math.round(p.gapMs), reason: `${a} -> ${b}: ${picks}players' gap ${p.words}` }
