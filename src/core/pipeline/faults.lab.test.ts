@@ -294,23 +294,15 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     // The checkpoint step starts on the source's "freezing" line; the go line leaves on CRIU's
     // "frozen" one, tens of ms later, so it usually meets a link already cut and waits in the
     // engine's TCP stream (retransmitted with backoff) until the link is back 30 s later.
-    const held: { cut: Promise<void> | null } = { cut: null }
-    const watch = setInterval(() => {
-      if (held.cut || !events.some((e) => e.step === 'checkpoint' && e.phase === 'start')) return
-      held.cut = labCut('strasbourg').then(async (c) => {
-        await new Promise((res) => setTimeout(res, 30_000))
-        await c.restore()
-      })
-    }, 5)
+    const cut = cutOn(events, 'strasbourg', 30_000, (e) => e.step === 'checkpoint' && e.phase === 'start', 5)
     let r: HopResult
     try {
       r = await session(events, { stallMs: 8000, commandMs: 20_000, unreachableMs: 90_000 }).hop({ to: 'strasbourg', mode: 'pre-copy' })
       console.log(formatHop(r))
     } finally {
-      clearInterval(watch)
-      await held.cut
+      await cut.stop()
     }
-    expect(held.cut, 'the cut came at the checkpoint').not.toBeNull()
+    expect(cut.started(), 'the cut came at the checkpoint').toBe(true)
     expect(r.ok).toBe(false)
     expect(r.containerOn).toBe('stuttgart')
     expect(r.rollback).toMatch(/restored the container on stuttgart|still runs on stuttgart/)
@@ -334,20 +326,25 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     await oneServerOn('stuttgart', before)
   })
 
-  /** Cuts `host` once the frozen transfer moved some bytes; restores the link after `holdMs`. */
-  function cutDuringTransfer(events: StepEvent[], host: string, holdMs: number): { stop: () => Promise<void> } {
+  /** Cuts `host` once a step event matches `when` (looked for every `everyMs`); restores the link
+   *  after `holdMs`. `stop` waits for the link to be back; `started` says whether the cut came. */
+  function cutOn(events: StepEvent[], host: string, holdMs: number, when: (e: StepEvent) => boolean, everyMs = 100) {
     let started = false
     const done: Promise<void>[] = []
     const watch = setInterval(() => {
-      if (started || !events.some((e) => e.step === 'transfer' && e.phase === 'progress' && (e.bytesDone ?? 0) > 0)) return
+      if (started || !events.some(when)) return
       started = true
       done.push(labCut(host).then(async (c) => {
         await new Promise((r) => setTimeout(r, holdMs))
         await c.restore()
       }))
-    }, 100)
-    return { stop: async () => (clearInterval(watch), await Promise.all(done), undefined) }
+    }, everyMs)
+    return { started: () => started, stop: async () => (clearInterval(watch), await Promise.all(done), undefined) }
   }
+
+  /** Cuts `host` once the frozen transfer moved some bytes; restores the link after `holdMs`. */
+  const cutDuringTransfer = (events: StepEvent[], host: string, holdMs: number) =>
+    cutOn(events, host, holdMs, (e) => e.step === 'transfer' && e.phase === 'progress' && (e.bytesDone ?? 0) > 0)
 
   it('e: the source is cut off after the freeze for a while: the rollback waits for it and the game comes back there', async () => {
     await labResetGame()

@@ -146,14 +146,14 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       giveUpGate()
     },
   )
-  // (Its handlers below handle the rejection; this one only ends the restore's timer.)
   gate.then(
-    () => clearTimeout(restoreTimer),
-    () => clearTimeout(restoreTimer),
-  )
-  gate.then(
-    (r: RunResult) => (r.code === 0 && seen.has('verified') ? mark('exited') : fail(new Error(`the restore gate on ${ctx.to.name} ended (exit ${r.code}) without restoring`))),
+    (r: RunResult) => {
+      clearTimeout(restoreTimer)
+      if (r.code === 0 && seen.has('verified')) mark('exited')
+      else fail(new Error(`the restore gate on ${ctx.to.name} ended (exit ${r.code}) without restoring`))
+    },
     (e: unknown) => {
+      clearTimeout(restoreTimer)
       if (!seen.has('verified')) return fail(new Error(`the restore gate on ${ctx.to.name} failed before the copy arrived: ${errorText(e)}`))
       if (e instanceof RemoteCommandError && e.code === GATE_EXIT.fenced) return fail(new Error(`${ctx.to.name} did not restore: a rollback had claimed the restore first`))
       fail(e instanceof RemoteCommandError ? new Error(`${rt} restore on ${ctx.to.name} exited ${e.code}: ${runtimeWords(e.stderrTail)}`) : commandFailure(`${rt} restore`, e))
