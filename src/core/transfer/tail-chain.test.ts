@@ -139,6 +139,24 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
   })
 
+  // CRIU's lines around the freeze (criu/seize.c, 4.2 and before 4.1): the IP moves on the first of them, before
+  // the freezer's 100 ms poll; a thaw for a plugin is not a freeze.
+  it.each([
+    ['(00.005012) freezing cgroup /sys/fs/cgroup/freezer/globehop/game: 100 x 100ms attempts, timeout: 10s', true],
+    ['(00.000340) freezing processes: 100 attempts with 100 ms steps', true],
+    ['(00.105204) freezing processes: 1 attempts done', true],
+    ['(00.004718) SEIZE 4242 (comm darkplaces-ser): success', true],
+    ['(00.004718) Warn  (criu/seize.c:532): unfreezing cgroup for plugin compatibility', false],
+  ])('CRIU\'s line %j says frozen: %s', async (line, frozen) => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    const ckpt = ['sh', '-c', `echo "$2" >>"$1" && ${dump(w).map((a) => `'${a}'`).join(' ')} && echo "(00.340308) Dumping finished successfully" >>"$1"`, 'sh', log, line]
+    const { src, gate } = await hop(w, ckpt, GATE_GO, 15_000, { dumpLog: log })
+    expect(src.code).toBe(0)
+    expect(gate.code).toBe(0)
+    expect(src.out.split('\n').includes(TAIL_MARK.frozen)).toBe(frozen)
+  })
+
   it("the task's pages go out at CRIU's line after its last task, while CRIU still dumps the rest", async () => {
     const w = world()
     const log = path.join(w.src, 'dump.log')

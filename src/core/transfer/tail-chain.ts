@@ -32,7 +32,13 @@ export const TAIL_MARK = {
   noReceiver: 'globehop-tail: no session to the destination',
   /** The checkpoint starts now. */
   freezing: 'globehop-tail: freezing',
-  /** CRIU's log says the game's tasks are frozen: the engine moves the IP on this line. */
+  /**
+   * CRIU's log says it freezes the game's tasks now: the engine moves the IP on this line. Not on
+   * "frozen": CRIU reads a cgroup v1 freezer right after asking it and, still FREEZING (about half
+   * the dumps on the lab), sleeps 100 ms before it looks again (criu/seize.c). The tasks stop
+   * within that first look; keepalived's takeover (one one-way delay, then VRRP) ends after it.
+   * (CRIU before 4.1 words that line "freezing processes: N attempts with 100 ms steps".)
+   */
   frozen: 'globehop-tail: frozen',
   /** The runtime's checkpoint exited 0. */
   dumped: 'globehop-tail: dumped',
@@ -84,8 +90,9 @@ export interface TailChainArgs {
 // The sender waits in itself for the dump: started (and compiled) before the freeze, it scans the
 // moment CRIU is done, where a sender started then had taken 25-40 ms to get going on the lab's
 // two cores (runc's cleanup runs beside it). The wait reads CRIU's log on from where it stopped,
-// every 2 ms: says on fd 5 (the command's stdout) when the game's tasks are frozen (the freezer
-// cgroup, or the first task seized), and ends on the "finished" line or, without one, on the
+// every 2 ms: says on fd 5 (the command's stdout) when the game's tasks freeze (CRIU's line just
+// before it asks the freezer cgroup, or the freezer's or the first seized task's line without it),
+// and ends on the "finished" line or, without one, on the
 // checkpoint's exit status 0; the sender exits 1 without a byte when the checkpoint failed.
 // Asked for it, the wait also returns early, at CRIU's first line after its last task: every
 // task's memory (pages-*.img and its pagemap) is written and closed by then, while CRIU goes on
@@ -103,7 +110,7 @@ our $DUMP_WAIT = sub {
       seek($l, $DW_POS, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
       if ($n) {
         $DW_POS += $n; my $s = $DW_TAIL . $d; $DW_TAIL = substr($s, -80);
-        if (!$DW_FROZEN && $s =~ /freezing processes: \d+ attempts done|SEIZE \d+ \(comm [^\n]*\): success/) { print $DW_TELL "FROZEN_MARK\n"; $DW_FROZEN = 1 }
+        if (!$DW_FROZEN && $s =~ /freezing cgroup \S+: \d+ x \d+ms attempts|freezing processes: \d+ attempts (?:with|done)|SEIZE \d+ \(comm [^\n]*\): success/) { print $DW_TELL "FROZEN_MARK\n"; $DW_FROZEN = 1 }
         if (index($s, 'Dumping finished successfully') >= 0) { close $DW_TELL; return 0 }
         if ($early && index($s, 'mnt: Dumping mountpoints') >= 0) { return 1 }
         next;
