@@ -3,7 +3,8 @@
 // the client gap (median), the physical limit of those runs (CRIU's frozen time of the final dump +
 // the bytes sent after the freeze at the link's goodput + one one-way delay + CRIU's restore
 // time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs, the median sum, and snapshotPauseMaxMs, the longest one of all runs), the IP move
-// from the freeze to the destination holding the IP (`ip monitor` on every host); the 2017 order
+// from the freeze (the source's freezer cgroup, lab/freeze-watch.ts) to the destination holding
+// the IP (`ip monitor` on every host); the 2017 order
 // (bench/baseline-2017.mts) on the same pair and globehop's ratio to it; `auto` against the best
 // fixed mode. Targets are printed beside the figures, missed ones as MISSED.
 // Env: GLOBEHOP_BENCH_RUNS (default 3), GLOBEHOP_BENCH_LINKS (unthrottled,50,183),
@@ -15,6 +16,7 @@ import type { HopResult } from '../src/shared/contract'
 import type { Mode } from '../src/shared/tour'
 import { labResetGame } from '../lab/testing'
 import { watchAddress } from '../src/core/floating-ip/testing/address-watch'
+import { watchFreeze } from '../lab/freeze-watch'
 import { hugePageMode, THP_ENABLED } from '../src/core/pipeline/host-facts'
 import { labDown, labLink, labRequirements, labStatus, labTourPath, labUp } from '../lab/index'
 import { readState, type LinkSettings } from '../lab/state'
@@ -63,7 +65,10 @@ interface Run {
   /** The hop's snapshot pauses: their sum and the longest one. */
   pause: number | undefined
   pauseMax: number | undefined
+  /** From the freeze (the source's freezer left THAWED) to the destination holding the IP. */
   ipMove: number
+  /** From the checkpoint step's start to that freeze: the runtime's own start, before CRIU freezes. */
+  toFreeze: number
 }
 interface Row {
   link: string
@@ -85,12 +90,12 @@ try {
   const hosts = readState()!.hosts
   const original = new Map<string, LinkSettings>(hosts.map((h) => [h.name, { ...h.link }]))
   await labResetGame()
-  const freezeAt = new Map<string, number>()
+  const stepAt = new Map<string, number>()
   const rt = startTourRuntime(tour, {
     emit: (name, payload) => {
       if (name !== 'step') return
       const e = payload as { hopId: string; step: string; phase: string; at: number }
-      if (e.phase === 'start' && e.step === 'checkpoint' && !freezeAt.has(e.hopId)) freezeAt.set(e.hopId, e.at)
+      if (e.phase === 'start' && e.step === 'checkpoint' && !stepAt.has(e.hopId)) stepAt.set(e.hopId, e.at)
     },
   })
   const watch = await watchAddress(hosts, tour.floatingIp.address)
@@ -116,7 +121,15 @@ try {
           for (let i = 0; i < runs; i++) {
             const to = other(c)
             const sinceEpoch = Date.now()
-            const r: HopResult = await rt.pipeline.hop({ to, mode })
+            // The source's freezer, watched through the hop: its last freeze is the final dump's.
+            const fw = watchFreeze(rt.pipeline.currentHost!)
+            let r: HopResult
+            let freeze: number | undefined
+            try {
+              r = await rt.pipeline.hop({ to, mode })
+            } finally {
+              freeze = (await fw.stop()) ?? undefined
+            }
             await new Promise((res) => setTimeout(res, 1500)) // the outage's end settles
             const v = rt.prober!.clientView(r.hopId)
             if (!r.ok || v.downtimeMs == null) throw new Error(`${mode} ${r.from} -> ${r.to} failed: ${r.error ?? 'no downtime measured'}`)
@@ -125,14 +138,14 @@ try {
             const restore = (r.criuRestore?.restoreTimeUs ?? 0) / 1000
             const limit = frozen + (xfer * 8 * 1000) / rate + oneWay + restore
             const arrival = watch.events.find((e) => e.host === to && e.added && e.epoch >= sinceEpoch)?.epoch
-            const freeze = freezeAt.get(r.hopId)
+            const started = stepAt.get(r.hopId)
             row.technique = r.technique
             const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
             const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
-            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN })
+            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
-                `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze; ${r.technique}`,
+                `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze (${ms(row.runs.at(-1)!.toFreeze)} ms after the checkpoint started); ${r.technique}`,
             )
           }
         }
@@ -203,6 +216,7 @@ for (const r of rows) {
   lines.push(`- ${r.link}, ${r.mode}: ${m((x) => x.extra.dump)} / ${m((x) => x.extra.transfer)} / ${m((x) => x.extra.restore)} / ${m(rest)}`)
 }
 lines.push('')
-lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (checkpoint step start) to the destination holding the IP.')
+lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
+lines.push(rows.map((r) => `${r.link}, ${r.mode}: ${ms(median(r.runs.map((x) => x.toFreeze).filter(Number.isFinite)))}`).join('; '))
 console.log('\n' + lines.join('\n'))
 for (const n of notes) console.log(n)
