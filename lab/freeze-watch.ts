@@ -1,22 +1,29 @@
-// Lab only (bench): when the game's tasks start to freeze on a machine, on this process's clock.
-// The lab's machines share one kernel, so the container's cgroup v1 freezer is a file here; a
-// small perl loop reads its state every millisecond for the whole hop and prints the epoch (ms) of
-// every read that left THAWED (CRIU asked the freezer; the tasks stop within that read). The last
-// one is the final dump's freeze (pre-copy's snapshots freeze and thaw before it). The step events
-// cannot say it: the checkpoint step starts before the runtime does, ~100 ms before CRIU freezes,
-// and a far source's events reach the engine a one-way delay late.
+// Lab only (bench): when the game's tasks freeze on a machine, on this process's clock. The lab's
+// machines share one kernel, so the container's cgroup v1 freezer and its tasks are files here. A
+// small perl loop looks every millisecond for the whole hop and prints the epoch (ms) at which each
+// freeze began: the freezer left THAWED, or a tracer (CRIU) holds the game's first task. Both,
+// because CRIU uses the freezer only to seize the tasks with ptrace and thaws it again once they
+// are seized (criu/seize.c): the freezer reads FREEZING/FROZEN for 2-4 ms (or ~100 ms when CRIU's
+// first look found it still FREEZING), the tracer stays for the whole dump (the task's own state
+// does not: CRIU's parasite code runs in it). The last freeze is the final dump's (pre-copy's
+// snapshots freeze and resume before it). The step events cannot say it: the checkpoint step
+// starts before the runtime does, ~70-100 ms before CRIU freezes, and a far source's events reach
+// the engine a one-way delay late.
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { CONTAINER_CGROUP } from './hosts'
 import { readState } from './state'
 
 const LOOP = String.raw`
-use Time::HiRes qw(time sleep); $| = 1; my ($f) = @ARGV; my $was = 'THAWED';
+use Time::HiRes qw(time sleep); $| = 1; my ($cg) = @ARGV; my $held = 1;
+sub slurp { open(my $h, '<', $_[0]) or return ''; local $/; my $d = <$h> // ''; close $h; $d }
 while (1) {
-  my $s = 'GONE';
-  if (open(my $h, '<', $f)) { $s = <$h> // 'GONE'; close $h; chomp $s }
-  printf "%.3f\n", time * 1000 if $was eq 'THAWED' && ($s eq 'FREEZING' || $s eq 'FROZEN');
-  $was = $s;
+  my $fz = slurp("$cg/freezer.state"); my ($pid) = slurp("$cg/tasks") =~ /^(\d+)/;
+  my ($tracer) = defined $pid ? slurp("/proc/$pid/status") =~ /^TracerPid:\s*(\d+)/m : ();
+  my $now = $fz =~ /^FR/ || ($tracer // 0) > 0;
+  # A freeze begins where the game ran (THAWED, no tracer) the look before.
+  printf "%.3f\n", time * 1000 if $now && !$held;
+  $held = $now || $fz !~ /^THAWED/;
   sleep 0.001;
 }
 `
@@ -31,8 +38,7 @@ export function watchFreeze(host: string): FreezeWatch {
   const h = readState()?.hosts.find((x) => x.name === host)
   const base = h?.cgroups.find((c) => c.includes('/freezer/'))
   if (!base) return { stop: () => Promise.resolve(null) }
-  const file = path.join(base, CONTAINER_CGROUP, 'freezer.state')
-  const p = spawn('perl', ['-e', LOOP, file], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const p = spawn('perl', ['-e', LOOP, path.join(base, CONTAINER_CGROUP)], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   p.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
   const closed = new Promise<void>((resolve) => {
