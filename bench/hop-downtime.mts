@@ -216,7 +216,7 @@ for (const r of rows) {
   lines.push(`- ${r.link}, ${r.mode}: ${m((x) => x.extra.dump)} / ${m((x) => x.extra.transfer)} / ${m((x) => x.extra.restore)} / ${m(rest)}`)
 }
 lines.push('')
-lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
+lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
 lines.push(rows.map((r) => `${r.link}, ${r.mode}: ${ms(median(r.runs.map((x) => x.toFreeze).filter(Number.isFinite)))}`).join('; '))
 console.log('\n' + lines.join('\n'))
 for (const n of notes) console.log(n)

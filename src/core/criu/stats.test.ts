@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { decodeCriuStats, IMG_SERVICE_MAGIC, STATS_MAGIC } from './stats'
+import { criuPauseMs, decodeCriuStats, IMG_SERVICE_MAGIC, STATS_MAGIC } from './stats'
 
 // A minimal protobuf encoder for building test inputs by hand (independent of the decoder).
 function varint(n: number | bigint): number[] {
@@ -102,5 +102,15 @@ describe('decodeCriuStats (real CRIU files)', () => {
     const buf = fixture('stats-dump')
     expect(() => decodeCriuStats(buf.subarray(0, buf.length - 1))).toThrow(/claims 38 bytes but only 37 follow/)
     expect(() => decodeCriuStats(buf.subarray(0, 10))).toThrow(/10 bytes is too short/)
+  })
+})
+
+describe('criuPauseMs', () => {
+  it("is the freezing time (CRIU's freezer poll included) plus the frozen time", () => {
+    // The real fixture: CRIU slept out its 100 ms freezer poll before the 43 ms dump.
+    expect(criuPauseMs(decodeCriuStats(fixture('stats-dump')))).toBeCloseTo(143.818, 3)
+    expect(criuPauseMs({ frozenTimeUs: 150_000 })).toBe(150)
+    expect(criuPauseMs({ freezingTimeUs: 1234 })).toBeUndefined()
+    expect(criuPauseMs(undefined)).toBeUndefined()
   })
 })

@@ -58,7 +58,7 @@ export interface HopContext {
   limits: WatchdogLimits
   state: HopState
   steps: HopResult['steps']
-  figures: { imageBytes?: number; wireBytes: number; criuDump?: CriuStats; criuRestore?: CriuStats; snapshotFrozenMs: number[] }
+  figures: { imageBytes?: number; wireBytes: number; criuDump?: CriuStats; criuRestore?: CriuStats; snapshotPausesMs: number[] }
   /** Figures read off the critical path (sizes, CRIU stats): awaited before the hop reports. */
   pending: Promise<unknown>[]
   /** keepalived: the IP move started at the freeze (steps/ip-move.ts); null once done, else why not. */

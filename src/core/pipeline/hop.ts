@@ -102,7 +102,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     limits,
     state: initialHopState(),
     steps: a.steps,
-    figures: { wireBytes: 0, snapshotFrozenMs: [] },
+    figures: { wireBytes: 0, snapshotPausesMs: [] },
     pending: [],
   }
   ctx.journal.record({ event: 'start', hopId: a.hopId, from: a.from.name, to: a.to.name, technique: techniqueLabel(decision.technique), lazy: isLazy(decision.technique), hopDir: plan.paths.hopDir, img: plan.paths.img })
@@ -161,8 +161,8 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     wireBytes: ctx.figures.wireBytes,
     criuDump: ctx.figures.criuDump,
     criuRestore: ctx.figures.criuRestore,
-    snapshotPauseMs: ctx.figures.snapshotFrozenMs.length ? Math.round(ctx.figures.snapshotFrozenMs.reduce((x, y) => x + y, 0)) : undefined,
-    snapshotPauseMaxMs: ctx.figures.snapshotFrozenMs.length ? Math.round(Math.max(...ctx.figures.snapshotFrozenMs)) : undefined,
+    snapshotPauseMs: ctx.figures.snapshotPausesMs.length ? Math.round(ctx.figures.snapshotPausesMs.reduce((x, y) => x + y, 0)) : undefined,
+    snapshotPauseMaxMs: ctx.figures.snapshotPausesMs.length ? Math.round(Math.max(...ctx.figures.snapshotPausesMs)) : undefined,
     client: a.client?.clientView(a.hopId),
     // A failed cleanup leaves the hop a success (the game moved) but says so here.
     error: error ?? warning ?? undefined,

@@ -1,11 +1,12 @@
 // Pre-copy iterations while the game runs: a CRIU pre-dump (soft-dirty tracking) or a full
 // `checkpoint --leave-running` whose changes rsync's delta finds. Both pause the container
-// briefly; that pause is reported as frozen time because players feel it.
+// briefly; that pause (CRIU's freezing + frozen time) is reported because players feel it.
 import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
 import { commandFailure, type HopContext, runStep } from '../hop-context'
 import { formatBytes } from '../../../shared/format'
-import { dirBytes, readCriuStats, usToMs } from '../remote-files'
+import { criuPauseMs } from '../../criu/stats'
+import { dirBytes, readCriuStats } from '../remote-files'
 import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
@@ -16,11 +17,11 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
       throw commandFailure(`${ctx.plan.runtime.name} checkpoint ${tracking === 'criu' ? '--pre-dump' : '--leave-running'}`, e)
     })
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/${ctx.plan.runtime.stats.dump}`, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, s.imageDir)])
-    const pause = usToMs(st?.frozenTimeUs)
-    if (pause !== undefined) ctx.figures.snapshotFrozenMs.push(pause)
-    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU frozen time), image ${formatBytes(bytes, '?')}` }
+    const pause = criuPauseMs(st)
+    if (pause !== undefined) ctx.figures.snapshotPausesMs.push(pause)
+    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU freezing + frozen time), image ${formatBytes(bytes, '?')}` }
   })
-  const pauseMs = usToMs(stats.st?.frozenTimeUs)
+  const pauseMs = criuPauseMs(stats.st)
   let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs, imageBytes: stats.bytes }
   const transfer = s.transfer
   if (transfer) {
