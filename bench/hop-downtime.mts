@@ -3,8 +3,8 @@
 // the client gap (median), the physical limit of those runs (CRIU's frozen time of the final dump +
 // the bytes sent after the freeze at the link's goodput + one one-way delay + CRIU's restore
 // time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs, the median sum, and snapshotPauseMaxMs, the longest one of all runs), the IP move
-// from the freeze (the source's freezer cgroup, lab/freeze-watch.ts) to the destination holding
-// the IP (`ip monitor` on every host); the 2017 order
+// from the game's freeze (its freezer or a tracer on its task, lab/freeze-watch.ts) to the
+// destination holding the IP (`ip monitor` on every host); the 2017 order
 // (bench/baseline-2017.mts) on the same pair and globehop's ratio to it; `auto` against the best
 // fixed mode. Targets are printed beside the figures, missed ones as MISSED.
 // Env: GLOBEHOP_BENCH_RUNS (default 3), GLOBEHOP_BENCH_LINKS (unthrottled,50,183),
@@ -65,7 +65,7 @@ interface Run {
   /** The hop's snapshot pauses: their sum and the longest one. */
   pause: number | undefined
   pauseMax: number | undefined
-  /** From the freeze (the source's freezer left THAWED) to the destination holding the IP. */
+  /** From the game's freeze (lab/freeze-watch.ts) to the destination holding the IP. */
   ipMove: number
   /** From the checkpoint step's start to that freeze: the runtime's own start, before CRIU freezes. */
   toFreeze: number

@@ -139,8 +139,8 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
   })
 
-  // CRIU's lines around the freeze (criu/seize.c, 4.2 and before 4.1): the IP moves on the first of them, before
-  // the freezer's 100 ms poll; a thaw for a plugin is not a freeze.
+  // CRIU's lines around the freeze (criu/seize.c, 4.2 and before 4.1): the IP moves on the first
+  // of them, before the freezer's 100 ms poll; a thaw for a plugin is not a freeze.
   it.each([
     ['(00.005012) freezing cgroup /sys/fs/cgroup/freezer/globehop/game: 100 x 100ms attempts, timeout: 10s', true],
     ['(00.000340) freezing processes: 100 attempts with 100 ms steps', true],

@@ -92,8 +92,8 @@ export interface TailChainArgs {
 // two cores (runc's cleanup runs beside it). The wait reads CRIU's log on from where it stopped,
 // every 2 ms: says on fd 5 (the command's stdout) when the game's tasks freeze (CRIU's line just
 // before it asks the freezer cgroup, or the freezer's or the first seized task's line without it),
-// and ends on the "finished" line or, without one, on the
-// checkpoint's exit status 0; the sender exits 1 without a byte when the checkpoint failed.
+// and ends on the "finished" line or, without one, on the checkpoint's exit status 0; the sender
+// exits 1 without a byte when the checkpoint failed.
 // Asked for it, the wait also returns early, at CRIU's first line after its last task: every
 // task's memory (pages-*.img and its pagemap) is written and closed by then, while CRIU goes on
 // with the mounts (a tar and a gzip per tmpfs: 17 ms each on the lab), the cgroups and the
