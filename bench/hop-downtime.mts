@@ -121,7 +121,7 @@ try {
           for (let i = 0; i < runs; i++) {
             const to = other(c)
             const sinceEpoch = Date.now()
-            // The source's freezer, watched through the hop: its last freeze is the final dump's.
+            // The game's freezes on the source, watched through the hop: the last is the final dump's.
             const fw = watchFreeze(rt.pipeline.currentHost!)
             let r: HopResult
             let freeze: number | undefined

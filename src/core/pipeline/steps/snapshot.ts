@@ -19,10 +19,9 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/${ctx.plan.runtime.stats.dump}`, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, s.imageDir)])
     const pause = criuPauseMs(st)
     if (pause !== undefined) ctx.figures.snapshotPausesMs.push(pause)
-    return { value: { st, bytes }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU freezing + frozen time), image ${formatBytes(bytes, '?')}` }
+    return { value: { st, bytes, pause }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU freezing + frozen time), image ${formatBytes(bytes, '?')}` }
   })
-  const pauseMs = criuPauseMs(stats.st)
-  let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs, imageBytes: stats.bytes }
+  let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs: stats.pause, imageBytes: stats.bytes }
   const transfer = s.transfer
   if (transfer) {
     const sent = await runStep(ctx, 'snapshot-transfer', { host: ctx.from.name, iteration: i, detail: `to ${ctx.to.name} while the game runs` }, async (progress) => {
