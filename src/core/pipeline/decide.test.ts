@@ -35,3 +35,14 @@ describe("stop-and-copy's streamed image", () => {
     expect(decide('pre-copy', withZstd('stuttgart'), withZstd('strasbourg')).decision.streamImage).toBe(false)
   })
 })
+
+describe('snapshots that freeze the game first', () => {
+  it('where the source has perl, whatever the destination lacks', () => {
+    const noGzip = withZstd('strasbourg', { deltaTools: { ok: false, detail: 'gzip not found', missing: ['gzip'], zstd: true } })
+    expect(decide('pre-copy', withZstd('stuttgart'), noGzip).decision.freezeFirst).toBe(true)
+    const noPerl = withZstd('stuttgart', { deltaTools: { ok: false, detail: 'perl not found', missing: ['perl'], zstd: true } })
+    expect(decide('pre-copy', noPerl, withZstd('strasbourg')).decision.freezeFirst).toBe(false)
+    // Not checked (the tools' query never ran): no.
+    expect(decide('pre-copy', withZstd('stuttgart', { deltaTools: { ok: false, detail: '', missing: [], zstd: false } }), withZstd('strasbourg')).decision.freezeFirst).toBe(false)
+  })
+})

@@ -36,9 +36,11 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   const lw = link?.mbitPerSec != null ? ` (link ${link.mbitPerSec.toFixed(0)} Mbit/s, ${link.rttMs?.toFixed(1) ?? '?'} ms RTT)` : ''
   const compress = chooseCompression(i.tour, sf, link)
   const oneWayDelta = sf.deltaTools.ok && df.deltaTools.ok
+  // perl on the source (not checked: an empty list that is not ok).
+  const freezeFirst = sf.deltaTools.ok || (sf.deltaTools.missing.length > 0 && !sf.deltaTools.missing.includes('perl'))
   const streamImage = streamsImage(c.technique.kind, sf, df, compress)
   const prediction = predictGap(c.technique.kind, link, i.image, compress, streamImage)
-  const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, past: i.past }
+  const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, freezeFirst, past: i.past }
   const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
   const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''

@@ -61,6 +61,8 @@ export interface Decision {
   oneWayDelta?: boolean
   /** Stop-and-copy's image streams one way in the tail chain (decide.ts), else rsync after the dump. */
   streamImage?: boolean
+  /** perl on the source: rsync-tracked snapshots freeze the game just before CRIU looks (plan.ts). */
+  freezeFirst?: boolean
   /** Earlier hops' figures: rsync's snapshot stop rule weighs each pause with them. */
   past?: HopFigures | null
 }
@@ -84,7 +86,7 @@ const isLazy = (t: Technique) => isLazyTechnique(t.kind)
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a
-  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta, streamImage: decision.streamImage })
+  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta, streamImage: decision.streamImage, freezeFirst: decision.freezeFirst })
   const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,

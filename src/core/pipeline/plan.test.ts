@@ -9,6 +9,10 @@ import { testTour } from './testing/test-tour'
 import type { Technique } from './modes'
 import { HOST_SSH_OPTS, rsyncArgv } from '../transfer/rsync'
 import { hostSshOpts } from '../ssh/peer-known-hosts'
+import { freezeFirstArgv } from '../criu/freeze-first'
+import { crun } from './runtime/crun'
+import { podman } from './runtime/podman'
+import type { Runtime } from './runtime/types'
 
 const run = promisify(execFile)
 const tour = testTour()
@@ -84,6 +88,15 @@ describe('pre-copy with rsync tracking', () => {
     const s = p.snapshot(2)
     expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
     expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`])
+  })
+  it('with perl on the source, each snapshot freezes the game first (runc: CRIU freezes its cgroup); the final dump never does', () => {
+    const ff = (runtime?: Runtime) => planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, freezeFirst: true, runtime })
+    const inner = ['runc', 'checkpoint', '--image-path', `${H}/snap-2`, '--work-path', `${H}/snap-2-work`, '--leave-running', 'xonotic']
+    expect(ff().snapshot(2).checkpoint).toEqual(freezeFirstArgv({ checkpoint: inner, state: ['runc', 'state', 'xonotic'], log: `${H}/snap-2-work/dump.log`, img: `${H}/snap-2` }))
+    expect(ff().checkpoint(2)).toEqual(p.checkpoint(2))
+    // A runtime that does not declare CRIU's cgroup freezer and its log runs the checkpoint as it is.
+    expect(ff(crun).snapshot(1).checkpoint[0]).toBe('crun')
+    expect(ff(podman).snapshot(1).checkpoint[0]).toBe('sh')
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])

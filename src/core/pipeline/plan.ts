@@ -3,6 +3,7 @@
 import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
+import { freezeFirstArgv } from '../criu/freeze-first'
 import { pageDeltaArgv } from '../transfer/page-delta'
 import { fenceArgv, gateArgv, tailChainArgv } from '../transfer/tail-chain'
 import { compressLevel, hostSshArgv, rsyncArgv } from '../transfer/rsync'
@@ -32,6 +33,9 @@ export interface PlanInput {
   mbitPerSec?: number | null
   /** Stop-and-copy: the tail chain streams the whole image one way (decide.ts), else rsync. */
   streamImage?: boolean
+  /** perl on the source: rsync-tracked snapshots freeze the game's cgroup just before CRIU looks
+   *  (criu/freeze-first.ts), where the runtime says CRIU freezes it through its cgroup. */
+  freezeFirst?: boolean
 }
 
 export interface Snapshot {
@@ -153,8 +157,12 @@ export function planHop(input: PlanInput): HopPlan {
       }
     }
     if (rsyncTracked) {
+      const checkpoint = rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true })
       return {
-        checkpoint: rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true }),
+        checkpoint:
+          input.freezeFirst && rt.freezerCgroup && rt.dumpLog
+            ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${paths.snapWork(i)}/${rt.dumpLog}`, img: paths.snap(i) })
+            : checkpoint,
         // Every snapshot lands in the destination's final image dir: each is the basis of the next delta.
         transfer: rsync(paths.snap(i), paths.img, i > 1),
         workDir: paths.snapWork(i),

@@ -12,6 +12,7 @@ import { testTour } from './testing/test-tour'
 let world: FakeWorld
 const game = new FakeGame(() => world.where().length === 1 && world.ipOwners().join() === world.where().join())
 let port = 0
+const statsDump = readFileSync(path.join(import.meta.dirname, '../criu/fixtures/stats-dump')).toString('base64')
 
 beforeAll(async () => {
   port = await game.start()
@@ -154,7 +155,6 @@ describe("gap model, snapshot weighing and the delta's tools", () => {
   // ~10 Mbit/s at 50 ms RTT, or ~1 Gbit/s at 0.2 ms, as the link probe prints them.
   const probe = (rtt: number, mbit: number) => `rtt min/avg/max/mdev = 1/${rtt}/2/1 ms\nxfer ${Math.round((1048576 * 8) / mbit) + 200000} 200000\n`
   const isProbe = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('xfer')
-  const statsDump = readFileSync(path.join(import.meta.dirname, '../criu/fixtures/stats-dump')).toString('base64')
 
   it("preflight predicts each mode's gap for the next hop from the measured link and the image, in words", async () => {
     const { session } = setup()
@@ -205,6 +205,37 @@ describe("gap model, snapshot weighing and the delta's tools", () => {
     expect(r.snapshotPauseMs).toBe(144)
     expect(r.snapshotPauseMaxMs).toBe(144)
     expect(steps().some((e) => e.step === 'snapshot' && e.phase === 'progress' && /^snapshot 2 would pause the game ~144 ms to save at most \d+ ms/.test(e.detail ?? ''))).toBe(true)
+  })
+})
+
+describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
+  it("where the source has perl, each snapshot's checkpoint runs inside the wrapper, the final dump does not; the pause is the longer of its hold and CRIU's figures", async () => {
+    const { session, steps } = setup()
+    world.freezeFirstLine = "globehop-freeze: held 212.5 ms; frozen 2.0 ms after the log appeared; thawed on CRIU's unfreeze line"
+    world.override = (_host, argv) => (argv[0] === 'base64' && argv[2]?.endsWith('stats-dump') ? { stdout: statsDump } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r).toMatchObject({ ok: true, technique: 'pre-copy (rsync delta)' })
+    const wrapped = ran('stuttgart', /^perl -e /)
+    expect(wrapped.length).toBeGreaterThan(0)
+    for (const w of wrapped) expect(w).toMatch(/\/snap-\d+-work\/dump\.log \S+\/snap-\d+ 3 runc state xonotic runc checkpoint .*--leave-running xonotic$/)
+    expect(ran('stuttgart', /^runc checkpoint/)).toHaveLength(wrapped.length + 1)
+    expect(r.snapshotPauseMaxMs).toBe(213)
+    expect(steps().some((e) => e.step === 'snapshot' && e.phase === 'end' && /^paused 213 ms \(frozen by globehop just before CRIU looked/.test(e.detail ?? ''))).toBe(true)
+  })
+
+  it('a snapshot that fails and leaves the game frozen: the game is resumed on the source and the error says so', async () => {
+    const { session } = setup()
+    world.override = (host, argv) => {
+      if (argv[0] !== 'runc' || argv[1] !== 'checkpoint') return undefined
+      // Killed between the wrapper's freeze and its thaw.
+      world.hosts.get(host)!.container = 'paused'
+      return { code: 137, stderr: 'Killed' }
+    }
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/checkpoint --leave-running on stuttgart exited 137: Killed; the game was left frozen on stuttgart and is resumed/)
+    expect(world.where()).toEqual(['stuttgart'])
+    expect(r.containerOn).toBe('stuttgart')
   })
 })
 

@@ -9,6 +9,7 @@ export const runc: Runtime = {
   // runc writes descriptors.json before it starts CRIU and only its state dir after (the "post-dump"
   // notification); CRIU's log is `dump.log` in the work path.
   dumpLog: 'dump.log',
+  freezerCgroup: true,
   stats: CRIU_STATS_FILES,
   imageMarker: CRIU_IMAGE_MARKER,
   version: () => ['runc', '--version'],

@@ -80,6 +80,12 @@ export interface Runtime extends RuntimeArgv {
    */
   readonly dumpLog?: string
   /**
+   * CRIU freezes this runtime's container through the container's cgroup freezer (runc hands it
+   * over as freeze_cgroup) and logs to `dumpLog`: a `--leave-running` snapshot may freeze the cgroup
+   * itself just before CRIU looks, which spares the game CRIU's 100 ms freezer sleep (criu/freeze-first.ts).
+   */
+  readonly freezerCgroup?: boolean
+  /**
    * Runtimes whose checkpoint archive carries the container's configuration and names its image
    * (podman): the destination must hold that image, and the tour's bundle is not used. Each argv
    * prints image IDs, one per line (a `sha256:` prefix is allowed); `copyHint` tells the user how

@@ -3,23 +3,30 @@
 // briefly; that pause (CRIU's freezing + frozen time) is reported because players feel it.
 import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
-import { commandFailure, type HopContext, runStep } from '../hop-context'
+import { commandFailure, errorText, type HopContext, runStep } from '../hop-context'
 import { formatBytes } from '../../../shared/format'
+import { parseFreezeFirst } from '../../criu/freeze-first'
 import { criuPauseMs } from '../../criu/stats'
-import { dirBytes, readCriuStats } from '../remote-files'
+import { containerState, dirBytes, readCriuStats } from '../remote-files'
 import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
   const s = ctx.plan.snapshot(i)
   const what = tracking === 'criu' ? 'CRIU pre-dump of memory' : 'checkpoint --leave-running: a short pause, then the game runs on'
   const stats = await runStep(ctx, 'snapshot', { host: ctx.from.name, iteration: i, frozen: true, detail: what }, async () => {
-    await ctx.src.run(s.checkpoint).catch((e: unknown) => {
-      throw commandFailure(`${ctx.plan.runtime.name} checkpoint ${tracking === 'criu' ? '--pre-dump' : '--leave-running'}`, e)
+    const ran = await ctx.src.run(s.checkpoint).catch(async (e: unknown) => {
+      const err = commandFailure(`${ctx.plan.runtime.name} checkpoint ${tracking === 'criu' ? '--pre-dump' : '--leave-running'}`, e)
+      throw new Error(`${err.message}${await thawAfterFailure(ctx)}`)
     })
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/${ctx.plan.runtime.stats.dump}`, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, s.imageDir)])
-    const pause = criuPauseMs(st)
+    // Frozen first, the game stood still from our freeze to our thaw, a few ms around CRIU's figures.
+    const first = parseFreezeFirst(ran.stdout)
+    const criu = criuPauseMs(st)
+    const pause = first?.heldMs !== undefined && criu !== undefined ? Math.max(first.heldMs, criu) : (first?.heldMs ?? criu)
     if (pause !== undefined) ctx.figures.snapshotPausesMs.push(pause)
-    return { value: { st, bytes, pause }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (CRIU freezing + frozen time), image ${formatBytes(bytes, '?')}` }
+    const how = first?.heldMs !== undefined ? 'frozen by globehop just before CRIU looked, so CRIU never waited on the freezer' : 'CRIU freezing + frozen time'
+    const off = first?.off ? `; could not freeze first: ${first.off}` : ''
+    return { value: { st, bytes, pause }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (${how}), image ${formatBytes(bytes, '?')}${off}` }
   })
   let figures: IterationFigures = { pagesWritten: stats.st?.pagesWritten ?? 0, pagesSkipped: stats.st?.pagesSkippedParent ?? 0, pauseMs: stats.pause, imageBytes: stats.bytes }
   const transfer = s.transfer
@@ -39,4 +46,19 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
   }
   if (s.dropPrevious) await ctx.src.run(s.dropPrevious, { allowFail: true })
   return figures
+}
+
+/**
+ * A snapshot that failed must not leave the game frozen: the freeze-first wrapper thaws on every
+ * way out it sees, but a KILL (or CRIU failing with the cgroup it found frozen) leaves that to us.
+ */
+async function thawAfterFailure(ctx: HopContext): Promise<string> {
+  const id = ctx.tour.container.id
+  try {
+    if ((await containerState(ctx.src, ctx.plan.runtime, id)).state !== 'paused') return ''
+    await ctx.src.run(ctx.plan.runtime.resume(id))
+    return `; the game was left frozen on ${ctx.from.name} and is resumed`
+  } catch (e) {
+    return `; could not make sure the game runs on ${ctx.from.name} (${errorText(e)}): \`globehop recover\` resumes it`
+  }
 }

@@ -6,6 +6,7 @@ import type { Remote, RemoteProcess, RunOptions, RunResult } from '../../ssh/typ
 import { RemoteCommandError, SshError } from '../../ssh/types'
 import { FENCED_EXIT, NOT_TRIGGERED_EXIT } from '../../floating-ip/argv'
 import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
+import { FREEZE_FIRST_MARK } from '../../criu/freeze-first'
 import { factsQueries } from '../host-facts'
 import { batchOutput, isBatch } from '../remote-batch'
 import { parseRuntimeState } from '../remote-files'
@@ -18,7 +19,7 @@ export const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 p
 export const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
 
 export interface FakeHost {
-  container: 'running' | 'stopped' | 'absent'
+  container: 'running' | 'paused' | 'stopped' | 'absent'
   holdsIp: boolean
   /** keepalived track-file value (1 owner, 0 backup). */
   track: number
@@ -47,6 +48,8 @@ export class FakeWorld {
   readonly late: Promise<unknown>[] = []
   /** zstd(1) on every host: stop-and-copy streams its image one way instead of rsync. */
   zstd = false
+  /** What a freeze-first snapshot's wrapper says once its checkpoint exited 0. */
+  freezeFirstLine = "globehop-freeze: held 140.0 ms; frozen 2.0 ms after the log appeared; thawed on CRIU's unfreeze line"
 
   constructor(
     readonly tour: Tour,
@@ -101,7 +104,7 @@ export class FakeWorld {
       return ok(batchOutput(argv[3]!, [...res, ...rss]))
     }
     if (argv[0] === 'runc' && argv[1] === 'state') {
-      return h.container === 'absent' ? fail(`container "${id}" does not exist`) : ok(JSON.stringify({ status: h.container, pid: h.container === 'running' ? 4242 : 0 }))
+      return h.container === 'absent' ? fail(`container "${id}" does not exist`) : ok(JSON.stringify({ status: h.container, pid: h.container === 'running' || h.container === 'paused' ? 4242 : 0 }))
     }
     if (argv[0] === 'runc' && argv[1] === 'checkpoint') {
       if (h.container !== 'running') return fail('container is not running')
@@ -110,6 +113,11 @@ export class FakeWorld {
     }
     if (has('restore') && argv.includes('runc')) {
       if (h.container !== 'absent') return fail(`container with id exists: ${id}`)
+      h.container = 'running'
+      return ok()
+    }
+    if (argv[0] === 'runc' && argv[1] === 'resume') {
+      if (h.container !== 'paused') return fail('container not paused')
       h.container = 'running'
       return ok()
     }
@@ -139,6 +147,12 @@ export class FakeWorld {
         this.arbitrate()
       }
       return ok()
+    }
+    // A snapshot that freezes the game first (criu/freeze-first.ts): the checkpoint inside, and the
+    // wrapper's line (held a little less than the fixture's CRIU pause, as on the lab).
+    if (argv[0] === 'perl' && argv[2]?.includes(FREEZE_FIRST_MARK)) {
+      const ck = this.answer(name, argv.slice(6 + Number(argv[5])))
+      return ck.code === 0 ? { ...ck, stdout: `${ck.stdout}${this.freezeFirstLine}\n` } : ck
     }
     // Pre-copy's one-command tail (transfer/tail-chain.ts): the dump here, the delta's figures, and
     // the verified copy on the host its ssh names (the gate there restores: FakeRemote.gate).

@@ -1,0 +1,189 @@
+// The freeze-first wrapper against real cgroup freezers (v1 and v2) of a real process; a shell
+// script stands in for the runtime's checkpoint: it writes CRIU's log as CRIU would and records the
+// freezer as CRIU's first look would find it. Needs root and the cgroup mounts.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freezeFirstArgv, parseFreezeFirst } from './freeze-first'
+
+const V1 = '/sys/fs/cgroup/freezer'
+const V2 = '/sys/fs/cgroup/unified'
+const root = process.getuid?.() === 0
+const v1 = root && existsSync(`${V1}/cgroup.procs`)
+const v2 = root && existsSync(`${V2}/cgroup.procs`)
+const why = !root ? ' (skipped: needs root to make cgroups)' : ''
+
+// What CRIU does around the freezer, in the order the wrapper reacts to: its log appears, it looks
+// at the freezer 40 ms later, says it unfreezes, ends.
+const FAKE_CHECKPOINT = [
+  'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6',
+  'sleep 0.1',
+  // cgroup.img's freezer.state as CRIU records a cgroup it found frozen (CgroupPropEntry, protobuf).
+  "printf '\\032\\012\\n\\rfreezer.state\\022\\006FROZEN' >\"$img/cgroup.img\"",
+  '[ "$log" = - ] || echo "(00.000000) CRIU run id" >"$log"',
+  'sleep 0.04; cat "$look" >"$out.first"',
+  'sleep 0.1',
+  '[ "$line" = yes ] && echo "(00.200000) Unfreezing tasks into 1" >>"$log"',
+  'sleep 0.1; cat "$look" >"$out.after"',
+  'exit "$code"',
+].join('\n')
+
+interface Ran {
+  code: number | null
+  signal: NodeJS.Signals | null
+  out: string
+  err: string
+}
+
+function run(argv: string[], opts: { onSpawn?: (p: ChildProcess) => void; wrap?: string[] } = {}): Promise<Ran> {
+  const all = [...(opts.wrap ?? []), ...argv]
+  return new Promise((resolve) => {
+    const p = spawn(all[0]!, all.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let out = ''
+    let err = ''
+    p.stdout!.on('data', (b: Buffer) => (out += b.toString()))
+    p.stderr!.on('data', (b: Buffer) => (err += b.toString()))
+    opts.onSpawn?.(p)
+    p.on('close', (code, signal) => resolve({ code, signal, out, err }))
+  })
+}
+
+/** A sleeping process in its own freezer cgroup of the given kind. */
+function cage(kind: 'v1' | 'v2', dir: string) {
+  const cg = path.join(kind === 'v1' ? V1 : V2, `globehop-test-${process.pid}-${path.basename(dir)}`)
+  mkdirSync(cg)
+  const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
+  writeFileSync(path.join(cg, 'cgroup.procs'), String(sleeper.pid))
+  const look = kind === 'v1' ? path.join(cg, 'freezer.state') : path.join(cg, 'cgroup.events')
+  const state = ['sh', '-c', 'echo "{\\"ociVersion\\": \\"1.2.1\\", \\"pid\\": $1, \\"status\\": \\"running\\"}"', 'sh', String(sleeper.pid)]
+  const frozen = (text: string) => (kind === 'v1' ? /^FROZEN/.test(text) : /^frozen 1$/m.test(text))
+  const now = () => readFileSync(look, 'utf8')
+  return {
+    cg,
+    look,
+    state,
+    frozen,
+    now,
+    free() {
+      writeFileSync(kind === 'v1' ? path.join(cg, 'freezer.state') : path.join(cg, 'cgroup.freeze'), kind === 'v1' ? 'THAWED' : '0')
+      sleeper.kill('SIGKILL')
+      return new Promise<void>((resolve) => {
+        const gone = () => {
+          try {
+            rmdirSync(cg)
+            resolve()
+          } catch {
+            setTimeout(gone, 20)
+          }
+        }
+        sleeper.once('exit', gone)
+      })
+    },
+  }
+}
+
+describe.each([
+  ['v1', v1, 'the cgroup v1 freezer (freezer.state)'],
+  ['v2', v2, "cgroup v2's cgroup.freeze"],
+] as const)('freeze-first on %s', (kind, available, what) => {
+  const skip = !available ? (why || ` (skipped: ${kind === 'v1' ? V1 : V2} is not mounted here)`) : ''
+  let dir = ''
+  let c: ReturnType<typeof cage>
+  // v2: the wrapper must find cgroup.freeze where no v1 freezer is mounted, as on a cgroup v2 host.
+  const wrap = kind === 'v2' ? ['unshare', '-m', 'sh', '-c', `umount ${V1} 2>/dev/null; exec "$@"`, 'sh'] : []
+  beforeAll(() => {
+    if (skip) return
+    dir = mkdtempSync(path.join(tmpdir(), `gh-freeze-${kind}-`))
+    c = cage(kind, dir)
+  })
+  afterAll(async () => {
+    if (skip) return
+    await c.free()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[] } = {}) => {
+    const log = path.join(dir, `${name}.log`)
+    const img = path.join(dir, `${name}-img`)
+    mkdirSync(img)
+    const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img]
+    return {
+      argv: freezeFirstArgv({ checkpoint, state: o.state ?? c.state, log, img }),
+      first: () => readFileSync(path.join(dir, `${name}.first`), 'utf8'),
+      after: () => readFileSync(path.join(dir, `${name}.after`), 'utf8'),
+      image: () => readFileSync(path.join(img, 'cgroup.img'), 'latin1'),
+    }
+  }
+
+  it.skipIf(skip)(`freezes ${what} before CRIU's first look and thaws it on CRIU's unfreeze line${skip}`, async () => {
+    const a = argv('happy')
+    const r = await run(a.argv, { wrap })
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(c.frozen(a.first())).toBe(true)
+    expect(c.frozen(a.after())).toBe(false)
+    const rep = parseFreezeFirst(r.out)
+    expect(rep?.words).toMatch(/thawed on CRIU's unfreeze line; the image's freezer.state says THAWED again/)
+    expect(a.image()).toBe('\x1a\x0a\x0a\x0dfreezer.state\x12\x06THAWED')
+    // Frozen from the log's appearance to the line: the fake's 140 ms of sleeps, and not much more.
+    expect(rep?.heldMs).toBeGreaterThan(130)
+    expect(rep?.heldMs).toBeLessThan(1000)
+    expect(c.frozen(c.now())).toBe(false)
+  })
+
+  it.skipIf(skip)(`without CRIU's unfreeze line, thaws when the checkpoint ends and keeps its exit status${skip}`, async () => {
+    const a = argv('failed', { code: 3, line: false })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(3)
+    expect(c.frozen(a.first())).toBe(true)
+    // Still frozen after the checkpoint's last look: only the wrapper's exit thawed it.
+    expect(c.frozen(a.after())).toBe(true)
+    expect(c.frozen(c.now())).toBe(false)
+    expect(parseFreezeFirst(r.out)?.words).toMatch(/thawed when the checkpoint ended$/)
+    // A failed checkpoint's image is never used: left as CRIU wrote it.
+    expect(a.image()).toMatch(/FROZEN$/)
+  })
+
+  it.skipIf(skip)(`a TERM to the command's process group while frozen (a deadline, a cancel) thaws the game${skip}`, async () => {
+    const a = argv('term', { line: false })
+    const r = await run(a.argv, {
+      wrap,
+      onSpawn: (p) => {
+        const poll = setInterval(() => {
+          if (c.frozen(c.now())) {
+            clearInterval(poll)
+            process.kill(-p.pid!, 'SIGTERM')
+          }
+        }, 2)
+        p.on('close', () => clearInterval(poll))
+      },
+    })
+    expect(r.code === 143 || r.signal === 'SIGTERM').toBe(true)
+    expect(c.frozen(c.now())).toBe(false)
+  })
+
+  it.skipIf(skip)(`a runtime state without the container's process: the checkpoint runs as it is, nothing frozen${skip}`, async () => {
+    const a = argv('nopid', { state: ['sh', '-c', 'echo "container does not exist" >&2; exit 1'] })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(0)
+    expect(parseFreezeFirst(r.out)).toEqual({ off: 'sh names no process of the container', words: 'off: sh names no process of the container' })
+    expect(c.frozen(a.first())).toBe(false)
+  })
+
+  it.skipIf(skip)(`a checkpoint that never logs freezes nothing${skip}`, async () => {
+    const a = argv('nolog', { log: false, code: 5 })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(5)
+    expect(c.frozen(a.first())).toBe(false)
+    expect(parseFreezeFirst(r.out)?.off).toBe('the checkpoint ended before CRIU logged anything')
+  })
+})
+
+describe('parseFreezeFirst', () => {
+  it('reads the held time, the reason it was off, or nothing', () => {
+    expect(parseFreezeFirst('x\nglobehop-freeze: held 183.4 ms; froze it 0.3 ms after the write; thawed on CRIU\'s unfreeze line\n')?.heldMs).toBe(183.4)
+    expect(parseFreezeFirst('globehop-freeze: off: /w/dump.log is there before the checkpoint')?.off).toBe('/w/dump.log is there before the checkpoint')
+    expect(parseFreezeFirst('runc output only\n')).toBeNull()
+  })
+})

@@ -1,0 +1,139 @@
+// A `--leave-running` snapshot that freezes the game's cgroup itself, a few ms before CRIU looks.
+// CRIU asks a cgroup v1 freezer to freeze and reads it back at once; still FREEZING (about half the
+// dumps on the lab), it sleeps 100 ms before it looks again (criu/seize.c freeze_processes,
+// step_ms), and the game stands still through that sleep. A cgroup CRIU finds FROZEN (or FREEZING)
+// it takes as frozen by its owner: no write, no sleep. After the dump it puts that state back
+// (pstree_switch_state -> freezer_restore_state) and only then prints "Unfreezing tasks into", so
+// the game stays frozen until we thaw it: on that line, and again whatever happens when the
+// checkpoint ends or a signal arrives (a game left frozen is a lost server).
+// The freeze is written when CRIU's log appears: CRIU's first look follows 4-13 ms later on the lab
+// (its kdat cache loaded, the RPC with runc, the cgroup properties). Written any later, CRIU finds
+// the cgroup thawed and freezes it the usual way; written earlier, the game waits for runc's start.
+// Only for snapshots: CRIU records the state it found in the image's freezer.state, so a final dump
+// frozen this way would restore a frozen game; a snapshot's image is only rsync's basis.
+// The container's freezer is found from its init's /proc/<pid>/cgroup and this host's mounts (a v1
+// freezer hierarchy where one is mounted here, as runc chooses, else cgroup v2's cgroup.freeze).
+
+/** The wrapper's report, one stdout line. */
+export const FREEZE_FIRST_MARK = 'globehop-freeze:'
+
+const SCRIPT = String.raw`
+use strict; use warnings; no warnings 'exec'; use POSIX (); use Time::HiRes ();
+$SIG{PIPE} = 'IGNORE'; $| = 1;
+my ($log, $img, $n) = splice(@ARGV, 0, 3); my @state = splice(@ARGV, 0, $n); my @ck = @ARGV;
+sub now { Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000 }
+sub say1 { print "globehop-freeze: $_[0]\n" }
+sub plain { say1("off: $_[0]"); exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; exit 127 }
+sub slurp { open(my $h, '<', $_[0]) or return undef; local $/; my $s = <$h>; close $h; $s }
+sub unesc { my $s = shift; $s =~ s/\\([0-7]{3})/chr(oct($1))/ge; $s }
+
+my $st = do { my $p; open($p, '-|', @state) or plain("cannot run $state[0]: $!"); local $/; <$p> } // '';
+my ($pid) = $st =~ /"pid"\s*:\s*(\d+)/;
+plain("$state[0] names no process of the container") unless $pid;
+my $cg = slurp("/proc/$pid/cgroup") // plain("cannot read /proc/$pid/cgroup");
+my $mi = slurp('/proc/self/mountinfo') // plain('cannot read /proc/self/mountinfo');
+# The cgroup's directory under this host's mounts of that hierarchy (a later mount covers an earlier).
+sub dir_of {
+  my ($path, $v2) = @_; my $dir;
+  for my $l (split /\n/, $mi) {
+    my @f = split / /, $l; my ($i) = grep { $f[$_] eq '-' } 6 .. $#f; next unless defined $i;
+    my ($type, $opts) = @f[$i + 1, $i + 3];
+    next unless $v2 ? $type eq 'cgroup2' : ($type eq 'cgroup' && ",$opts," =~ /,freezer,/);
+    my ($root, $mnt) = (unesc($f[3]), unesc($f[4]));
+    if ($root eq '/') { $dir = $mnt . ($path eq '/' ? '' : $path) }
+    elsif ($path eq $root || index($path, "$root/") == 0) { $dir = $mnt . substr($path, length $root) }
+  }
+  $dir;
+}
+my ($ctl, $freeze, $thaw, $frozen);
+my ($v1) = $cg =~ m{^\d+:(?:[^:\n]*,)?freezer(?:,[^:\n]*)?:(/[^\n]*)$}m;
+my ($v2) = $cg =~ m{^0::(/[^\n]*)$}m;
+if (defined $v1 && defined(my $d = dir_of($v1, 0))) {
+  ($ctl, $freeze, $thaw) = ("$d/freezer.state", 'FROZEN', 'THAWED'); $frozen = sub { (slurp($ctl) // '') =~ /^FROZEN/ };
+} elsif (defined $v2 && defined(my $d2 = dir_of($v2, 1))) {
+  ($ctl, $freeze, $thaw) = ("$d2/cgroup.freeze", '1', '0'); $frozen = sub { (slurp("$d2/cgroup.events") // '') =~ /^frozen 1$/m };
+}
+plain("no freezer cgroup of process $pid is mounted here") unless defined $ctl && -w $ctl;
+plain("$log is there before the checkpoint") if -e $log;
+sub put { open(my $h, '>', $ctl) or return 0; my $ok = syswrite($h, $_[0]); close($h) && defined $ok }
+# CRIU wrote the state it found into the image (cgroup.img: CgroupPropEntry "freezer.state" =
+# "FROZEN"); the game ran before we froze it, so that says THAWED again: the same length, in place.
+sub thawed_image {
+  open(my $h, '+<:raw', "$img/cgroup.img") or return 0; my $s = do { local $/; <$h> } // ''; my ($at, $n) = (0, 0);
+  my $k = "\x0a\x0dfreezer.state\x12\x06FROZEN";
+  while (($at = index($s, $k, $at)) >= 0) { $at += length($k) - 6; seek($h, $at, 0); print $h 'THAWED'; $n++ }
+  close($h) && $n;
+}
+
+my $kid = fork(); plain("fork: $!") unless defined $kid;
+if (!$kid) { exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; POSIX::_exit(127) }
+my ($froze, $tried, $line, $t_log, $t_frozen, $t_thaw) = (0, 0, 0);
+for my $s (qw(TERM INT HUP QUIT)) { $SIG{$s} = sub { put($thaw) if $froze; kill $s, $kid } }
+my ($pos, $carry, $rc) = (0, '');
+while (1) {
+  if (waitpid($kid, POSIX::WNOHANG()) == $kid) { $rc = $?; last }
+  if (!$tried) {
+    if (-e $log) {
+      $tried = 1; $t_log = now();
+      if (put($freeze)) {
+        $froze = 1; my $until = $t_log + 50;
+        select(undef, undef, undef, 0.0001) until $frozen->() || now() > $until;
+        $t_frozen = now() if $frozen->();
+      }
+      else { say1("off: cannot write $ctl: $!") }
+      next;
+    }
+    select(undef, undef, undef, 0.0002); next;
+  }
+  if ($froze && !$line && open(my $l, '<:raw', $log)) {
+    seek($l, $pos, 0); my $got = read($l, my $d, 1 << 20) // 0; close $l; $pos += $got;
+    my $s = $carry . $d; $carry = substr($s, -40);
+    if ($s =~ /Unfreezing tasks into/) { $line = 1; $t_thaw = now() if put($thaw) }
+  }
+  select(undef, undef, undef, 0.0005);
+}
+# Always, once frozen: a --leave-running dump leaves the game running, whatever CRIU did or did not.
+if ($froze) { put($thaw) or print STDERR "globehop-freeze: cannot thaw $ctl: $!\n"; $t_thaw //= now() }
+if ($froze) {
+  my $fixed = $rc == 0 && thawed_image() ? "; the image's freezer.state says THAWED again" : '';
+  say1(sprintf('held %.1f ms; frozen %s; thawed %s%s', $t_thaw - $t_log,
+    defined $t_frozen ? sprintf('%.1f ms after the log appeared', $t_frozen - $t_log) : 'not within 50 ms',
+    $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed));
+} elsif (!$tried) { say1('off: the checkpoint ended before CRIU logged anything') }
+exit($rc & 127 ? 128 + ($rc & 127) : $rc >> 8);
+`
+
+export interface FreezeFirstArgs {
+  /** The runtime's `--leave-running` checkpoint. */
+  checkpoint: readonly string[]
+  /** The runtime's state argv (JSON with the container's init `pid`). */
+  state: readonly string[]
+  /** CRIU's log of that checkpoint (its work path + the runtime's `dumpLog`); it must not exist yet. */
+  log: string
+  /** The checkpoint's image dir (CRIU's cgroup.img). */
+  img: string
+}
+
+export function freezeFirstArgv(a: FreezeFirstArgs): string[] {
+  return ['perl', '-e', SCRIPT, a.log, a.img, String(a.state.length), ...a.state, ...a.checkpoint]
+}
+
+export interface FreezeFirstReport {
+  /** How long the wrapper held the cgroup frozen (its freeze write to its thaw). */
+  heldMs?: number
+  /** Why it did not freeze first (the checkpoint then ran as it is). */
+  off?: string
+  /** The wrapper's line, for the step's words. */
+  words: string
+}
+
+/** The wrapper's line out of the checkpoint's stdout; null when there is none. */
+export function parseFreezeFirst(stdout: string): FreezeFirstReport | null {
+  const line = stdout.split('\n').find((l) => l.startsWith(FREEZE_FIRST_MARK))
+  if (!line) return null
+  const words = line.slice(FREEZE_FIRST_MARK.length).trim()
+  const off = /^off: (.*)$/.exec(words)
+  if (off) return { off: off[1], words }
+  const held = /^held (\d+(?:\.\d+)?) ms/.exec(words)
+  return { heldMs: held ? Number(held[1]) : undefined, words }
+}
