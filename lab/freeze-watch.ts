@@ -1,7 +1,7 @@
 // Lab only (bench): when the game's tasks freeze on a machine, on this process's clock. The lab's
 // machines share one kernel, so the container's cgroup v1 freezer and its tasks are files here. A
 // small perl loop looks every millisecond for the whole hop and prints the epoch (ms) at which each
-// freeze began: the freezer left THAWED, or a tracer (CRIU) holds the game's first task. Both,
+// freeze began (the freezer left THAWED, or a tracer (CRIU) holds the game's first task) and ended. Both,
 // because CRIU uses the freezer only to seize the tasks with ptrace and thaws it again once they
 // are seized (criu/seize.c): the freezer reads FREEZING/FROZEN for 2-4 ms (or ~100 ms when CRIU's
 // first look found it still FREEZING), the tracer stays for the whole dump (the task's own state
@@ -21,9 +21,11 @@ while (1) {
   my $fz = slurp("$cg/freezer.state"); my ($pid) = slurp("$cg/tasks") =~ /^(\d+)/;
   my ($tracer) = defined $pid ? slurp("/proc/$pid/status") =~ /^TracerPid:\s*(\d+)/m : ();
   my $now = $fz =~ /^FR/ || ($tracer // 0) > 0;
-  # A freeze begins where the game ran (THAWED, no tracer) the look before.
+  # A freeze begins where the game ran (THAWED, no tracer) the look before, and ends where it runs again.
+  my $next = $now || $fz !~ /^THAWED/;
   printf "%.3f\n", time * 1000 if $now && !$held;
-  $held = $now || $fz !~ /^THAWED/;
+  printf "-%.3f\n", time * 1000 if $held && !$next;
+  $held = $next;
   sleep 0.001;
 }
 `
@@ -31,13 +33,15 @@ while (1) {
 export interface FreezeWatch {
   /** Ends the watch: the epoch ms (Date.now()'s clock) of the last freeze seen, null if none. */
   stop(): Promise<number | null>
+  /** After stop(): every freeze seen, start and end (epoch ms); a freeze still on at the stop has no end. */
+  holds(): { startMs: number; endMs?: number }[]
 }
 
 /** Watches `host`'s container freezer until stopped (lab only: cgroup v1 freezer). */
 export function watchFreeze(host: string): FreezeWatch {
   const h = readState()?.hosts.find((x) => x.name === host)
   const base = h?.cgroups.find((c) => c.includes('/freezer/'))
-  if (!base) return { stop: () => Promise.resolve(null) }
+  if (!base) return { stop: () => Promise.resolve(null), holds: () => [] }
   const p = spawn('perl', ['-e', LOOP, path.join(base, CONTAINER_CGROUP)], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   p.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c))
@@ -49,8 +53,18 @@ export function watchFreeze(host: string): FreezeWatch {
     stop: async () => {
       p.kill('SIGTERM')
       await closed
-      const v = Number.parseFloat(out.trim().split('\n').at(-1) ?? '')
+      const v = Number.parseFloat(out.trim().split('\n').filter((l) => !l.startsWith('-')).at(-1) ?? '')
       return Number.isFinite(v) ? v : null
+    },
+    holds: () => {
+      const all: { startMs: number; endMs?: number }[] = []
+      for (const l of out.split('\n').filter(Boolean)) {
+        const t = Number.parseFloat(l.replace(/^-/, ''))
+        if (l.startsWith('-')) {
+          if (all.length) all.at(-1)!.endMs = t
+        } else all.push({ startMs: t })
+      }
+      return all
     },
   }
 }

@@ -73,7 +73,7 @@ export function formatHop(r: HopResult): string {
   const pauses = r.snapshotPauseMs !== undefined ? `, ${s(r.snapshotPauseMs)} in all` : ''
   row('frozen + transfer + restore', `${s(dumpToRestore)}${snaps ? ` (+ ${snaps} snapshot pause${snaps > 1 ? 's' : ''}${pauses})` : ''}`)
   const longest = snaps > 1 && r.snapshotPauseMaxMs !== undefined ? `, the longest ${s(r.snapshotPauseMaxMs)}` : ''
-  if (r.snapshotPauseMs !== undefined) row('snapshot pauses', `${s(r.snapshotPauseMs)} (CRIU freezing + frozen time of ${snaps} snapshot${snaps === 1 ? '' : 's'} while the game ran on${longest}: players feel each as lag)`)
+  if (r.snapshotPauseMs !== undefined) row('snapshot pauses', `${s(r.snapshotPauseMs)} (the game held by ${snaps} snapshot${snaps === 1 ? '' : 's'} while it ran on${longest}: players feel each as lag)`)
   const c = r.client
   row('client gap (prober)', c ? `${c.downtimeMs === null ? 'none seen' : s(c.downtimeMs)}, ${c.probesLost} probes lost${c.stateCarried === null ? '' : c.stateCarried ? ', state carried' : ', STATE LOST'}` : 'not measured')
   if (r.error) row(r.ok ? 'warning' : 'error', r.error)

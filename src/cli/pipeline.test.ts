@@ -78,14 +78,14 @@ describe('human output', () => {
   it('the sum of snapshot pauses beside the outage, and a post-copy stall named as such', () => {
     const text = formatHop({ ...hop, snapshotPauseMs: 612 })
     expect(text).toMatch(/frozen \+ transfer \+ restore +1\.41 s \(\+ 1 snapshot pause, 612 ms in all\)/)
-    expect(text).toMatch(/snapshot pauses +612 ms \(CRIU freezing \+ frozen time of 1 snapshot while the game ran on/)
+    expect(text).toMatch(/snapshot pauses +612 ms \(the game held by 1 snapshot while it ran on/)
     const post = formatHop({ ...hop, technique: 'post-copy', mode: 'post-copy', steps: [...hop.steps.filter((x) => !x.step.startsWith('snapshot')), { step: 'page-server', ms: 90 }, { step: 'verify', ms: 24_600 }] })
     expect(post).toMatch(/verify +2\d\.\d+ s \(post-copy stall: the game faulting its pages in over the link\)/)
     expect(post).not.toMatch(/snapshot pauses/)
   })
   it('two snapshots: the longest pause beside their sum', () => {
     const two = { ...hop, steps: [...hop.steps, { step: 'snapshot' as const, iteration: 2, ms: 300 }], snapshotPauseMs: 410, snapshotPauseMaxMs: 230 }
-    expect(formatHop(two)).toMatch(/snapshot pauses +410 ms \(CRIU freezing \+ frozen time of 2 snapshots while the game ran on, the longest 230 ms: /)
+    expect(formatHop(two)).toMatch(/snapshot pauses +410 ms \(the game held by 2 snapshots while it ran on, the longest 230 ms: /)
   })
   it('a failed hop shows the error and the rollback', () => {
     const text = formatHop({ ...hop, ok: false, error: 'restore on strasbourg failed', rollback: 'floating IP back on stuttgart', containerOn: 'stuttgart', client: undefined })

@@ -187,7 +187,7 @@ export const HopResultSchema = z.object({
   wireBytes: z.number().optional(),
   criuDump: CriuStatsSchema.optional(),
   criuRestore: CriuStatsSchema.optional(),
-  /** Sum of the game's pauses (CRIU freezing + frozen time) for pre-copy snapshots before the final freeze. */
+  /** Sum of the game's pauses for pre-copy snapshots before the final freeze (CRIU freezing + frozen time, or globehop's hold where it froze the game first). */
   snapshotPauseMs: z.number().nonnegative().optional(),
   /** The longest of those pauses: what one player felt at worst (issue 12's per-pause target). */
   snapshotPauseMaxMs: z.number().nonnegative().optional(),

@@ -25,7 +25,7 @@ export interface PreCopyOptions {
 export interface IterationFigures {
   pagesWritten: number
   pagesSkipped: number
-  /** The pause players felt for this snapshot (CRIU freezing + frozen time), ms. */
+  /** The pause players felt for this snapshot (steps/snapshot.ts), ms. */
   pauseMs?: number
   /** The snapshot's image size, and what its transfer put on the wire. */
   imageBytes?: number

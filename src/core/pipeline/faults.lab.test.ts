@@ -177,6 +177,41 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     expect(again.stdout.join('\n')).not.toMatch(/did: restored/)
   })
 
+  it("b: a snapshot's freeze-first wrapper killed between its freeze and its thaw: the snapshot fails, the game left frozen is resumed on the source", async () => {
+    await labResetGame()
+    const before = await scoredStatus(tour)
+    const src = await pool.get('stuttgart')
+    // On the source: once CRIU holds the game's task (it found the cgroup frozen by then), KILL the
+    // wrapper alone: runc and CRIU finish, CRIU puts the frozen state it found back, nobody thaws.
+    // The freezer itself reads FROZEN only for a few ms at each end (CRIU thaws it once it seized
+    // the tasks), so the watch looks at the tracer, every ms.
+    const killer = src.run(
+      [
+        'perl',
+        '-e',
+        String.raw`
+          my ($pid) = (qx(runc state $ARGV[0]) =~ /"pid":\s*(\d+)/); my $end = time + 120;
+          sub slurp { open(my $h, '<', $_[0]) or return ''; local $/; <$h> // '' }
+          while (time < $end) {
+            my @w = grep { slurp("/proc/$_/cmdline") =~ /^perl\0-e\0[^\0]*globehop-freez[e]:/ } map { m{/(\d+)$} } glob('/proc/[0-9]*');
+            if (@w && slurp("/proc/$pid/status") =~ /^TracerPid:\s*[1-9]/m) { kill 'KILL', @w; print "killed @w\n"; exit 0 }
+            select(undef, undef, undef, 0.001);
+          }
+          print STDERR "no kill\n"; exit 1`,
+        tour.container.id,
+      ],
+      { allowFail: true },
+    )
+    const r = await session().hop({ to: 'strasbourg', mode: 'pre-copy' })
+    console.log(formatHop(r))
+    const k = await killer
+    expect(k.stdout, k.stderr).toMatch(/killed/)
+    expect(r.ok).toBe(false)
+    expect(r.error).toMatch(/checkpoint --leave-running on stuttgart .*; the game was left frozen on stuttgart and is resumed/)
+    expect(r.containerOn).toBe('stuttgart')
+    await oneServerOn('stuttgart', before)
+  })
+
   it('c: the destination disk fills during the transfer: the step names it, the game goes back', async () => {
     await labResetGame()
     const before = await scoredStatus(tour)

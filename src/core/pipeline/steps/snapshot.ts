@@ -1,6 +1,7 @@
 // Pre-copy iterations while the game runs: a CRIU pre-dump (soft-dirty tracking) or a full
 // `checkpoint --leave-running` whose changes rsync's delta finds. Both pause the container
-// briefly; that pause (CRIU's freezing + frozen time) is reported because players feel it.
+// briefly; that pause is reported because players feel it: CRIU's freezing + frozen time, or where
+// globehop froze the game first (criu/freeze-first.ts) the longer of its hold and CRIU's figures.
 import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
 import { commandFailure, errorText, type HopContext, runStep } from '../hop-context'

@@ -18,7 +18,7 @@ export function MetricsTable({ hops, labelOf }: { hops: HopResult[]; labelOf: (h
             <th scope="col">Mode</th>
             <th scope="col">Dump</th>
             <th scope="col">CRIU frozen</th>
-            <th scope="col" title="Sum of the pre-copy snapshots' pauses (CRIU freezing + frozen time) before the final freeze">Snapshot pauses</th>
+            <th scope="col" title="Sum of the pre-copy snapshots' pauses before the final freeze (CRIU freezing + frozen time, or how long globehop held the game where it froze it first)">Snapshot pauses</th>
             <th scope="col">Image</th>
             <th scope="col">On the wire</th>
             <th scope="col">Transfer</th>
