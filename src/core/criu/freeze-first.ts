@@ -1,23 +1,41 @@
-// A `--leave-running` snapshot that freezes the game's cgroup itself, a few ms before CRIU looks.
+// A checkpoint that freezes the game's cgroup itself, a few ms before CRIU looks at it.
 // CRIU asks a cgroup v1 freezer to freeze and reads it back at once; still FREEZING (about half the
 // dumps on the lab), it sleeps 100 ms before it looks again (criu/seize.c freeze_processes,
 // step_ms), and the game stands still through that sleep. A cgroup CRIU finds FROZEN (or FREEZING)
-// it takes as frozen by its owner: no write, no sleep. After the dump it puts that state back
-// (pstree_switch_state -> freezer_restore_state) and only then prints "Unfreezing tasks into", so
-// the game stays frozen until we thaw it: on that line, and again whatever happens when the
-// checkpoint ends or a signal arrives (a game left frozen is a lost server).
+// it takes as frozen by its owner: no write, no sleep. It thaws the cgroup once it has seized the
+// tasks (they stay stopped under ptrace), and at the end of a `--leave-running` dump puts the state
+// it found back (pstree_switch_state -> freezer_restore_state) before it prints "Unfreezing tasks
+// into": the game stays frozen until we thaw it, on that line and again whatever happens when the
+// checkpoint ends or a signal arrives (a game left frozen is a lost server). A final dump kills the
+// tasks instead; one that fails leaves them frozen like a snapshot, and the same thaw frees them.
 // The freeze is written when CRIU's log appears: CRIU's first look follows 4-13 ms later on the lab
 // (its kdat cache loaded, the RPC with runc, the cgroup properties). Written any later, CRIU finds
 // the cgroup thawed and freezes it the usual way; written earlier, the game waits for runc's start.
-// Only for snapshots: CRIU records the state it found in the image's freezer.state, so a final dump
-// frozen this way would restore a frozen game; a snapshot's image is only rsync's basis.
+// CRIU also records the state it found in the image (THAWED_IMAGE below sets it back).
 // The container's freezer is found from its init's /proc/<pid>/cgroup and this host's mounts (a v1
 // freezer hierarchy where one is mounted here, as runc chooses, else cgroup v2's cgroup.freeze).
 
 /** The wrapper's report, one stdout line. */
 export const FREEZE_FIRST_MARK = 'globehop-freeze:'
 
-const SCRIPT = String.raw`
+/**
+ * Perl: `$THAWED_IMAGE->($img)` sets the freezer.state CRIU recorded in `$img/cgroup.img` back to
+ * THAWED; true when it changed something. CRIU writes the state it found there (CgroupPropEntry
+ * "freezer.state" = "FROZEN", protobuf) and a restore puts it back, so an image of a game we froze
+ * first would restore a frozen game. The game ran before we froze it (a hop starts only from a
+ * running container): the same six bytes, in place. The tail chain's sender runs it too, before it
+ * reads the image's other files (transfer/tail-chain.ts).
+ */
+export const THAWED_IMAGE = String.raw`
+our $THAWED_IMAGE = sub {
+  open(my $h, '+<:raw', "$_[0]/cgroup.img") or return 0; my $s = do { local $/; <$h> } // ''; my ($at, $n) = (0, 0);
+  my $k = "\x0a\x0dfreezer.state\x12\x06FROZEN";
+  while (($at = index($s, $k, $at)) >= 0) { $at += length($k) - 6; seek($h, $at, 0); print $h 'THAWED'; $n++ }
+  close($h) && $n;
+};
+`
+
+const SCRIPT = THAWED_IMAGE + String.raw`
 use strict; use warnings; no warnings 'exec'; use POSIX (); use Time::HiRes ();
 $SIG{PIPE} = 'IGNORE'; $| = 1;
 my ($log, $img, $n) = splice(@ARGV, 0, 3); my @state = splice(@ARGV, 0, $n); my @ck = @ARGV;
@@ -56,14 +74,6 @@ if (defined $v1 && defined(my $d = dir_of($v1, 0))) {
 plain("no freezer cgroup of process $pid is mounted here") unless defined $ctl && -w $ctl;
 plain("$log is there before the checkpoint") if -e $log;
 sub put { open(my $h, '>', $ctl) or return 0; my $ok = syswrite($h, $_[0]); close($h) && defined $ok }
-# CRIU wrote the state it found into the image (cgroup.img: CgroupPropEntry "freezer.state" =
-# "FROZEN"); the game ran before we froze it, so that says THAWED again: the same length, in place.
-sub thawed_image {
-  open(my $h, '+<:raw', "$img/cgroup.img") or return 0; my $s = do { local $/; <$h> } // ''; my ($at, $n) = (0, 0);
-  my $k = "\x0a\x0dfreezer.state\x12\x06FROZEN";
-  while (($at = index($s, $k, $at)) >= 0) { $at += length($k) - 6; seek($h, $at, 0); print $h 'THAWED'; $n++ }
-  close($h) && $n;
-}
 
 my $kid = fork(); plain("fork: $!") unless defined $kid;
 if (!$kid) { exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; POSIX::_exit(127) }
@@ -93,9 +103,10 @@ while (1) {
   select(undef, undef, undef, 0.0005);
 }
 # Always, once frozen: a --leave-running dump leaves the game running, whatever CRIU did or did not.
-if ($froze) { put($thaw) or print STDERR "globehop-freeze: cannot thaw $ctl: $!\n"; $t_thaw //= now() }
+# (A final dump's container is gone by then, its cgroup with it: nothing left to thaw.)
+if ($froze) { put($thaw) or !-e $ctl or print STDERR "globehop-freeze: cannot thaw $ctl: $!\n"; $t_thaw //= now() }
 if ($froze) {
-  my $fixed = $rc == 0 && thawed_image() ? "; the image's freezer.state says THAWED again" : '';
+  my $fixed = $rc == 0 && $THAWED_IMAGE->($img) ? "; the image's freezer.state says THAWED again" : '';
   say1(sprintf('held %.1f ms; frozen %s; thawed %s%s', $t_thaw - $t_log,
     defined $t_frozen ? sprintf('%.1f ms after the log appeared', $t_frozen - $t_log) : 'not within 50 ms',
     $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed));
@@ -104,7 +115,7 @@ exit($rc & 127 ? 128 + ($rc & 127) : $rc >> 8);
 `
 
 export interface FreezeFirstArgs {
-  /** The runtime's `--leave-running` checkpoint. */
+  /** The runtime's checkpoint (a `--leave-running` snapshot or the final dump). */
   checkpoint: readonly string[]
   /** The runtime's state argv (JSON with the container's init `pid`). */
   state: readonly string[]

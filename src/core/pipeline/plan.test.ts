@@ -10,6 +10,7 @@ import type { Technique } from './modes'
 import { HOST_SSH_OPTS, rsyncArgv } from '../transfer/rsync'
 import { hostSshOpts } from '../ssh/peer-known-hosts'
 import { freezeFirstArgv } from '../criu/freeze-first'
+import { quoteArgv } from '../ssh/quote'
 import { crun } from './runtime/crun'
 import { podman } from './runtime/podman'
 import type { Runtime } from './runtime/types'
@@ -89,11 +90,15 @@ describe('pre-copy with rsync tracking', () => {
     expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
     expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`])
   })
-  it('with perl on the source, each snapshot freezes the game first (runc: CRIU freezes its cgroup); the final dump never does', () => {
+  it('with perl on the source, each snapshot and the final dump freeze the game first (runc: CRIU freezes its cgroup)', () => {
     const ff = (runtime?: Runtime) => planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, freezeFirst: true, runtime })
     const inner = ['runc', 'checkpoint', '--image-path', `${H}/snap-2`, '--work-path', `${H}/snap-2-work`, '--leave-running', 'xonotic']
     expect(ff().snapshot(2).checkpoint).toEqual(freezeFirstArgv({ checkpoint: inner, state: ['runc', 'state', 'xonotic'], log: `${H}/snap-2-work/dump.log`, img: `${H}/snap-2` }))
-    expect(ff().checkpoint(2)).toEqual(p.checkpoint(2))
+    expect(ff().checkpoint(2)).toEqual(freezeFirstArgv({ checkpoint: p.checkpoint(2), state: ['runc', 'state', 'xonotic'], log: `${H}/dump-work/dump.log`, img: `${H}/img` }))
+    // The tail chain dumps with the same command.
+    expect(ff().tailChain(2)!.source).toContain(quoteArgv(ff().checkpoint(2)))
+    // Without perl nothing is wrapped.
+    expect(p.checkpoint(2)[0]).toBe('runc')
     // A runtime that does not declare CRIU's cgroup freezer and its log runs the checkpoint as it is.
     expect(ff(crun).snapshot(1).checkpoint[0]).toBe('crun')
     expect(ff(podman).snapshot(1).checkpoint[0]).toBe('sh')

@@ -33,8 +33,8 @@ export interface PlanInput {
   mbitPerSec?: number | null
   /** Stop-and-copy: the tail chain streams the whole image one way (decide.ts), else rsync. */
   streamImage?: boolean
-  /** perl on the source: rsync-tracked snapshots freeze the game's cgroup just before CRIU looks
-   *  (criu/freeze-first.ts), where the runtime says CRIU freezes it through its cgroup. */
+  /** perl on the source: rsync-tracked snapshots and the final dump freeze the game's cgroup just
+   *  before CRIU looks (criu/freeze-first.ts), where the runtime says CRIU freezes it through its cgroup. */
   freezeFirst?: boolean
 }
 
@@ -143,6 +143,9 @@ export function planHop(input: PlanInput): HopPlan {
   const criuTracked = (technique.kind === 'pre-copy' || technique.kind === 'pre+post') && technique.tracking === 'criu'
   const rsyncTracked = technique.kind === 'pre-copy' && technique.tracking === 'rsync'
 
+  // The runtime's checkpoint inside the freeze-first wrapper, where it can be (criu/freeze-first.ts).
+  const freezingFirst = (checkpoint: string[], work: string, img: string): string[] =>
+    input.freezeFirst && rt.freezerCgroup && rt.dumpLog ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog}`, img }) : checkpoint
   const parentOf = (last: number) => (criuTracked && last > 0 ? `../${`pre-${last}`}` : undefined)
 
   const snapshot = (i: number): Snapshot => {
@@ -157,12 +160,8 @@ export function planHop(input: PlanInput): HopPlan {
       }
     }
     if (rsyncTracked) {
-      const checkpoint = rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true })
       return {
-        checkpoint:
-          input.freezeFirst && rt.freezerCgroup && rt.dumpLog
-            ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${paths.snapWork(i)}/${rt.dumpLog}`, img: paths.snap(i) })
-            : checkpoint,
+        checkpoint: freezingFirst(rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true }), paths.snapWork(i), paths.snap(i)),
         // Every snapshot lands in the destination's final image dir: each is the basis of the next delta.
         transfer: rsync(paths.snap(i), paths.img, i > 1),
         workDir: paths.snapWork(i),
@@ -175,7 +174,11 @@ export function planHop(input: PlanInput): HopPlan {
 
   const lazy = isLazyTechnique(technique.kind)
   const statsDir = lazy ? paths.img : paths.restoreWork
-  const finalCheckpoint = (last: number) => rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) })
+  // Not after CRIU pre-dumps: their chain is CRIU's own memory tracking, kept as it was measured.
+  const finalCheckpoint = (last: number) => {
+    const ck = rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) })
+    return criuTracked ? ck : freezingFirst(ck, paths.dumpWork, paths.img)
+  }
   const oneWayOk = (last: number) => rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
   const wholeOk = technique.kind === 'stop-and-copy' && !shared && input.streamImage === true
   const restore = withNullStdio(

@@ -12,7 +12,7 @@ import { openHop, readJournal, type Journal, type OpenHop } from './journal'
 import { ipClaim, restoreClaim } from './paths'
 import { withNullStdio } from './plan'
 import { planRecovery, type HostSurvey, type ImageOnHost, type RecoveryAction, type RecoveryPlan } from './recover-plan'
-import { containerState } from './remote-files'
+import { containerState, resumeIfPaused } from './remote-files'
 import { runtimeOf } from './runtime/registry'
 import { fragLine } from './steps/verify'
 import { secs, withDeadline } from './watchdog'
@@ -178,7 +178,8 @@ async function act(o: RecoverOptions, a: RecoveryAction, surveys: HostSurvey[], 
       if (st === 'stopped' || st === 'created') await r.run(runtimeOf(o.tour).forceDelete(id))
       const t0 = Date.now()
       await r.run(withNullStdio(runtimeOf(o.tour).restore({ id, bundle: o.tour.container.bundle, imagePath: a.img, workPath: `${a.hopDir}/recover-work` }), `${a.hopDir}/recover.err`))
-      return `restored the container on ${a.host} from ${a.img} in ${((Date.now() - t0) / 1000).toFixed(2)} s`
+      const paused = (await resumeIfPaused(r, runtimeOf(o.tour), id)) ? ' (it came back paused: resumed)' : ''
+      return `restored the container on ${a.host} from ${a.img} in ${((Date.now() - t0) / 1000).toFixed(2)} s${paused}`
     }
     case 'ip-owner': {
       const owner = withDeadline(await o.remote(a.host), 20_000)

@@ -40,6 +40,17 @@ export async function containerState(r: Remote, rt: RuntimeArgv, id: string): Pr
   return parseRuntimeState(res.stdout)
 }
 
+/**
+ * Resumes the container where it is paused; true when it was. A checkpoint that froze the game
+ * first (criu/freeze-first.ts) and died before its thaw leaves it paused, and an image it had no
+ * time to set back to THAWED restores a paused game.
+ */
+export async function resumeIfPaused(r: Remote, rt: RuntimeArgv, id: string): Promise<boolean> {
+  if ((await containerState(r, rt, id)).state !== 'paused') return false
+  await r.run(rt.resume(id))
+  return true
+}
+
 export function parseRuntimeState(json: string): RuntimeState {
   try {
     const o = JSON.parse(json) as { status?: string; pid?: number }

@@ -81,12 +81,30 @@ describe('rollback', () => {
     // Rolled back with its own image, after removing the stopped container record.
     expect(ran('stuttgart', /^sh -c .* runc restore --detach --bundle \/srv\/globehop\/xonotic --image-path \S+\/img --work-path \S+\/rollback-work xonotic$/)).toHaveLength(1)
   })
-  it('a failed transfer rolls back too, and nothing is left on the destination', async () => {
+  it('an image that restores a paused game (its freeze-first wrapper died before it set the image back): the rollback resumes it', async () => {
     const { session } = setup()
-    world.override = (host, argv) => (host === 'stuttgart' && argv[0] === 'rsync' ? { code: 12, stderr: 'rsync: connection unexpectedly closed' } : undefined)
+    world.override = (host, argv) => {
+      if (host === 'stuttgart' && argv[0] === 'rsync' && argv[1] !== '--version') return { code: 12, stderr: 'rsync: connection unexpectedly closed' }
+      if (host === 'stuttgart' && argv.includes('restore')) {
+        world.hosts.get(host)!.container = 'paused'
+        return { code: 0 }
+      }
+      return undefined
+    }
     const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
     expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
-    expect(r.error).toMatch(/connection unexpectedly closed/)
+    expect(r.rollback).toMatch(/restored the container on stuttgart from its local images in \S+ s \(it came back paused: resumed\)/)
+    expect(r.rollback).toMatch(/the game answers at 127\.0\.0\.1 again/)
+    expect(world.where()).toEqual(['stuttgart'])
+  })
+  it('a failed transfer rolls back too, and nothing is left on the destination', async () => {
+    const { session } = setup()
+    // (Not rsync --version: preflight would refuse the hop before anything froze.)
+    world.override = (host, argv) => (host === 'stuttgart' && argv[0] === 'rsync' && argv[1] !== '--version' ? { code: 12, stderr: 'rsync: connection unexpectedly closed' } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'stop-and-copy' })
+    expect(r).toMatchObject({ ok: false, containerOn: 'stuttgart' })
+    expect(r.error).toMatch(/^stuttgart: `rsync --archive .* exited 12: rsync: connection unexpectedly closed/)
+    expect(r.rollback).toMatch(/restored the container on stuttgart from its local images/)
     expect(ran('strasbourg', /restore/)).toHaveLength(0)
     expect(world.where()).toEqual(['stuttgart'])
     expect(world.ipOwners()).toEqual(['stuttgart'])
@@ -209,7 +227,7 @@ describe("gap model, snapshot weighing and the delta's tools", () => {
 })
 
 describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
-  it("where the source has perl, each snapshot's checkpoint runs inside the wrapper, the final dump does not; the pause is the longer of its hold and CRIU's figures", async () => {
+  it("where the source has perl, each snapshot's checkpoint and the final dump run inside the wrapper; a snapshot's pause is the longer of its hold and CRIU's figures", async () => {
     const { session, steps } = setup()
     world.freezeFirstLine = "globehop-freeze: held 212.5 ms; frozen 2.0 ms after the log appeared; thawed on CRIU's unfreeze line"
     world.override = (_host, argv) => (argv[0] === 'base64' && argv[2]?.endsWith('stats-dump') ? { stdout: statsDump } : undefined)
@@ -217,8 +235,9 @@ describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
     expect(r).toMatchObject({ ok: true, technique: 'pre-copy (rsync delta)' })
     const wrapped = ran('stuttgart', /^perl -e /)
     expect(wrapped.length).toBeGreaterThan(0)
-    for (const w of wrapped) expect(w).toMatch(/\/snap-\d+-work\/dump\.log \S+\/snap-\d+ 3 runc state xonotic runc checkpoint .*--leave-running xonotic$/)
-    expect(ran('stuttgart', /^runc checkpoint/)).toHaveLength(wrapped.length + 1)
+    expect(wrapped.at(-1)).toMatch(/\/dump-work\/dump\.log \S+\/img 3 runc state xonotic runc checkpoint --image-path \S+\/img --work-path \S+\/dump-work xonotic$/)
+    for (const w of wrapped.slice(0, -1)) expect(w).toMatch(/\/snap-\d+-work\/dump\.log \S+\/snap-\d+ 3 runc state xonotic runc checkpoint .*--leave-running xonotic$/)
+    expect(ran('stuttgart', /^runc checkpoint/)).toHaveLength(wrapped.length)
     expect(r.snapshotPauseMaxMs).toBe(213)
     expect(steps().some((e) => e.step === 'snapshot' && e.phase === 'end' && /^paused 213 ms \(frozen by globehop just before CRIU looked/.test(e.detail ?? ''))).toBe(true)
   })

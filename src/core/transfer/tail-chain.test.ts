@@ -111,6 +111,17 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 
+  it("an image whose cgroup.img says FROZEN (the game frozen first: criu/freeze-first.ts) arrives, and stays on the source, saying THAWED", async () => {
+    const w = world()
+    const frozen = Buffer.concat([Buffer.from([0x1a, 0x0a]), Buffer.from('\x0a\x0dfreezer.state\x12\x06FROZEN', 'latin1')])
+    writeFileSync(path.join(w.next, 'cgroup.img'), frozen)
+    const { src } = await hop(w, ['cp', path.join(w.next, 'pages-1.img'), path.join(w.next, 'core-1.img'), path.join(w.next, 'cgroup.img'), w.img], GATE_GO)
+    expect(src.code).toBe(0)
+    const thawed = Buffer.from(frozen.toString('latin1').replace('FROZEN', 'THAWED'), 'latin1')
+    expect(readFileSync(path.join(w.remoteImg, 'cgroup.img')).equals(thawed)).toBe(true)
+    expect(readFileSync(path.join(w.img, 'cgroup.img')).equals(thawed)).toBe(true)
+  })
+
   it("nothing freezes before the destination's receiver is there: a session that cannot open runs no checkpoint", async () => {
     const w = world()
     const ran = path.join(w.src, 'checkpoint ran')

@@ -23,6 +23,7 @@
 // `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the restore that
 // won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
+import { THAWED_IMAGE } from '../criu/freeze-first'
 import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline, type StreamCodec } from './page-delta'
 
 export const TAIL_MARK = {
@@ -92,8 +93,9 @@ export interface TailChainArgs {
 // two cores (runc's cleanup runs beside it). The wait reads CRIU's log on from where it stopped,
 // every 2 ms: says on fd 5 (the command's stdout) when the game's tasks freeze (CRIU's line just
 // before it asks the freezer cgroup, or the freezer's or the first seized task's line without it),
-// and ends on the "finished" line or, without one, on the checkpoint's exit status 0; the sender
-// exits 1 without a byte when the checkpoint failed.
+// and ends on the "finished" line or, without one, on the checkpoint's exit status 0 (having set the
+// image's freezer.state back to THAWED where the checkpoint froze the game first: criu/freeze-first.ts);
+// the sender exits 1 without a byte when the checkpoint failed.
 // Asked for it, the wait also returns early, at CRIU's first line after its last task: every
 // task's memory (pages-*.img and its pagemap) is written and closed by then, while CRIU goes on
 // with the mounts (a tar and a gzip per tmpfs: 17 ms each on the lab), the cgroups and the
@@ -111,12 +113,12 @@ our $DUMP_WAIT = sub {
       if ($n) {
         $DW_POS += $n; my $s = $DW_TAIL . $d; $DW_TAIL = substr($s, -80);
         if (!$DW_FROZEN && $s =~ /freezing cgroup \S+: \d+ x \d+ms attempts|freezing processes: \d+ attempts (?:with|done)|SEIZE \d+ \(comm [^\n]*\): success/) { print $DW_TELL "FROZEN_MARK\n"; $DW_FROZEN = 1 }
-        if (index($s, 'Dumping finished successfully') >= 0) { close $DW_TELL; return 0 }
+        if (index($s, 'Dumping finished successfully') >= 0) { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 }
         if ($early && index($s, 'mnt: Dumping mountpoints') >= 0) { return 1 }
         next;
       }
     }
-    if (-e $DW_RC) { open(my $r, '<', $DW_RC) or exit 1; my $v = <$r> // ''; chomp $v; if ($v eq '0') { close $DW_TELL; return 0 } exit 1 }
+    if (-e $DW_RC) { open(my $r, '<', $DW_RC) or exit 1; my $v = <$r> // ''; chomp $v; if ($v eq '0') { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 } exit 1 }
     select(undef, undef, undef, 0.002);
   }
 };
@@ -170,7 +172,7 @@ export function tailChainArgv(a: TailChainArgs): string[] {
   const zstd = a.compress && a.zstdLevel !== undefined
   const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(zstd ? 'zstd' : a.compress ? 'gzip' : 'none'), 'sh', RECEIVER, a.remoteImg, a.marker, INFLATE]))
   const zip = zstd ? `zstd${a.zstdLevel}` : gzipArg(a)
-  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, zip, DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
+  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, zip, THAWED_IMAGE + DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
 }
 
 export interface GateArgs {

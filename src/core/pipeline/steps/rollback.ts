@@ -8,7 +8,7 @@ import { RemoteTimeoutError, SshError } from '../../ssh/types'
 import { parseFence } from '../../transfer/tail-chain'
 import { waitForStatus } from '../game-query'
 import { errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
-import { containerState } from '../remote-files'
+import { containerState, resumeIfPaused } from '../remote-files'
 import { decideRollback, type RollbackAction } from '../rollback-plan'
 import { secs } from '../watchdog'
 import { fragLine } from './verify'
@@ -241,7 +241,8 @@ async function ensureSource(ctx: HopContext): Promise<string> {
   }
   if (st.state === 'stopped') await ctx.src.run(ctx.plan.runtime.delete(id))
   await ctx.src.run(ctx.plan.restoreOnSource)
-  return `restored the container on ${ctx.from.name} from its local images in ${took()}${inPlace}`
+  const paused = (await resumeIfPaused(ctx.src, ctx.plan.runtime, id)) ? ' (it came back paused: resumed)' : ''
+  return `restored the container on ${ctx.from.name} from its local images in ${took()}${inPlace}${paused}`
 }
 
 /**

@@ -8,7 +8,7 @@ import { commandFailure, errorText, type HopContext, runStep } from '../hop-cont
 import { formatBytes } from '../../../shared/format'
 import { parseFreezeFirst } from '../../criu/freeze-first'
 import { criuPauseMs } from '../../criu/stats'
-import { containerState, dirBytes, readCriuStats } from '../remote-files'
+import { dirBytes, readCriuStats, resumeIfPaused } from '../remote-files'
 import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
@@ -56,9 +56,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
 async function thawAfterFailure(ctx: HopContext): Promise<string> {
   const id = ctx.tour.container.id
   try {
-    if ((await containerState(ctx.src, ctx.plan.runtime, id)).state !== 'paused') return ''
-    await ctx.src.run(ctx.plan.runtime.resume(id))
-    return `; the game was left frozen on ${ctx.from.name} and is resumed`
+    return (await resumeIfPaused(ctx.src, ctx.plan.runtime, id)) ? `; the game was left frozen on ${ctx.from.name} and is resumed` : ''
   } catch (e) {
     return `; could not make sure the game runs on ${ctx.from.name} (${errorText(e)}): \`globehop recover\` resumes it`
   }
