@@ -25,7 +25,7 @@ const FAKE_CHECKPOINT = [
   '[ "$log" = - ] || echo "(00.000000) CRIU run id" >"$log"',
   'sleep 0.04; cat "$look" >"$out.first"',
   'sleep 0.1',
-  '[ "$line" = yes ] && echo "(00.200000) Unfreezing tasks into 1" >>"$log"',
+  '[ "$line" = yes ] && [ "$log" != - ] && echo "(00.200000) Unfreezing tasks into 1" >>"$log"',
   'sleep 0.1; cat "$look" >"$out.after"',
   'exit "$code"',
 ].join('\n')
