@@ -18,12 +18,14 @@ const why = !root ? ' (skipped: needs root to make cgroups)' : ''
 // What CRIU does around the freezer, in the order the wrapper reacts to: its log appears, it looks
 // at the freezer 40 ms later, says it unfreezes, ends.
 const FAKE_CHECKPOINT = [
-  'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6',
+  'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6 late=$7',
   'sleep 0.1',
   // cgroup.img's freezer.state as CRIU records a cgroup it found frozen (CgroupPropEntry, protobuf).
   "printf '\\032\\012\\n\\rfreezer.state\\022\\006FROZEN' >\"$img/cgroup.img\"",
   '[ "$log" = - ] || echo "(00.000000) CRIU run id" >"$log"',
   'sleep 0.04; cat "$look" >"$out.first"',
+  // CRIU's line when it found the cgroup thawed (our freeze too late) and froze it itself.
+  '[ "$late" = yes ] && echo "(00.105000) freezing processes: 1 attempts done" >>"$log"',
   'sleep 0.1',
   '[ "$line" = yes ] && [ "$log" != - ] && echo "(00.200000) Unfreezing tasks into 1" >>"$log"',
   'sleep 0.1; cat "$look" >"$out.after"',
@@ -103,11 +105,11 @@ describe.each([
     await c.free()
     rmSync(dir, { recursive: true, force: true })
   })
-  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[] } = {}) => {
+  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[]; late?: boolean } = {}) => {
     const log = path.join(dir, `${name}.log`)
     const img = path.join(dir, `${name}-img`)
     mkdirSync(img)
-    const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img]
+    const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img, o.late ? 'yes' : 'no']
     return {
       argv: freezeFirstArgv({ checkpoint, state: o.state ?? c.state, log, img }),
       first: () => readFileSync(path.join(dir, `${name}.first`), 'utf8'),
@@ -124,11 +126,21 @@ describe.each([
     expect(c.frozen(a.first())).toBe(true)
     expect(c.frozen(a.after())).toBe(false)
     const rep = parseFreezeFirst(r.out)
-    expect(rep?.words).toMatch(/thawed on CRIU's unfreeze line; the image's freezer.state says THAWED again/)
+    expect(rep?.words).toMatch(/thawed on CRIU's unfreeze line; the image's freezer.state says THAWED again$/)
+    expect(rep?.criuFirst).toBe(false)
     expect(a.image()).toBe('\x1a\x0a\x0a\x0dfreezer.state\x12\x06THAWED')
     // Frozen from the log's appearance to the line: the fake's 140 ms of sleeps, and not much more.
     expect(rep?.heldMs).toBeGreaterThan(130)
     expect(rep?.heldMs).toBeLessThan(1000)
+    expect(c.frozen(c.now())).toBe(false)
+  })
+
+  it.skipIf(skip)(`says so when CRIU looked before the freeze landed (its freezer attempts line), and thaws as ever${skip}`, async () => {
+    const a = argv('late', { late: true })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(0)
+    expect(parseFreezeFirst(r.out)).toMatchObject({ criuFirst: true })
+    expect(parseFreezeFirst(r.out)?.words).toMatch(/; CRIU looked first and froze it itself$/)
     expect(c.frozen(c.now())).toBe(false)
   })
 
@@ -185,5 +197,6 @@ describe('parseFreezeFirst', () => {
     expect(parseFreezeFirst('x\nglobehop-freeze: held 183.4 ms; froze it 0.3 ms after the write; thawed on CRIU\'s unfreeze line\n')?.heldMs).toBe(183.4)
     expect(parseFreezeFirst('globehop-freeze: off: /w/dump.log is there before the checkpoint')?.off).toBe('/w/dump.log is there before the checkpoint')
     expect(parseFreezeFirst('runc output only\n')).toBeNull()
+    expect(parseFreezeFirst("globehop-freeze: held 260.0 ms; frozen 9.0 ms after the log appeared; thawed on CRIU's unfreeze line; CRIU looked first and froze it itself")).toMatchObject({ heldMs: 260, criuFirst: true })
   })
 })

@@ -77,7 +77,7 @@ sub put { open(my $h, '>', $ctl) or return 0; my $ok = syswrite($h, $_[0]); clos
 
 my $kid = fork(); plain("fork: $!") unless defined $kid;
 if (!$kid) { exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; POSIX::_exit(127) }
-my ($froze, $tried, $line, $t_log, $t_frozen, $t_thaw) = (0, 0, 0);
+my ($froze, $tried, $line, $late, $t_log, $t_frozen, $t_thaw) = (0, 0, 0, 0);
 for my $s (qw(TERM INT HUP QUIT)) { $SIG{$s} = sub { put($thaw) if $froze; kill $s, $kid } }
 my ($pos, $carry, $rc) = (0, '');
 while (1) {
@@ -98,6 +98,8 @@ while (1) {
   if ($froze && !$line && open(my $l, '<:raw', $log)) {
     seek($l, $pos, 0); my $got = read($l, my $d, 1 << 20) // 0; close $l; $pos += $got;
     my $s = $carry . $d; $carry = substr($s, -40);
+    # CRIU logs its freezer attempts only when it found the cgroup thawed and froze it itself.
+    $late = 1 if $s =~ /freezing processes: \d+ attempts done/;
     if ($s =~ /Unfreezing tasks into/) { $line = 1; $t_thaw = now() if put($thaw) }
   }
   select(undef, undef, undef, 0.0005);
@@ -107,9 +109,9 @@ while (1) {
 if ($froze) { put($thaw) or !-e $ctl or print STDERR "globehop-freeze: cannot thaw $ctl: $!\n"; $t_thaw //= now() }
 if ($froze) {
   my $fixed = $rc == 0 && $THAWED_IMAGE->($img) ? "; the image's freezer.state says THAWED again" : '';
-  say1(sprintf('held %.1f ms; frozen %s; thawed %s%s', $t_thaw - $t_log,
+  say1(sprintf('held %.1f ms; frozen %s; thawed %s%s%s', $t_thaw - $t_log,
     defined $t_frozen ? sprintf('%.1f ms after the log appeared', $t_frozen - $t_log) : 'not within 50 ms',
-    $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed));
+    $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed, $late ? '; CRIU looked first and froze it itself' : ''));
 } elsif (!$tried) { say1('off: the checkpoint ended before CRIU logged anything') }
 exit($rc & 127 ? 128 + ($rc & 127) : $rc >> 8);
 `
@@ -132,6 +134,8 @@ export function freezeFirstArgv(a: FreezeFirstArgs): string[] {
 export interface FreezeFirstReport {
   /** How long the wrapper held the cgroup frozen (its freeze write to its thaw). */
   heldMs?: number
+  /** CRIU looked at the freezer before the wrapper's freeze landed and froze the game itself. */
+  criuFirst?: boolean
   /** Why it did not freeze first (the checkpoint then ran as it is). */
   off?: string
   /** The wrapper's line, for the step's words. */
@@ -146,5 +150,5 @@ export function parseFreezeFirst(stdout: string): FreezeFirstReport | null {
   const off = /^off: (.*)$/.exec(words)
   if (off) return { off: off[1], words }
   const held = /^held (\d+(?:\.\d+)?) ms/.exec(words)
-  return { heldMs: held ? Number(held[1]) : undefined, words }
+  return { heldMs: held ? Number(held[1]) : undefined, criuFirst: words.includes('CRIU looked first'), words }
 }

@@ -25,7 +25,8 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
     const criu = criuPauseMs(st)
     const pause = first?.heldMs !== undefined && criu !== undefined ? Math.max(first.heldMs, criu) : (first?.heldMs ?? criu)
     if (pause !== undefined) ctx.figures.snapshotPausesMs.push(pause)
-    const how = first?.heldMs !== undefined ? 'frozen by globehop just before CRIU looked, so CRIU never waited on the freezer' : 'CRIU freezing + frozen time'
+    const how =
+      first?.heldMs === undefined ? 'CRIU freezing + frozen time' : first.criuFirst ? 'CRIU looked before globehop could freeze it first' : 'frozen by globehop just before CRIU looked, so CRIU never waited on the freezer'
     const off = first?.off ? `; could not freeze first: ${first.off}` : ''
     return { value: { st, bytes, pause }, bytes, detail: `paused ${pause?.toFixed(0) ?? '?'} ms (${how}), image ${formatBytes(bytes, '?')}${off}` }
   })
@@ -51,7 +52,7 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
 
 /**
  * A snapshot that failed must not leave the game frozen: the freeze-first wrapper thaws on every
- * way out it sees, but a KILL (or CRIU failing with the cgroup it found frozen) leaves that to us.
+ * way out it sees, but a KILL leaves the game as CRIU left it (CRIU puts back the frozen state it found).
  */
 async function thawAfterFailure(ctx: HopContext): Promise<string> {
   const id = ctx.tour.container.id
