@@ -210,6 +210,9 @@ describe.skipIf(!lab.available)(`faults mid-hop on the lab${skipWhy}`, { timeout
     expect(r.error).toMatch(/checkpoint --leave-running on stuttgart .*; the game was left frozen on stuttgart and is resumed/)
     expect(r.containerOn).toBe('stuttgart')
     await oneServerOn('stuttgart', before)
+    // Nothing froze for good: the hop's files are gone from both hosts.
+    const hopDir = `${tour.options.imageDir}/${tour.container.id}/${r.hopId}`
+    for (const h of ['stuttgart', 'strasbourg']) expect((await (await pool.get(h)).run(['test', '-e', hopDir], { allowFail: true })).code, h).toBe(1)
   })
 
   it('c: the destination disk fills during the transfer: the step names it, the game goes back', async () => {

@@ -132,8 +132,10 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     warning = await cleanup(ctx)
   } catch (err) {
     error = errorText(err)
-    if (err instanceof HopCancelled || (control.signal.aborted && !ctx.state.frozen)) {
-      error = new HopCancelled().message
+    if (err instanceof HopCancelled || (control.signal.aborted && !ctx.state.frozen)) error = new HopCancelled().message
+    // Nothing froze: the game runs on the source, and the snapshots sent so far (a failed one
+    // included) are of no use to anyone. After a freeze the images stay for the rollback and `recover`.
+    if (!ctx.state.frozen) {
       await Promise.all([a.src.run(plan.cleanup.removeSourceImages, { allowFail: true }), a.dst.run(plan.cleanup.removeDestinationImages, { allowFail: true })]).catch(() => undefined)
     }
     // Track-file writes still in flight must land (or be stopped) before the rollback writes them;

@@ -255,6 +255,9 @@ describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
     expect(r.error).toMatch(/checkpoint --leave-running on stuttgart exited 137: Killed; the game was left frozen on stuttgart and is resumed/)
     expect(world.where()).toEqual(['stuttgart'])
     expect(r.containerOn).toBe('stuttgart')
+    // Nothing froze: the failed snapshot's files go, on both hosts.
+    expect(ran('stuttgart', /^rm -rf -- \S+\/1-stuttgart-strasbourg-\w+$/)).toHaveLength(1)
+    expect(ran('strasbourg', /^rm -rf -- \S+\/1-stuttgart-strasbourg-\w+$/)).toHaveLength(1)
   })
 })
 
