@@ -3,7 +3,7 @@
 // freezer as CRIU's first look would find it. Needs root and the cgroup mounts.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freezeFirstArgv, parseFreezeFirst } from './freeze-first'
@@ -15,17 +15,23 @@ const v1 = root && existsSync(`${V1}/cgroup.procs`)
 const v2 = root && existsSync(`${V2}/cgroup.procs`)
 const why = !root ? ' (skipped: needs root to make cgroups)' : ''
 
-// What CRIU does around the freezer, in the order the wrapper reacts to: its log appears, it looks
-// at the freezer 40 ms later, says it unfreezes, ends.
+// What CRIU does around the freezer, in the order the wrapper reacts to: its log appears (whole,
+// by a rename), it looks at the freezer 40 ms later, says it unfreezes, ends. `late`: its look found
+// the cgroup thawed (our freeze came too late), it froze and seized the tasks itself and now needs
+// them to run its parasite code. `ahead`: the log's first read already shows CRIU at the freezer.
 const FAKE_CHECKPOINT = [
-  'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6 late=$7',
+  'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6 late=$7 ahead=$8',
+  "awk '{print $19}' /proc/$$/stat >\"$out.nice\"",
   'sleep 0.1',
   // cgroup.img's freezer.state as CRIU records a cgroup it found frozen (CgroupPropEntry, protobuf).
   "printf '\\032\\012\\n\\rfreezer.state\\022\\006FROZEN' >\"$img/cgroup.img\"",
-  '[ "$log" = - ] || echo "(00.000000) CRIU run id" >"$log"',
+  'if [ "$log" != - ]; then',
+  '  echo "(00.000000) CRIU run id" >"$log.part"',
+  '  [ "$ahead" = yes ] && echo "(00.004000) freezing cgroup /x: 100 x 100ms attempts, timeout: 10s" >>"$log.part"',
+  '  mv "$log.part" "$log"',
+  'fi',
   'sleep 0.04; cat "$look" >"$out.first"',
-  // CRIU's line when it found the cgroup thawed (our freeze too late) and froze it itself.
-  '[ "$late" = yes ] && echo "(00.105000) freezing processes: 1 attempts done" >>"$log"',
+  'if [ "$late" = yes ]; then echo "(00.045000) freezing processes: 0 attempts done" >>"$log"; sleep 0.03; cat "$look" >"$out.parasite"; fi',
   'sleep 0.1',
   '[ "$line" = yes ] && [ "$log" != - ] && echo "(00.200000) Unfreezing tasks into 1" >>"$log"',
   'sleep 0.1; cat "$look" >"$out.after"',
@@ -105,15 +111,16 @@ describe.each([
     await c.free()
     rmSync(dir, { recursive: true, force: true })
   })
-  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[]; late?: boolean } = {}) => {
+  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[]; late?: boolean; ahead?: boolean } = {}) => {
     const log = path.join(dir, `${name}.log`)
     const img = path.join(dir, `${name}-img`)
     mkdirSync(img)
-    const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img, o.late ? 'yes' : 'no']
+    const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img, o.late ? 'yes' : 'no', o.ahead ? 'yes' : 'no']
     return {
       argv: freezeFirstArgv({ checkpoint, state: o.state ?? c.state, log, img }),
       first: () => readFileSync(path.join(dir, `${name}.first`), 'utf8'),
       after: () => readFileSync(path.join(dir, `${name}.after`), 'utf8'),
+      parasite: () => readFileSync(path.join(dir, `${name}.parasite`), 'utf8'),
       image: () => readFileSync(path.join(img, 'cgroup.img'), 'latin1'),
     }
   }
@@ -128,6 +135,8 @@ describe.each([
     const rep = parseFreezeFirst(r.out)
     expect(rep?.words).toMatch(/thawed on CRIU's unfreeze line; the image's freezer.state says THAWED again$/)
     expect(rep?.criuFirst).toBe(false)
+    // The watch runs at nice -10, the checkpoint at the nice it was given.
+    expect(readFileSync(path.join(dir, 'happy.nice'), 'utf8').trim()).toBe(String(os.getPriority()))
     expect(a.image()).toBe('\x1a\x0a\x0a\x0dfreezer.state\x12\x06THAWED')
     // Frozen from the log's appearance to the line: the fake's 140 ms of sleeps, and not much more.
     expect(rep?.heldMs).toBeGreaterThan(130)
@@ -135,13 +144,24 @@ describe.each([
     expect(c.frozen(c.now())).toBe(false)
   })
 
-  it.skipIf(skip)(`says so when CRIU looked before the freeze landed (its freezer attempts line), and thaws as ever${skip}`, async () => {
+  it.skipIf(skip)(`a freeze that landed after CRIU looked (its freezer attempts line) is let go at once: CRIU's parasite code must run in the seized tasks${skip}`, async () => {
     const a = argv('late', { late: true })
     const r = await run(a.argv, { wrap })
     expect(r.code).toBe(0)
+    expect(c.frozen(a.first())).toBe(true)
+    expect(c.frozen(a.parasite())).toBe(false)
     expect(parseFreezeFirst(r.out)).toMatchObject({ criuFirst: true })
-    expect(parseFreezeFirst(r.out)?.words).toMatch(/; CRIU looked first and froze it itself$/)
-    expect(c.frozen(c.now())).toBe(false)
+    expect(parseFreezeFirst(r.out)?.words).toMatch(/thawed at once: CRIU looked first and froze it itself; /)
+    // Let go within the fake's 30 ms, not at CRIU's unfreeze line 100 ms later.
+    expect(parseFreezeFirst(r.out)?.heldMs).toBeLessThan(40 + 30)
+  })
+
+  it.skipIf(skip)(`never freezes behind CRIU: a log that already shows CRIU at the freezer is left to CRIU${skip}`, async () => {
+    const a = argv('ahead', { ahead: true })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(0)
+    expect(c.frozen(a.first())).toBe(false)
+    expect(parseFreezeFirst(r.out)?.off).toBe('CRIU was at the freezer before its log was read; it froze the game itself')
   })
 
   it.skipIf(skip)(`without CRIU's unfreeze line, thaws when the checkpoint ends and keeps its exit status${skip}`, async () => {
@@ -197,6 +217,6 @@ describe('parseFreezeFirst', () => {
     expect(parseFreezeFirst('x\nglobehop-freeze: held 183.4 ms; froze it 0.3 ms after the write; thawed on CRIU\'s unfreeze line\n')?.heldMs).toBe(183.4)
     expect(parseFreezeFirst('globehop-freeze: off: /w/dump.log is there before the checkpoint')?.off).toBe('/w/dump.log is there before the checkpoint')
     expect(parseFreezeFirst('runc output only\n')).toBeNull()
-    expect(parseFreezeFirst("globehop-freeze: held 260.0 ms; frozen 9.0 ms after the log appeared; thawed on CRIU's unfreeze line; CRIU looked first and froze it itself")).toMatchObject({ heldMs: 260, criuFirst: true })
+    expect(parseFreezeFirst('globehop-freeze: held 12.0 ms; frozen 2.0 ms after the log appeared; thawed at once: CRIU looked first and froze it itself')).toMatchObject({ heldMs: 12, criuFirst: true })
   })
 })

@@ -41,7 +41,7 @@ $SIG{PIPE} = 'IGNORE'; $| = 1;
 my ($log, $img, $n) = splice(@ARGV, 0, 3); my @state = splice(@ARGV, 0, $n); my @ck = @ARGV;
 sub now { Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000 }
 sub say1 { print "globehop-freeze: $_[0]\n" }
-sub plain { say1("off: $_[0]"); exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; exit 127 }
+sub plain { say1("off: $_[0]"); $SIG{PIPE} = 'DEFAULT'; exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; exit 127 }
 sub slurp { open(my $h, '<', $_[0]) or return undef; local $/; my $s = <$h>; close $h; $s }
 sub unesc { my $s = shift; $s =~ s/\\([0-7]{3})/chr(oct($1))/ge; $s }
 
@@ -75,44 +75,54 @@ plain("no freezer cgroup of process $pid is mounted here") unless defined $ctl &
 plain("$log is there before the checkpoint") if -e $log;
 sub put { open(my $h, '>', $ctl) or return 0; my $ok = syswrite($h, $_[0]); close($h) && defined $ok }
 
+# Woken every 0.1-0.5 ms, the watch must not wait behind CRIU and runc for a CPU (root: nice -10);
+# the checkpoint itself keeps the priority it had.
+my $nice = getpriority(0, 0); setpriority(0, 0, -10);
 my $kid = fork(); plain("fork: $!") unless defined $kid;
-if (!$kid) { exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; POSIX::_exit(127) }
-my ($froze, $tried, $line, $late, $t_log, $t_frozen, $t_thaw) = (0, 0, 0, 0);
+if (!$kid) { setpriority(0, 0, $nice); $SIG{PIPE} = 'DEFAULT'; exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; POSIX::_exit(127) }
+# $held: our freeze is on and ours to end.
+my ($froze, $held, $tried, $ahead, $line, $late, $t_log, $t_frozen, $t_thaw) = (0, 0, 0, 0, 0, 0);
 for my $s (qw(TERM INT HUP QUIT)) { $SIG{$s} = sub { put($thaw) if $froze; kill $s, $kid } }
 my ($pos, $carry, $rc) = (0, '');
+# CRIU's log on from where the last read stopped (with that read's tail, for a line cut in two).
+sub more {
+  open(my $l, '<:raw', $log) or return $carry; seek($l, $pos, 0); my $got = read($l, my $d, 1 << 20) // 0; close $l;
+  $pos += $got; my $s = $carry . $d; $carry = substr($s, -60); $s;
+}
+sub thaw_now { if (put($thaw)) { $held = 0; $t_thaw = now() } }
 while (1) {
   if (waitpid($kid, POSIX::WNOHANG()) == $kid) { $rc = $?; last }
   if (!$tried) {
-    if (-e $log) {
-      $tried = 1; $t_log = now();
-      if (put($freeze)) {
-        $froze = 1; my $until = $t_log + 50;
-        select(undef, undef, undef, 0.0001) until $frozen->() || now() > $until;
-        $t_frozen = now() if $frozen->();
-      }
-      else { say1("off: cannot write $ctl: $!") }
-      next;
-    }
-    select(undef, undef, undef, 0.0002); next;
+    unless (-e $log) { select(undef, undef, undef, 0.0002); next }
+    $tried = 1; $t_log = now();
+    # Never freeze behind CRIU: once it has seized the tasks it thaws the cgroup and runs its
+    # parasite code in them, which a freeze of ours landing then would stop for good.
+    if (more() =~ /freezing (?:cgroup|processes)/) { $ahead = 1; next }
+    if (put($freeze)) { $froze = $held = 1 } else { say1("off: cannot write $ctl: $!") }
+    next;
   }
-  if ($froze && !$line && open(my $l, '<:raw', $log)) {
-    seek($l, $pos, 0); my $got = read($l, my $d, 1 << 20) // 0; close $l; $pos += $got;
-    my $s = $carry . $d; $carry = substr($s, -40);
-    # CRIU logs its freezer attempts only when it found the cgroup thawed and froze it itself.
-    $late = 1 if $s =~ /freezing processes: \d+ attempts done/;
-    if ($s =~ /Unfreezing tasks into/) { $line = 1; $t_thaw = now() if put($thaw) }
+  if ($held) {
+    my $s = more();
+    # CRIU logs its freezer attempts only when its first look found the cgroup thawed: our write
+    # came too late, CRIU freezes (and thaws) the game itself, and ours must go at once.
+    if ($s =~ /freezing processes: \d+ attempts done/) { $late = 1; thaw_now() }
+    elsif ($s =~ /Unfreezing tasks into/) { $line = 1; thaw_now() }
+    $t_frozen = now() if !defined $t_frozen && now() - $t_log < 50 && $frozen->();
+    select(undef, undef, undef, defined $t_frozen ? 0.0005 : 0.0001);
+    next;
   }
-  select(undef, undef, undef, 0.0005);
+  select(undef, undef, undef, 0.002);
 }
 # Always, once frozen: a --leave-running dump leaves the game running, whatever CRIU did or did not.
 # (A final dump's container is gone by then, its cgroup with it: nothing left to thaw.)
 if ($froze) { put($thaw) or !-e $ctl or print STDERR "globehop-freeze: cannot thaw $ctl: $!\n"; $t_thaw //= now() }
 if ($froze) {
   my $fixed = $rc == 0 && $THAWED_IMAGE->($img) ? "; the image's freezer.state says THAWED again" : '';
-  say1(sprintf('held %.1f ms; frozen %s; thawed %s%s%s', $t_thaw - $t_log,
+  say1(sprintf('held %.1f ms; frozen %s; thawed %s%s', $t_thaw - $t_log,
     defined $t_frozen ? sprintf('%.1f ms after the log appeared', $t_frozen - $t_log) : 'not within 50 ms',
-    $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed, $late ? '; CRIU looked first and froze it itself' : ''));
-} elsif (!$tried) { say1('off: the checkpoint ended before CRIU logged anything') }
+    $late ? 'at once: CRIU looked first and froze it itself' : $line ? "on CRIU's unfreeze line" : 'when the checkpoint ended', $fixed));
+} elsif ($ahead) { say1('off: CRIU was at the freezer before its log was read; it froze the game itself') }
+elsif (!$tried) { say1('off: the checkpoint ended before CRIU logged anything') }
 exit($rc & 127 ? 128 + ($rc & 127) : $rc >> 8);
 `
 
