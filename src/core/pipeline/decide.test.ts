@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideHop } from './decide'
+import { decideHop, RAM_SNAPSHOTS, snapshotsInRam } from './decide'
 import type { HopFigures } from './gap-model'
 import type { HostFacts, LinkFacts } from './facts'
 import { labFacts } from './testing/facts-fixture'
@@ -44,5 +44,26 @@ describe('snapshots that freeze the game first', () => {
     expect(decide('pre-copy', noPerl, withZstd('strasbourg')).decision.freezeFirst).toBe(false)
     // Not checked (the tools' query never ran): no.
     expect(decide('pre-copy', withZstd('stuttgart', { deltaTools: { ok: false, detail: '', missing: [], zstd: false } }), withZstd('strasbourg')).decision.freezeFirst).toBe(false)
+  })
+})
+
+describe('snapshots in RAM', () => {
+  const shm = (availBytes: number | null, memAvailBytes: number | null, tmpfs = true) => labFacts('stuttgart', { shm: { tmpfs, availBytes, memAvailBytes } })
+  it('where /dev/shm is a tmpfs that holds two and a half images and two still leave a GiB of memory', () => {
+    expect(snapshotsInRam(shm(250e6, 2 ** 30 + 200e6), 100e6)).toBe(true)
+    expect(snapshotsInRam(shm(249e6, 2 ** 30 + 200e6), 100e6)).toBe(false)
+    expect(snapshotsInRam(shm(250e6, 2 ** 30 + 199e6), 100e6)).toBe(false)
+    expect(snapshotsInRam(shm(250e6, 4e9, false), 100e6)).toBe(false)
+    expect(snapshotsInRam(shm(null, 4e9), 100e6)).toBe(false)
+    expect(snapshotsInRam(labFacts('stuttgart', { shm: null }), 100e6)).toBe(false)
+    // No idea of the image's size: not in RAM.
+    expect(snapshotsInRam(shm(250e9, 400e9), null)).toBe(false)
+  })
+  it("rsync-tracked pre-copy only, and the preflight's words say so", () => {
+    const pre = decide('pre-copy', withZstd('stuttgart'), withZstd('strasbourg'))
+    expect(pre.decision.snapshotRoot).toBe(RAM_SNAPSHOTS)
+    expect(pre.words).toMatch(/; snapshots in RAM \(\/dev\/shm\)/)
+    expect(decide('stop-and-copy', withZstd('stuttgart'), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
+    expect(decide('pre-copy', withZstd('stuttgart', { shm: { tmpfs: true, availBytes: 100e6, memAvailBytes: 4e9 } }), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
   })
 })

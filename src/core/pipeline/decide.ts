@@ -2,6 +2,7 @@
 // facts and the measured link, in words for the hop's preflight step. Pure.
 import type { Mode, Tour } from '../../shared/tour'
 import type { HostFacts, LinkFacts } from './facts'
+import { SHM_DIR } from './host-facts'
 import { predictGap, type HopFigures } from './gap-model'
 import type { Decision } from './hop'
 import { chooseCompression, chooseTechnique, techniqueLabel, type Technique, type Tracking } from './modes'
@@ -28,6 +29,21 @@ export function streamsImage(kind: Technique['kind'], sf: HostFacts, df: HostFac
   return kind === 'stop-and-copy' && sf.deltaTools.ok && df.deltaTools.ok && df.nonlocalBind && (!compress || (sf.deltaTools.zstd && df.deltaTools.zstd))
 }
 
+/**
+ * rsync-tracked pre-copy writes its snapshots to RAM (/dev/shm) on a source where two of them fit
+ * with room to spare: a snapshot holds the game while CRIU writes the image, and on the lab that
+ * took ~150 ms into tmpfs against ~210 ms onto disk (more when earlier hops' files were still being
+ * written back). The final image stays on disk: `recover` restores from it after a crash.
+ */
+export function snapshotsInRam(sf: HostFacts, imageBytes: number | null): boolean {
+  const s = sf.shm
+  if (!s?.tmpfs || s.availBytes === null || s.memAvailBytes === null || !imageBytes) return false
+  return s.availBytes >= 2.5 * imageBytes && s.memAvailBytes >= 2 * imageBytes + 2 ** 30
+}
+
+/** Where the snapshots go in RAM (the container's and the hop's dirs below it). */
+export const RAM_SNAPSHOTS = `${SHM_DIR}/globehop`
+
 export function decideHop(i: DecideInput): { ok: true; decision: Decision; words: string } | { ok: false; reason: string } {
   const { sf, df, link } = i
   // Container states are checked live right after; the facts say what the hosts can do.
@@ -42,9 +58,10 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   const prediction = predictGap(c.technique.kind, link, i.image, compress, streamImage)
   const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, freezeFirst, past: i.past }
   const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
+  if (rsyncTracked && !i.tour.options.sharedStorage && snapshotsInRam(sf, i.image.imageBytes ?? sf.containerRssBytes)) decision.snapshotRoot = RAM_SNAPSHOTS
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
   const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''
   const pw = prediction ? `; predicted gap ${prediction.words}` : ''
-  const sw = streamImage ? '; the image streams one way as CRIU writes it' : ''
+  const sw = streamImage ? '; the image streams one way as CRIU writes it' : decision.snapshotRoot ? `; snapshots in RAM (${SHM_DIR})` : ''
   return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${sw}${pw}` }
 }

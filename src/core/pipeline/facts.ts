@@ -40,6 +40,16 @@ export interface HostFacts {
   /** perl, gzip and cksum: the one-way final delta (transfer/page-delta.ts) needs them on both ends;
    *  zstd(1) as well: a whole image streams one way only with it (else rsync, with its own zstd). */
   deltaTools: Capability & { missing: string[]; zstd: boolean }
+  /** /dev/shm (RAM) and the memory left: pre-copy's snapshots may be written there (decide.ts). */
+  shm: ShmFacts | null
+}
+
+export interface ShmFacts {
+  /** /dev/shm is a tmpfs. */
+  tmpfs: boolean
+  availBytes: number | null
+  /** MemAvailable. */
+  memAvailBytes: number | null
 }
 
 /** Measured between two hosts, from the source. */
@@ -72,5 +82,6 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     pipeMaxSize: null,
     hugePages: null,
     deltaTools: { ...no, missing: [], zstd: false },
+    shm: null,
   }
 }

@@ -63,6 +63,8 @@ export interface Decision {
   streamImage?: boolean
   /** perl on the source: rsync-tracked snapshots freeze the game just before CRIU looks (plan.ts). */
   freezeFirst?: boolean
+  /** rsync-tracked pre-copy: the source's snapshots go below this dir in RAM (decide.ts snapshotsInRam). */
+  snapshotRoot?: string
   /** Earlier hops' figures: rsync's snapshot stop rule weighs each pause with them. */
   past?: HopFigures | null
 }
@@ -86,7 +88,7 @@ const isLazy = (t: Technique) => isLazyTechnique(t.kind)
 
 export async function runHop(a: HopArgs): Promise<HopResult> {
   const { decision, control } = a
-  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta, streamImage: decision.streamImage, freezeFirst: decision.freezeFirst })
+  const plan = planHop({ tour: a.tour, hopId: a.hopId, from: a.from, to: a.to, technique: decision.technique, compress: decision.compress, mbitPerSec: decision.link?.mbitPerSec, oneWayDelta: decision.oneWayDelta, streamImage: decision.streamImage, freezeFirst: decision.freezeFirst, snapshotRoot: decision.snapshotRoot })
   const limits = a.limits ?? watchdogLimits(null)
   const ctx: HopContext = {
     tour: a.tour,
@@ -146,6 +148,8 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     rollbackText = rb.text
     containerOn = rb.containerOn
     if (ctx.state.served) containerOn = a.to.name
+    // Snapshots kept in RAM serve no rollback or `recover` (they restore from the hop dir's image).
+    if (plan.cleanup.removeSnapshots) await a.src.run(plan.cleanup.removeSnapshots, { allowFail: true }).catch(() => undefined)
   } finally {
     control.thaw()
     a.client?.hopEnded(a.hopId)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { configDigests, criuWords, deltaToolsArgv, deltaToolsCapability, featureCapability, hugePageMode } from './host-facts'
+import { configDigests, criuWords, deltaToolsArgv, deltaToolsCapability, featureCapability, hugePageMode, parseShm, shmArgv } from './host-facts'
 import { parseLinkProbe, PROBE_BYTES } from './link'
 import { parseRuntimeState } from './remote-files'
 
@@ -19,6 +19,18 @@ describe('preflight parsing', () => {
     expect(deltaToolsCapability({ code: 0, stdout: r.stdout, stderr: '', ms: 1 })).toEqual({ ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: true })
     expect(deltaToolsCapability({ code: 0, stdout: 'zstd\n', stderr: '', ms: 1 })).toEqual({ ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: false })
     expect(deltaToolsCapability({ code: 0, stdout: 'perl\nzstd\n', stderr: '', ms: 1 })).toMatchObject({ ok: false, missing: ['perl'], zstd: false })
+  })
+
+  it('/dev/shm and the memory left, asked of a real sh (a tmpfs on this machine as on any glibc Linux)', async () => {
+    const a = shmArgv()
+    const r = await promisify(execFile)(a[0]!, a.slice(1))
+    const f = parseShm({ code: 0, stdout: r.stdout, stderr: '', ms: 1 })
+    expect(f?.tmpfs).toBe(true)
+    expect(f?.availBytes).toBeGreaterThan(0)
+    expect(f?.memAvailBytes).toBeGreaterThan(2 ** 20)
+    expect(parseShm({ code: 0, stdout: 'ext2/ext3 1000 2000\n', stderr: '', ms: 1 })).toEqual({ tmpfs: false, availBytes: 1000, memAvailBytes: 2048000 })
+    expect(parseShm({ code: 0, stdout: '- \n', stderr: '', ms: 1 })).toEqual({ tmpfs: false, availBytes: null, memAvailBytes: null })
+    expect(parseShm({ code: 127, stdout: '', stderr: 'sh: not found', ms: 1 })).toBeNull()
   })
 
   it("CRIU's words without its log prefix", () => {

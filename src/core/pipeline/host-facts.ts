@@ -7,7 +7,7 @@ import type { Tour } from '../../shared/tour'
 import type { Remote, RunOptions, RunResult } from '../ssh/types'
 import { criuCheck, criuFeature, criuVersion, parseCriuVersion } from '../criu/commands'
 import { holdsAddress, keepalivedRunning, listAddresses } from '../floating-ip/argv'
-import type { Capability, HostFacts } from './facts'
+import type { Capability, HostFacts, ShmFacts } from './facts'
 import { parseRuntimeState } from './remote-files'
 import { runBatch, type Query } from './remote-batch'
 import { runtimeOf } from './runtime/registry'
@@ -22,6 +22,26 @@ export const rootfsFingerprintArgv = (rootfs: string): string[] => [
   'sh',
   rootfs,
 ]
+
+/** Where pre-copy's snapshots go when they fit in RAM (decide.ts): a tmpfs on every Linux with glibc. */
+export const SHM_DIR = '/dev/shm'
+
+/** `<fs type of /dev/shm> <its free bytes> <MemAvailable KiB>` (mawk prints big products as 2.4e+10). */
+export const shmArgv = (): string[] => [
+  'sh',
+  '-c',
+  'printf "%s %s %s\\n" "$(stat -f -c %T "$1" 2>/dev/null || echo -)" "$(df -B1 --output=avail "$1" 2>/dev/null | tail -n 1)" "$(awk \'/^MemAvailable:/ {print $2}\' /proc/meminfo)"',
+  'sh',
+  SHM_DIR,
+]
+
+export function parseShm(r: RunResult): ShmFacts | null {
+  if (r.code !== 0) return null
+  const [t, a, m] = r.stdout.trim().split(/\s+/)
+  const n = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : null)
+  const kib = n(m)
+  return { tmpfs: t === 'tmpfs', availBytes: n(a), memAvailBytes: kib === null ? null : kib * 1024 }
+}
 
 /** Free bytes on the filesystem that will hold imageDir (its nearest existing parent). */
 export const diskFreeArgv = (dir: string): string[] => [
@@ -89,6 +109,7 @@ export function factsQueries(tour: Tour): Query[] {
     ['sysctl', ['sysctl', '-n', 'net.ipv4.ip_nonlocal_bind', 'fs.pipe-max-size']],
     ['tools', deltaToolsArgv()],
     ['thp', ['cat', THP_ENABLED]],
+    ['shm', shmArgv()],
     ['state', runtimeOf(tour).state(tour.container.id)],
     ...filesystemQueries(tour),
   ]
@@ -186,5 +207,6 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     pipeMaxSize: pipeMax !== undefined && Number.isFinite(Number(pipeMax)) ? Number(pipeMax) : null,
     hugePages: thp.code === 0 ? hugePageMode(thp.stdout) : null,
     deltaTools: deltaToolsCapability(tools),
+    shm: parseShm(q('shm')),
   }
 }

@@ -10,6 +10,8 @@ export interface HopPaths {
   dumpWork: string
   /** Destination: CRIU log + stats-restore. */
   restoreWork: string
+  /** Source: where the snapshots are when not in the hop dir (RAM: decide.ts snapshotsInRam); null otherwise. */
+  snapDir: string | null
   /** rsync-tracked pre-copy: snapshot i on the source (sent into `img` on the destination). */
   snap(i: number): string
   snapWork(i: number): string
@@ -33,16 +35,19 @@ export interface HopPaths {
   ipClaim: string
 }
 
-export function hopPaths(imageDir: string, containerId: string, hopId: string): HopPaths {
+export function hopPaths(imageDir: string, containerId: string, hopId: string, snapshotRoot?: string): HopPaths {
   const hopDir = path.join(imageDir, containerId, hopId)
   const p = (n: string) => path.join(hopDir, n)
+  const snapDir = snapshotRoot ? path.join(snapshotRoot, containerId, hopId) : null
+  const s = (n: string) => (snapDir ? path.join(snapDir, n) : p(n))
   return {
     hopDir,
+    snapDir,
     img: p('img'),
     dumpWork: p('dump-work'),
     restoreWork: p('restore-work'),
-    snap: (i) => p(`snap-${i}`),
-    snapWork: (i) => p(`snap-${i}-work`),
+    snap: (i) => s(`snap-${i}`),
+    snapWork: (i) => s(`snap-${i}-work`),
     pre: (i) => p(`pre-${i}`),
     preWork: (i) => p(`pre-${i}-work`),
     statusFifo: p('status.fifo'),

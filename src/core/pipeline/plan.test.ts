@@ -48,7 +48,7 @@ describe('stop-and-copy', () => {
   })
   it('rolls back from the source own image, and cleans up without --force on the source', () => {
     expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
-    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeDestinationImages: ['rm', '-rf', '--', H] })
+    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeSnapshots: null, removeDestinationImages: ['rm', '-rf', '--', H] })
     expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
     // runc keeps no checkpoint of its own: nothing to restore in place.
     expect(p.restoreHereOnSource).toBeNull()
@@ -102,6 +102,20 @@ describe('pre-copy with rsync tracking', () => {
     // A runtime that does not declare CRIU's cgroup freezer and its log runs the checkpoint as it is.
     expect(ff(crun).snapshot(1).checkpoint[0]).toBe('crun')
     expect(ff(podman).snapshot(1).checkpoint[0]).toBe('sh')
+  })
+  it('snapshots in RAM: under the container and hop below the root, the final image in the hop dir; an earlier hop left there goes at prepare, this hop\'s with the images and after a rollback', () => {
+    const ram = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, snapshotRoot: '/dev/shm/globehop' })
+    const S = '/dev/shm/globehop/xonotic/h1'
+    expect(ram.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${S}/snap-2`, '--work-path', `${S}/snap-2-work`, '--leave-running', 'xonotic'])
+    expect(ram.snapshot(2).transfer!.slice(-2)).toEqual([`${S}/snap-2/`, `198.51.100.12:${H}/img/`])
+    expect(ram.snapshot(2).dropPrevious).toEqual(['rm', '-rf', `${S}/snap-1`, `${S}/snap-1-work`])
+    expect(ram.checkpoint(2)).toEqual(p.checkpoint(2))
+    expect(ram.finalDelta(2)).toContain(`${S}/snap-2`)
+    expect(ram.prepare.src.slice(4)).toEqual([H, 'pre-copy', '/dev/shm/globehop/xonotic', S])
+    expect(ram.prepare.src[2]).toMatch(/rm -rf "\$3" && mkdir -p "\$4"$/)
+    expect(ram.cleanup.removeSourceImages).toEqual(['rm', '-rf', '--', H, S])
+    expect(ram.cleanup.removeSnapshots).toEqual(['rm', '-rf', '--', S])
+    expect(ram.cleanup.removeDestinationImages).toEqual(['rm', '-rf', '--', H])
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])

@@ -1,5 +1,6 @@
 // A hop's exact command lines, from its technique and the tour. Pure: nothing here runs, so
 // every argv can be checked in a unit test and shown to the user before it runs.
+import path from 'node:path/posix'
 import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
@@ -36,6 +37,8 @@ export interface PlanInput {
   /** perl on the source: rsync-tracked snapshots and the final dump freeze the game's cgroup just
    *  before CRIU looks (criu/freeze-first.ts), where the runtime says CRIU freezes it through its cgroup. */
   freezeFirst?: boolean
+  /** rsync-tracked pre-copy: the source's snapshots below this dir (RAM, decide.ts), else in the hop dir. */
+  snapshotRoot?: string
 }
 
 export interface Snapshot {
@@ -95,6 +98,8 @@ export interface HopPlan {
     /** The source's stopped container, once the destination serves (`<runtime> delete`, never --force). */
     deleteSourceContainer: string[]
     removeSourceImages: string[]
+    /** Snapshots kept apart (RAM): they go after a rollback too, while the hop dir's image stays. */
+    removeSnapshots: string[] | null
     removeDestinationImages: string[]
   }
   /** Destination after a failed restore: the container must not linger there. */
@@ -135,7 +140,7 @@ export function planHop(input: PlanInput): HopPlan {
   const { tour, technique, from, to } = input
   const rt = input.runtime ?? runtimeOf(tour)
   const id = tour.container.id
-  const paths = hopPaths(tour.options.imageDir, id, input.hopId)
+  const paths = hopPaths(tour.options.imageDir, id, input.hopId, input.snapshotRoot)
   const shared = tour.options.sharedStorage
   const target = { address: address(to), port: to.ssh.port, user: to.ssh.user ?? 'root' }
   const rsync = (fromDir: string, toDir: string, delta: boolean): string[] | null =>
@@ -195,7 +200,11 @@ export function planHop(input: PlanInput): HopPlan {
     technique,
     // The hop dir says which technique filled it: `recover` never restores from a lazy image.
     prepare: {
-      src: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
+      // Snapshots kept in RAM: an earlier hop's that died with its engine go first (one hop of a
+      // container runs at a time), then this hop's dir.
+      src: paths.snapDir
+        ? ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique" && rm -rf "$3" && mkdir -p "$4"', 'sh', paths.hopDir, technique.kind, path.posix.dirname(paths.snapDir), paths.snapDir]
+        : ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
       dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
     },
     snapshot,
@@ -245,7 +254,8 @@ export function planHop(input: PlanInput): HopPlan {
     restoreStats: `${statsDir}/${rt.stats.restore}`,
     cleanup: {
       deleteSourceContainer: rt.delete(id),
-      removeSourceImages: ['rm', '-rf', '--', paths.hopDir],
+      removeSourceImages: ['rm', '-rf', '--', paths.hopDir, ...(paths.snapDir ? [paths.snapDir] : [])],
+      removeSnapshots: paths.snapDir ? ['rm', '-rf', '--', paths.snapDir] : null,
       removeDestinationImages: ['rm', '-rf', '--', paths.hopDir],
     },
     discardOnDestination: rt.forceDelete(id),

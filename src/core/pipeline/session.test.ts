@@ -261,6 +261,27 @@ describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
   })
 })
 
+describe('snapshots in RAM (decide.ts snapshotsInRam)', () => {
+  it('go below /dev/shm on the source, the final image into the hop dir; after a rollback the snapshots go and the image stays', async () => {
+    const { session, steps } = setup()
+    world.override = (host, argv) => (host === 'strasbourg' && argv.includes('restore') ? { code: 1, stderr: 'criu failed' } : undefined)
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(false)
+    expect(r.rollback).toMatch(/the game answers/)
+    expect(steps().some((e) => e.step === 'preflight' && e.phase === 'end' && /; snapshots in RAM \(\/dev\/shm\)/.test(e.detail ?? ''))).toBe(true)
+    expect(ran('stuttgart', /^runc checkpoint --image-path \/dev\/shm\/globehop\/xonotic\/1-stuttgart-strasbourg-\w+\/snap-1 /)).toHaveLength(1)
+    expect(ran('stuttgart', /^runc checkpoint --image-path \/var\/lib\/globehop\/images\/xonotic\/1-stuttgart-strasbourg-\w+\/img /)).toHaveLength(1)
+    expect(ran('stuttgart', /^rm -rf -- \/dev\/shm\/globehop\/xonotic\/1-stuttgart-strasbourg-\w+$/)).toHaveLength(1)
+    expect(ran('stuttgart', /^rm -rf -- \/var\/lib/)).toHaveLength(0)
+  })
+  it('after a hop that served, both go with the images', async () => {
+    const { session } = setup()
+    const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
+    expect(r.ok).toBe(true)
+    expect(ran('stuttgart', /^rm -rf -- \/var\/lib\/globehop\/images\/xonotic\/(1-stuttgart-strasbourg-\w+) \/dev\/shm\/globehop\/xonotic\/\1$/)).toHaveLength(1)
+  })
+})
+
 describe('tour runner', () => {
   it('step mode waits for next() between hops; cancel before the freeze stops the tour', async () => {
     const { session } = setup()

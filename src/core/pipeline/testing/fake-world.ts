@@ -48,6 +48,8 @@ export class FakeWorld {
   readonly late: Promise<unknown>[] = []
   /** zstd(1) on every host: stop-and-copy streams its image one way instead of rsync. */
   zstd = false
+  /** Every host's /dev/shm and memory (host-facts.ts shmArgv): a tmpfs with room for snapshots. */
+  shm = 'tmpfs 12000000000 23000000\n'
   /** What a freeze-first snapshot's wrapper says once its checkpoint exited 0. */
   freezeFirstLine = "globehop-freeze: held 140.0 ms; frozen 2.0 ms after the log appeared; thawed on CRIU's unfreeze line"
 
@@ -182,6 +184,7 @@ export class FakeWorld {
     if (argv[0] === 'sysctl' && argv[1] === '-n' && argv.length === 4) return ok('1\n1048576\n')
     if (argv[0] === 'pgrep') return ok('18\n')
     if (argv[0] === 'sh' && argv[2]?.includes('sha256sum')) return ok('6db78bb25cd2aa  -\n')
+    if (argv[0] === 'sh' && argv[2]?.includes('MemAvailable')) return ok(this.shm)
     if (argv[0] === 'sh' && argv[2]?.includes('df -B1')) return ok('80000000000\n')
     if (argv[0] === 'sh' && argv[2]?.includes('command -v "$t"')) return ok(this.zstd ? '' : 'zstd\n')
     if (argv[0] === 'sh' && argv[2]?.includes('VmRSS')) return ok('120000000\n')
