@@ -3,7 +3,7 @@
 // with an independent UDP prober as the client, and after every hop the test asks the game
 // itself whether it answers at the floating IP and whether its bots' frags carried over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { HopResult } from '../../shared/contract'
+import type { HopResult, StepEvent } from '../../shared/contract'
 import type { Tour } from '../../shared/tour'
 import { formatHop } from '../../cli/pipeline-format'
 import { labLink } from '../../../lab/index'
@@ -20,12 +20,14 @@ const skipWhy = lab.available ? '' : ` (skipped: ${lab.reason})`
 
 let tour: Tour
 let pool: SshPool
+/** Every step event of the sessions in this file, in order. */
+const stepLog: StepEvent[] = []
 
 function session(): { s: PipelineSession; prober: Prober } {
   const prober = new Prober({ address: tour.floatingIp.address, port: tour.container.gamePort, hz: 20, emit: () => {} })
   prober.start()
   const client: ClientObserver = { hopStarted: (id) => prober.setHop(id), hopEnded: () => prober.setHop(null), clientView: (id) => prober.clientView(id) }
-  const s = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: () => {}, client })
+  const s = new PipelineSession({ tour, remote: (h) => pool.get(h), emit: (n, p) => (n === 'step' ? stepLog.push(p as StepEvent) : undefined), client })
   return { s, prober }
 }
 
@@ -125,11 +127,25 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
   })
 
   it('a full tour in pre-copy (rsync tracking on this kernel)', async () => {
+    const from = stepLog.length
     const rs = await tourIn('pre-copy', 'pre-copy (rsync delta)')
+    const events = stepLog.slice(from)
+    const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && /^pre-copy \(rsync delta\)/.test(e.detail ?? ''))
+    expect(decided.length).toBe(rs.length)
+    for (const e of decided) expect(e.detail).toMatch(/; snapshots in RAM \(\/dev\/shm\)/)
+    // Every snapshot froze the game itself first, or says that CRIU looked first (a busy machine).
+    const snaps = events.filter((e) => e.step === 'snapshot' && e.phase === 'end')
+    expect(snaps.length).toBeGreaterThanOrEqual(rs.length)
+    for (const e of snaps) expect(e.detail).toMatch(/^paused \d+ ms \((frozen by globehop just before CRIU looked|CRIU looked before globehop could freeze it first)/)
     for (const r of rs) {
       const last = r.steps.filter((x) => x.step === 'transfer')[0]!
       // The final transfer is a delta against the snapshot already there.
       expect(last.bytes!).toBeLessThan(r.imageBytes! / 20)
+    }
+    // The snapshots went to RAM (the lab's hosts have 24 GB and a tmpfs /dev/shm) and left with their hops.
+    for (const h of tour.hosts) {
+      const left = await (await pool.get(h.name)).run(['sh', '-c', 'ls -A "$1" 2>/dev/null', 'sh', `/dev/shm/globehop/${tour.container.id}`], { allowFail: true })
+      expect(left.stdout.trim(), h.name).toBe('')
     }
   })
 
