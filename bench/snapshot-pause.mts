@@ -1,6 +1,8 @@
-// How long a pre-copy snapshot holds the game, CRIU freezing it itself against globehop freezing
-// it first (src/core/criu/freeze-first.ts), side by side in one run: `runc checkpoint
-// --leave-running` of the lab's game into the hops' image dir, the two kinds alternating (ABBA).
+// How long a pre-copy snapshot holds the game, side by side in one run: CRIU freezing it itself
+// against globehop freezing it first (src/core/criu/freeze-first.ts), each writing the image to
+// disk (the hops' image dir) and to RAM (/dev/shm, where hops put their snapshots: decide.ts
+// snapshotsInRam). `runc checkpoint --leave-running` of the lab's game, the four kinds in turn,
+// each round starting one kind later.
 // Each hold is measured three ways: independently by lab/freeze-watch.ts (the game's freezer left
 // THAWED or a tracer holds its task, looked at every ms), by CRIU's stats (freezing + frozen) and
 // as the app reports it. Target (issue 12): no snapshot pause over 250 ms.
@@ -9,6 +11,7 @@ import { labResetGame, whereIsEverything } from '../lab/testing'
 import { watchFreeze } from '../lab/freeze-watch'
 import { labDown, labRequirements, labStatus, labTourPath, labUp } from '../lab/index'
 import { freezeFirstArgv, parseFreezeFirst } from '../src/core/criu/freeze-first'
+import { RAM_SNAPSHOTS } from '../src/core/pipeline/decide'
 import { criuPauseMs } from '../src/core/criu/stats'
 import { runtimeOf } from '../src/core/pipeline/runtime/registry'
 import { SshPool } from '../src/core/ssh/pool'
@@ -22,7 +25,8 @@ if (why) {
 const perKind = Math.max(2, Number(process.env.GLOBEHOP_BENCH_SNAPSHOTS ?? 8))
 const TARGET_MS = 250
 
-type Kind = 'CRIU freezes' | 'globehop freezes first'
+const KINDS = ['CRIU freezes, disk', 'globehop freezes first, disk', 'CRIU freezes, RAM', 'globehop freezes first, RAM'] as const
+type Kind = (typeof KINDS)[number]
 interface Dump {
   kind: Kind
   /** The game held, as lab/freeze-watch.ts saw it. */
@@ -51,16 +55,17 @@ try {
     const r = await pool.get(host)
     const rt = runtimeOf(tour)
     const id = tour.container.id
-    const dir = `${tour.options.imageDir}/${id}/bench-snapshot`
-    for (let i = 0; i < 2 * perKind; i++) {
-      const kind: Kind = (i + Math.floor(i / 2)) % 2 === 0 ? 'CRIU freezes' : 'globehop freezes first'
+    const dirs = { disk: `${tour.options.imageDir}/${id}/bench-snapshot`, RAM: `${RAM_SNAPSHOTS}/${id}/bench-snapshot` }
+    for (let i = 0; i < KINDS.length * perKind; i++) {
+      const kind = KINDS[(i + Math.floor(i / KINDS.length)) % KINDS.length]!
+      const dir = kind.endsWith('RAM') ? dirs.RAM : dirs.disk
       const img = `${dir}/img`
       const work = `${dir}/work`
       await r.run(['sh', '-c', 'rm -rf "$1" && mkdir -p "$1"', 'sh', dir])
       const checkpoint = rt.checkpoint({ id, imagePath: img, workPath: work, leaveRunning: true })
       const watch = watchFreeze(host)
       await new Promise((res) => setTimeout(res, 100))
-      const ran = await r.run(kind === 'CRIU freezes' ? checkpoint : freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog!}`, img }))
+      const ran = await r.run(kind.startsWith('CRIU') ? checkpoint : freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog!}`, img }))
       await new Promise((res) => setTimeout(res, 20))
       await watch.stop()
       const holds = watch.holds().map((h) => (h.endMs ?? Number.NaN) - h.startMs)
@@ -76,7 +81,7 @@ try {
       })
       await new Promise((res) => setTimeout(res, 1000))
     }
-    await r.run(['rm', '-rf', '--', dir])
+    await r.run(['rm', '-rf', '--', dirs.disk, dirs.RAM])
   } finally {
     await pool.close()
   }
@@ -86,22 +91,26 @@ try {
 }
 
 const lines = [
-  `Snapshot pauses on the lab (${host}, the game's 93 MiB into the hops' image dir), ${perKind} dumps per kind, alternating`,
+  `Snapshot pauses on the lab (${host}, the game's ~93 MiB image), ${perKind} dumps per kind, in turn`,
   '',
   '| kind | game held ms, median / longest (freeze watch) | app reports ms, median / longest | CRIU slept 100 ms on the freezer | longest <= 250 ms |',
   '|---|---|---|---|---|',
 ]
 const by = (k: Kind) => dumps.filter((d) => d.kind === k)
-for (const k of ['CRIU freezes', 'globehop freezes first'] as const) {
+for (const k of KINDS) {
   const d = by(k)
   const w = d.map((x) => x.watchedMs)
   const a = d.map((x) => x.reportedMs)
   const longest = Math.max(...w, ...a)
   lines.push(`| ${k} | ${median(w).toFixed(0)} / ${Math.max(...w).toFixed(0)} | ${median(a).toFixed(0)} / ${Math.max(...a).toFixed(0)} | ${d.filter((x) => x.slept).length} of ${d.length} | ${longest <= TARGET_MS ? 'ok' : 'MISSED'} (${longest.toFixed(0)}) |`)
 }
-const ratio = (f: (xs: number[]) => number) => f(by('globehop freezes first').map((x) => x.watchedMs)) / f(by('CRIU freezes').map((x) => x.watchedMs))
+const held = (k: Kind) => by(k).map((x) => x.watchedMs)
+const longest = (xs: number[]) => Math.max(...xs)
+const ratio = (a: Kind, b: Kind) => `median ${(median(held(a)) / median(held(b))).toFixed(2)}x, longest ${(longest(held(a)) / longest(held(b))).toFixed(2)}x`
 lines.push('')
-lines.push(`globehop freezes first / CRIU freezes, game held: median ${ratio(median).toFixed(2)}x, longest ${ratio((xs) => Math.max(...xs)).toFixed(2)}x`)
+lines.push(`game held, globehop freezes first / CRIU freezes: on disk ${ratio('globehop freezes first, disk', 'CRIU freezes, disk')}; in RAM ${ratio('globehop freezes first, RAM', 'CRIU freezes, RAM')}`)
+lines.push(`game held, RAM / disk: CRIU freezing ${ratio('CRIU freezes, RAM', 'CRIU freezes, disk')}; globehop freezing first ${ratio('globehop freezes first, RAM', 'globehop freezes first, disk')}`)
+lines.push(`what hops do now (globehop first, RAM) / what they did (CRIU, disk): ${ratio('globehop freezes first, RAM', 'CRIU freezes, disk')}`)
 const gap = Math.max(...dumps.map((d) => d.watchedMs - d.reportedMs))
 lines.push(`the app's figure against the freeze watch: at most ${gap.toFixed(1)} ms short (the watch looks every ms)`)
 console.log(lines.join('\n'))
