@@ -61,7 +61,7 @@ export interface Decision {
   oneWayDelta?: boolean
   /** Stop-and-copy's image streams one way in the tail chain (decide.ts), else rsync after the dump. */
   streamImage?: boolean
-  /** perl on the source: rsync-tracked snapshots freeze the game just before CRIU looks (plan.ts). */
+  /** perl on the source: rsync-tracked snapshots and the final dump freeze the game just before CRIU looks (plan.ts). */
   freezeFirst?: boolean
   /** rsync-tracked pre-copy: the source's snapshots go below this dir in RAM (decide.ts snapshotsInRam). */
   snapshotRoot?: string
