@@ -135,7 +135,7 @@ describe.each([
     const rep = parseFreezeFirst(r.out)
     expect(rep?.words).toMatch(/thawed on CRIU's unfreeze line; the image's freezer.state says THAWED again$/)
     expect(rep?.criuFirst).toBe(false)
-    // The watch runs at nice -10, the checkpoint at the nice it was given.
+    // The checkpoint runs at the nice it was given.
     expect(readFileSync(path.join(dir, 'happy.nice'), 'utf8').trim()).toBe(String(os.getPriority()))
     expect(a.image()).toBe('\x1a\x0a\x0a\x0dfreezer.state\x12\x06THAWED')
     // Frozen from the log's appearance to the line: the fake's 140 ms of sleeps, and not much more.
