@@ -104,10 +104,12 @@ while (1) {
     # came too late, CRIU freezes (and thaws) the game itself, and ours must go at once.
     if ($s =~ /freezing processes: \d+ attempts done/) { $late = 1; thaw_now() }
     elsif ($s =~ /Unfreezing tasks into/) { $line = 1; thaw_now() }
-    $t_frozen = now() if !defined $t_frozen && now() - $t_log < 50 && $frozen->();
-    # Every 0.1 ms until the freeze holds; then every 2 ms: looking every 0.5 ms at nice -10 slowed
-    # CRIU's page dump by 40-60 % on the lab's 2 cores (frozen 264 against 176-242 ms, A/B).
-    select(undef, undef, undef, defined $t_frozen ? 0.002 : 0.0001);
+    my $early = !defined $t_frozen && now() - $t_log < 50;
+    $t_frozen = now() if $early && $frozen->();
+    # Every 0.1 ms until the freeze holds (50 ms at most: CRIU may have thawed it already); then
+    # every 2 ms: looking every 0.5 ms at nice -10 slowed CRIU's page dump by 40-60 % on the lab's
+    # 2 cores (frozen 264 against 176-242 ms, A/B).
+    select(undef, undef, undef, $early && !defined $t_frozen ? 0.0001 : 0.002);
     next;
   }
   select(undef, undef, undef, 0.002);
