@@ -10,7 +10,8 @@
 import { labResetGame, whereIsEverything } from '../lab/testing'
 import { watchFreeze } from '../lab/freeze-watch'
 import { labDown, labRequirements, labStatus, labTourPath, labUp } from '../lab/index'
-import { freezeFirstArgv, parseFreezeFirst } from '../src/core/criu/freeze-first'
+import { freezeFirstArgv, parseFreezeFirst, pauseMs } from '../src/core/criu/freeze-first'
+import { median as medianOf } from '../src/core/probe/hop-ledger'
 import { RAM_SNAPSHOTS } from '../src/core/pipeline/decide'
 import { criuPauseMs } from '../src/core/criu/stats'
 import { runtimeOf } from '../src/core/pipeline/runtime/registry'
@@ -37,10 +38,7 @@ interface Dump {
   slept: boolean
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
+const median = (xs: number[]) => medianOf(xs) ?? Number.NaN
 
 const wasUp = (await labStatus())?.up === true
 if (!wasUp) await labUp()
@@ -71,12 +69,10 @@ try {
       const holds = watch.holds().map((h) => (h.endMs ?? Number.NaN) - h.startMs)
       const stats = rt.stats.decode(Buffer.from((await r.run(['base64', '-w0', `${work}/${rt.stats.dump}`], { log: false })).stdout, 'base64'))
       const log = (await r.run(['cat', `${work}/${rt.dumpLog!}`], { log: false })).stdout
-      const criu = criuPauseMs(stats) ?? Number.NaN
-      const held = parseFreezeFirst(ran.stdout)?.heldMs
       dumps.push({
         kind,
         watchedMs: Math.max(...holds),
-        reportedMs: held === undefined ? criu : Math.max(held, criu),
+        reportedMs: pauseMs(parseFreezeFirst(ran.stdout), criuPauseMs(stats)) ?? Number.NaN,
         slept: /freezing processes: [1-9]\d* attempts done/.test(log),
       })
       await new Promise((res) => setTimeout(res, 1000))

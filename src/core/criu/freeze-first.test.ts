@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import os, { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freezeFirstArgv, parseFreezeFirst } from './freeze-first'
+import { freezeFirstArgv, parseFreezeFirst, pauseMs } from './freeze-first'
 
 const V1 = '/sys/fs/cgroup/freezer'
 const V2 = '/sys/fs/cgroup/unified'
@@ -209,6 +209,17 @@ describe.each([
     expect(r.code).toBe(5)
     expect(c.frozen(a.first())).toBe(false)
     expect(parseFreezeFirst(r.out)?.off).toBe('the checkpoint ended before CRIU logged anything')
+  })
+})
+
+describe('pauseMs', () => {
+  it("is CRIU's figure, or the longer of it and the wrapper's hold where the wrapper froze first", () => {
+    expect(pauseMs(null, 144)).toBe(144)
+    expect(pauseMs({ off: 'x', words: 'off: x' }, 144)).toBe(144)
+    expect(pauseMs({ heldMs: 150, words: '' }, 144)).toBe(150)
+    expect(pauseMs({ heldMs: 130, words: '' }, 144)).toBe(144)
+    expect(pauseMs({ heldMs: 130, words: '' }, undefined)).toBe(130)
+    expect(pauseMs(null, undefined)).toBeUndefined()
   })
 })
 

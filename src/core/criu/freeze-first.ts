@@ -153,6 +153,17 @@ export interface FreezeFirstReport {
   words: string
 }
 
+/**
+ * A checkpoint's pause for the game: CRIU's freezing + frozen time (criu/stats.ts criuPauseMs) or,
+ * where the wrapper froze the game first, the longer of that and the wrapper's hold (it froze a few
+ * ms before CRIU looked and thaws just after CRIU's unfreeze line).
+ */
+export function pauseMs(report: FreezeFirstReport | null, criuMs: number | undefined): number | undefined {
+  const held = report?.heldMs
+  if (held === undefined) return criuMs
+  return criuMs === undefined ? held : Math.max(held, criuMs)
+}
+
 /** The wrapper's line out of the checkpoint's stdout; null when there is none. */
 export function parseFreezeFirst(stdout: string): FreezeFirstReport | null {
   const line = stdout.split('\n').find((l) => l.startsWith(FREEZE_FIRST_MARK))

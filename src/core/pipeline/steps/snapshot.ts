@@ -6,7 +6,7 @@ import type { IterationFigures } from '../convergence'
 import { rsyncFigures } from '../convergence'
 import { commandFailure, errorText, type HopContext, runStep } from '../hop-context'
 import { formatBytes } from '../../../shared/format'
-import { parseFreezeFirst } from '../../criu/freeze-first'
+import { parseFreezeFirst, pauseMs } from '../../criu/freeze-first'
 import { criuPauseMs } from '../../criu/stats'
 import { dirBytes, readCriuStats, resumeIfPaused } from '../remote-files'
 import { watchedRsync } from './transfer'
@@ -20,10 +20,8 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
       throw new Error(`${err.message}${await thawAfterFailure(ctx)}`)
     })
     const [st, bytes] = await Promise.all([readCriuStats(ctx.src, `${s.workDir}/${ctx.plan.runtime.stats.dump}`, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, s.imageDir)])
-    // Frozen first, the game stood still from our freeze to our thaw, a few ms around CRIU's figures.
     const first = parseFreezeFirst(ran.stdout)
-    const criu = criuPauseMs(st)
-    const pause = first?.heldMs !== undefined && criu !== undefined ? Math.max(first.heldMs, criu) : (first?.heldMs ?? criu)
+    const pause = pauseMs(first, criuPauseMs(st))
     if (pause !== undefined) ctx.figures.snapshotPausesMs.push(pause)
     const how =
       first?.heldMs === undefined ? 'CRIU freezing + frozen time' : first.criuFirst ? 'CRIU looked before globehop could freeze it first' : 'frozen by globehop just before CRIU looked, so CRIU never waited on the freezer'
