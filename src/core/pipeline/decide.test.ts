@@ -62,7 +62,7 @@ describe('snapshots in RAM', () => {
   it("rsync-tracked pre-copy only, and the preflight's words say so", () => {
     const pre = decide('pre-copy', withZstd('stuttgart'), withZstd('strasbourg'))
     expect(pre.decision.snapshotRoot).toBe(RAM_SNAPSHOTS)
-    expect(pre.words).toMatch(/; snapshots in RAM \(\/dev\/shm\)/)
+    expect(pre.words).toMatch(/; snapshots and the final image in RAM \(\/dev\/shm\)/)
     expect(decide('stop-and-copy', withZstd('stuttgart'), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
     expect(decide('pre-copy', withZstd('stuttgart', { shm: { tmpfs: true, availBytes: 100e6, memAvailBytes: 4e9 } }), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
   })

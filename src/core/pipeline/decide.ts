@@ -30,10 +30,13 @@ export function streamsImage(kind: Technique['kind'], sf: HostFacts, df: HostFac
 }
 
 /**
- * rsync-tracked pre-copy writes its snapshots to RAM (/dev/shm) on a source where two of them fit
- * with room to spare: a snapshot holds the game while CRIU writes the image, and on the lab that
- * took ~150 ms into tmpfs against ~210 ms onto disk (more when earlier hops' files were still being
- * written back). The final image stays on disk: `recover` restores from it after a crash.
+ * rsync-tracked pre-copy writes its snapshots and its final image to RAM (/dev/shm) on a source
+ * where two images fit with room to spare (the last snapshot and the final image are the most that
+ * exist at once): every dump holds the game while CRIU writes the image, and on the lab the game's
+ * memory took ~42 ms into tmpfs against ~115 ms onto ext4 (Stuttgart, 3 dumps each; more when
+ * earlier hops' files were still being written back). The final image outlives a crash of the
+ * engine there (`recover` finds it through the hop dir's link), not a reboot of the source, which
+ * ends the game anyway; the disk copy was never synced either.
  */
 export function snapshotsInRam(sf: HostFacts, imageBytes: number | null): boolean {
   const s = sf.shm
@@ -62,6 +65,6 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
   const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''
   const pw = prediction ? `; predicted gap ${prediction.words}` : ''
-  const sw = streamImage ? '; the image streams one way as CRIU writes it' : decision.snapshotRoot ? `; snapshots in RAM (${SHM_DIR})` : ''
+  const sw = streamImage ? '; the image streams one way as CRIU writes it' : decision.snapshotRoot ? `; snapshots and the final image in RAM (${SHM_DIR})` : ''
   return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${sw}${pw}` }
 }

@@ -12,6 +12,12 @@ export interface HopPaths {
   restoreWork: string
   /** Source: where the snapshots are when not in the hop dir (RAM: decide.ts snapshotsInRam); null otherwise. */
   snapDir: string | null
+  /**
+   * Source, with snapDir: the final image and its dump's work dir in RAM beside the snapshots. The
+   * hop dir's `img` and `dump-work` are links to them, so every reader (the delta, a rollback,
+   * `recover`'s survey) finds them where it always looks; null otherwise.
+   */
+  finalDir: string | null
   /** rsync-tracked pre-copy: snapshot i on the source (sent into `img` on the destination). */
   snap(i: number): string
   snapWork(i: number): string
@@ -39,10 +45,13 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string, s
   const hopDir = path.join(imageDir, containerId, hopId)
   const p = (n: string) => path.join(hopDir, n)
   const snapDir = snapshotRoot ? path.join(snapshotRoot, containerId, hopId) : null
+  // Apart from the snapshots: a rollback drops those, while the final image stays for `recover`.
+  const finalDir = snapshotRoot ? path.join(snapshotRoot, containerId, `${hopId}.final`) : null
   const s = (n: string) => (snapDir ? path.join(snapDir, n) : p(n))
   return {
     hopDir,
     snapDir,
+    finalDir,
     img: p('img'),
     dumpWork: p('dump-work'),
     restoreWork: p('restore-work'),

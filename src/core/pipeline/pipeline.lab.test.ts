@@ -116,6 +116,14 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
       expect(r.containerOn).toBe('stuttgart')
       expect(await whereIsEverything(pool, tour)).toEqual({ running: ['stuttgart'], ip: ['stuttgart'] })
       await gameStatus(tour)
+      if (mode === 'pre-copy') {
+        // The final image was in RAM (paths.ts finalDir): the rollback restored from it through the
+        // hop dir's link, and it stays there for `recover` while the snapshots are gone.
+        const ram = await (await pool.get('stuttgart')).run(['sh', '-c', 'cd "$1" && ls -d -- *', 'sh', `/dev/shm/globehop/${tour.container.id}`])
+        expect(ram.stdout.trim()).toBe(`${r.hopId}.final`)
+        const link = await (await pool.get('stuttgart')).run(['sh', '-c', 'readlink "$1/img" && test -f "$1/img/inventory.img" && echo whole', 'sh', `${tour.options.imageDir}/${tour.container.id}/${r.hopId}`])
+        expect(link.stdout.trim().split('\n')).toEqual([`/dev/shm/globehop/${tour.container.id}/${r.hopId}.final/img`, 'whole'])
+      }
     } finally {
       await dst.run(['mv', `${cfg}.away`, cfg], { allowFail: true })
       await prober.stop()
@@ -132,17 +140,19 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
     const events = stepLog.slice(from)
     const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && /^pre-copy \(rsync delta\)/.test(e.detail ?? ''))
     expect(decided.length).toBe(rs.length)
-    for (const e of decided) expect(e.detail).toMatch(/; snapshots in RAM \(\/dev\/shm\)/)
+    for (const e of decided) expect(e.detail).toMatch(/; snapshots and the final image in RAM \(\/dev\/shm\)/)
     // Every snapshot froze the game itself first, or says that CRIU looked first (a busy machine).
     const snaps = events.filter((e) => e.step === 'snapshot' && e.phase === 'end')
     expect(snaps.length).toBeGreaterThanOrEqual(rs.length)
     for (const e of snaps) expect(e.detail).toMatch(/^paused \d+ ms \((frozen by globehop just before CRIU looked|CRIU looked before globehop could freeze it first)/)
     for (const r of rs) {
       const last = r.steps.filter((x) => x.step === 'transfer')[0]!
-      // The final transfer is a delta against the snapshot already there.
+      // The final transfer is a delta against the snapshot already there; the image's size is read
+      // through the hop dir's link to RAM (a link's own size would be a few bytes).
+      expect(r.imageBytes!).toBeGreaterThan(50e6)
       expect(last.bytes!).toBeLessThan(r.imageBytes! / 20)
     }
-    // The snapshots went to RAM (the lab's hosts have 24 GB and a tmpfs /dev/shm) and left with their hops.
+    // The snapshots and final images went to RAM (the lab's hosts have 24 GB and a tmpfs /dev/shm) and left with their hops.
     for (const h of tour.hosts) {
       const left = await (await pool.get(h.name)).run(['sh', '-c', 'ls -A "$1" 2>/dev/null', 'sh', `/dev/shm/globehop/${tour.container.id}`], { allowFail: true })
       expect(left.stdout.trim(), h.name).toBe('')

@@ -103,7 +103,7 @@ describe('pre-copy with rsync tracking', () => {
     expect(ff(crun).snapshot(1).checkpoint[0]).toBe('crun')
     expect(ff(podman).snapshot(1).checkpoint[0]).toBe('sh')
   })
-  it('snapshots in RAM: under the container and hop below the root, the final image in the hop dir; an earlier hop left there goes at prepare, this hop\'s with the images and after a rollback', () => {
+  it('snapshots in RAM: under the container and hop below the root, the final image beside them, linked from the hop dir; an earlier hop left there goes at prepare, this hop\'s with the images, the snapshots after a rollback', () => {
     const ram = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, snapshotRoot: '/dev/shm/globehop' })
     const S = '/dev/shm/globehop/xonotic/h1'
     expect(ram.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${S}/snap-2`, '--work-path', `${S}/snap-2-work`, '--leave-running', 'xonotic'])
@@ -111,11 +111,31 @@ describe('pre-copy with rsync tracking', () => {
     expect(ram.snapshot(2).dropPrevious).toEqual(['rm', '-rf', `${S}/snap-1`, `${S}/snap-1-work`])
     expect(ram.checkpoint(2)).toEqual(p.checkpoint(2))
     expect(ram.finalDelta(2)).toContain(`${S}/snap-2`)
-    expect(ram.prepare.src.slice(4)).toEqual([H, 'pre-copy', '/dev/shm/globehop/xonotic', S])
-    expect(ram.prepare.src[2]).toMatch(/rm -rf "\$3" && mkdir -p "\$4"$/)
-    expect(ram.cleanup.removeSourceImages).toEqual(['rm', '-rf', '--', H, S])
+    expect(ram.prepare.src.slice(4)).toEqual([H, 'pre-copy', '/dev/shm/globehop/xonotic', S, `${S}.final`])
+    expect(ram.prepare.src[2]).toMatch(/rm -rf "\$3" && mkdir -p "\$4" "\$5\/img" "\$5\/dump-work" && ln -s "\$5\/img" "\$1\/img" && ln -s "\$5\/dump-work" "\$1\/dump-work"$/)
+    // The runtime, the delta, a rollback and `recover` still name the hop dir's image.
+    expect(ram.finalDelta(2)).toContain(`${H}/img`)
+    expect(ram.restoreOnSource).toContain(`${H}/img`)
+    expect(ram.cleanup.removeSourceImages).toEqual(['rm', '-rf', '--', H, S, `${S}.final`])
     expect(ram.cleanup.removeSnapshots).toEqual(['rm', '-rf', '--', S])
     expect(ram.cleanup.removeDestinationImages).toEqual(['rm', '-rf', '--', H])
+  })
+  it('snapshots in RAM, run by sh: what the runtime writes into the hop dir\'s image lands beside the snapshots, du counts it through the link, the cleanup leaves nothing', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gh-final-'))
+    const t = testTour({ options: `options: { imageDir: ${root}/disk }` })
+    const ram = planHop({ tour: t, hopId: 'h1', from: t.hosts[0]!, to: t.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, snapshotRoot: `${root}/shm` })
+    // An earlier hop's leftovers in RAM go at prepare.
+    await run('mkdir', ['-p', `${root}/shm/xonotic/h0.final/img`])
+    const [cmd, ...args] = ram.prepare.src
+    await run(cmd!, args)
+    await run('sh', ['-c', 'head -c 5000 /dev/zero > "$1/pages-1.img"; echo x > "$2/dump.log"', 'sh', ram.paths.img, ram.paths.dumpWork])
+    expect((await run('ls', [`${root}/shm/xonotic`])).stdout.split('\n').filter(Boolean)).toEqual(['h1', 'h1.final'])
+    expect((await run('ls', [`${root}/shm/xonotic/h1.final/img`])).stdout.trim()).toBe('pages-1.img')
+    expect((await run('ls', [`${root}/shm/xonotic/h1.final/dump-work`])).stdout.trim()).toBe('dump.log')
+    expect(Number((await run('du', ['-sb', `${ram.paths.img}/`])).stdout.split(/\s/)[0])).toBeGreaterThanOrEqual(5000)
+    const [rm, ...rmArgs] = ram.cleanup.removeSourceImages
+    await run(rm!, rmArgs)
+    expect((await run('ls', [`${root}/shm/xonotic`, `${root}/disk/xonotic`])).stdout.replace(/\S+:|\s/g, '')).toBe('')
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])

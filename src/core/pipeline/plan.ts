@@ -201,9 +201,20 @@ export function planHop(input: PlanInput): HopPlan {
     // The hop dir says which technique filled it: `recover` never restores from a lazy image.
     prepare: {
       // Snapshots kept in RAM: an earlier hop's that died with its engine go first (one hop of a
-      // container runs at a time), then this hop's dir.
-      src: paths.snapDir
-        ? ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique" && rm -rf "$3" && mkdir -p "$4"', 'sh', paths.hopDir, technique.kind, path.posix.dirname(paths.snapDir), paths.snapDir]
+      // container runs at a time), then this hop's dirs: its snapshots', and its final image's
+      // (paths.finalDir), linked from the hop dir.
+      src: paths.snapDir && paths.finalDir
+        ? [
+            'sh',
+            '-c',
+            'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique" && rm -rf "$3" && mkdir -p "$4" "$5/img" "$5/dump-work" && ln -s "$5/img" "$1/img" && ln -s "$5/dump-work" "$1/dump-work"',
+            'sh',
+            paths.hopDir,
+            technique.kind,
+            path.posix.dirname(paths.snapDir),
+            paths.snapDir,
+            paths.finalDir,
+          ]
         : ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
       dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
     },
@@ -254,7 +265,7 @@ export function planHop(input: PlanInput): HopPlan {
     restoreStats: `${statsDir}/${rt.stats.restore}`,
     cleanup: {
       deleteSourceContainer: rt.delete(id),
-      removeSourceImages: ['rm', '-rf', '--', paths.hopDir, ...(paths.snapDir ? [paths.snapDir] : [])],
+      removeSourceImages: ['rm', '-rf', '--', paths.hopDir, ...[paths.snapDir, paths.finalDir].filter((d): d is string => d !== null)],
       removeSnapshots: paths.snapDir ? ['rm', '-rf', '--', paths.snapDir] : null,
       removeDestinationImages: ['rm', '-rf', '--', paths.hopDir],
     },

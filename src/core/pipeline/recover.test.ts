@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +7,7 @@ import { SshError } from '../ssh/types'
 import { FakeGame } from './testing/fake-game'
 import { FakeWorld } from './testing/fake-world'
 import { FileJournal, openHop, readJournal } from './journal'
-import { recover } from './recover'
+import { listImagesArgv, parseImageList, recover } from './recover'
 import { testTour } from './testing/test-tour'
 
 // `globehop recover` end to end against the fake hosts: the survey, the plan, the actions, the
@@ -130,4 +131,30 @@ describe('recover', () => {
     expect(said.some((l) => l.startsWith('waiting up to 1 s for stuttgart'))).toBe(true)
     expect(said.some((l) => l.startsWith('gave up on stuttgart after 1 s'))).toBe(true)
   }, 20_000)
+})
+
+describe('the survey of a host\'s images, run by sh', () => {
+  it('finds a final image kept in RAM through the hop dir\'s links (paths.ts finalDir), and says so only while it is there', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'globehop-survey-'))
+    try {
+      const hop = `${root}/disk/xonotic/1-a-b-x`
+      const ram = `${root}/shm/xonotic/1-a-b-x.final`
+      mkdirSync(hop, { recursive: true })
+      mkdirSync(`${ram}/img`, { recursive: true })
+      mkdirSync(`${ram}/dump-work`, { recursive: true })
+      symlinkSync(`${ram}/img`, `${hop}/img`)
+      symlinkSync(`${ram}/dump-work`, `${hop}/dump-work`)
+      writeFileSync(`${hop}/technique`, 'pre-copy\n')
+      writeFileSync(`${ram}/img/inventory.img`, 'x')
+      writeFileSync(`${ram}/dump-work/stats-dump`, 'x')
+      const [sh, ...args] = listImagesArgv(`${root}/disk/xonotic`, 'inventory.img', 'stats-dump')
+      const survey = () => parseImageList(execFileSync(sh!, args, { encoding: 'utf8' }))
+      expect(survey()).toEqual([expect.objectContaining({ hopDir: hop, img: `${hop}/img`, technique: 'pre-copy', inventory: true, dumpedHere: true })])
+      // The RAM copy gone (a reboot of the source): the dangling links make no restorable image.
+      rmSync(`${root}/shm`, { recursive: true })
+      expect(survey()).toEqual([expect.objectContaining({ hopDir: hop, inventory: false, dumpedHere: false })])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
 })

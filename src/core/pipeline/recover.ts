@@ -51,6 +51,11 @@ const LIST_IMAGES = [
   'printf "%s\\t%s\\t%s\\t%s\\t%s\\n" "$d" "${t:--}" "$i" "$s" "$(stat -c %Y "$d")"; done',
 ].join('\n')
 
+/** The survey of one container's hop dirs on a host (parseImageList reads its output). */
+export function listImagesArgv(containerDir: string, imageMarker: string, dumpStats: string): string[] {
+  return ['sh', '-c', LIST_IMAGES, 'sh', containerDir, imageMarker, dumpStats]
+}
+
 export function parseImageList(out: string): ImageOnHost[] {
   return out
     .split('\n')
@@ -88,7 +93,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, 
       containerState(r, runtimeOf(tour), tour.container.id),
       holdsFloatingIp(r, f.address),
       f.method === 'keepalived' ? r.run(readTrackFile(f.trackFile), { allowFail: true, log: false }) : null,
-      r.run(['sh', '-c', LIST_IMAGES, 'sh', `${tour.options.imageDir}/${tour.container.id}`, runtimeOf(tour).imageMarker, runtimeOf(tour).stats.dump], { allowFail: true, log: false }),
+      r.run(listImagesArgv(`${tour.options.imageDir}/${tour.container.id}`, runtimeOf(tour).imageMarker, runtimeOf(tour).stats.dump), { allowFail: true, log: false }),
     ])
     return { ...base, reachable: true, container: st.state, holdsIp: ip, trackOwner: track && track.code === 0 ? track.stdout.trim() === '1' : null, images: parseImageList(imgs.stdout) }
   } catch (err) {

@@ -7,7 +7,8 @@ import type { RuntimeArgv, StatsReport } from './runtime/types'
 
 /** Bytes under a directory (apparent size, as rsync counts them). */
 export async function dirBytes(r: Remote, dir: string): Promise<number | undefined> {
-  const res = await r.run(['du', '-sb', dir], { allowFail: true }).catch(() => null)
+  // The trailing slash follows a link (the source's final image in RAM, paths.ts finalDir).
+  const res = await r.run(['du', '-sb', `${dir.replace(/\/+$/, '')}/`], { allowFail: true }).catch(() => null)
   if (!res) return undefined
   const n = Number(res.stdout.split(/\s/)[0])
   return res.code === 0 && Number.isFinite(n) ? n : undefined

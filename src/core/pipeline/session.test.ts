@@ -262,13 +262,13 @@ describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
 })
 
 describe('snapshots in RAM (decide.ts snapshotsInRam)', () => {
-  it('go below /dev/shm on the source, the final image into the hop dir; after a rollback the snapshots go and the image stays', async () => {
+  it('go below /dev/shm on the source, the final image beside them through the hop dir\'s link; after a rollback the snapshots go and the image stays', async () => {
     const { session, steps } = setup()
     world.override = (host, argv) => (host === 'strasbourg' && argv.includes('restore') ? { code: 1, stderr: 'criu failed' } : undefined)
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(false)
     expect(r.rollback).toMatch(/the game answers/)
-    expect(steps().some((e) => e.step === 'preflight' && e.phase === 'end' && /; snapshots in RAM \(\/dev\/shm\)/.test(e.detail ?? ''))).toBe(true)
+    expect(steps().some((e) => e.step === 'preflight' && e.phase === 'end' && /; snapshots and the final image in RAM \(\/dev\/shm\)/.test(e.detail ?? ''))).toBe(true)
     expect(ran('stuttgart', /^runc checkpoint --image-path \/dev\/shm\/globehop\/xonotic\/1-stuttgart-strasbourg-\w+\/snap-1 /)).toHaveLength(1)
     expect(ran('stuttgart', /^runc checkpoint --image-path \/var\/lib\/globehop\/images\/xonotic\/1-stuttgart-strasbourg-\w+\/img /)).toHaveLength(1)
     expect(ran('stuttgart', /^rm -rf -- \/dev\/shm\/globehop\/xonotic\/1-stuttgart-strasbourg-\w+$/)).toHaveLength(1)
@@ -278,7 +278,7 @@ describe('snapshots in RAM (decide.ts snapshotsInRam)', () => {
     const { session } = setup()
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r.ok).toBe(true)
-    expect(ran('stuttgart', /^rm -rf -- \/var\/lib\/globehop\/images\/xonotic\/(1-stuttgart-strasbourg-\w+) \/dev\/shm\/globehop\/xonotic\/\1$/)).toHaveLength(1)
+    expect(ran('stuttgart', /^rm -rf -- \/var\/lib\/globehop\/images\/xonotic\/(1-stuttgart-strasbourg-\w+) \/dev\/shm\/globehop\/xonotic\/\1 \/dev\/shm\/globehop\/xonotic\/\1\.final$/)).toHaveLength(1)
   })
 })
 
