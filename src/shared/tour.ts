@@ -105,6 +105,13 @@ export const OptionsSchema = z.strictObject({
   preCopy: PreCopySchema.default(PreCopySchema.parse({})),
   /** Probe rate of the UDP prober, per second. */
   probeHz: z.number().int().min(1).max(50).default(20),
+  /**
+   * Keep each hop's CRIU logs and figures on its hosts after a hop that served (a failed hop keeps
+   * its whole dir anyway): <imageDir>/<container>/logs/<hop>/, the dump's on the source, the
+   * restore's on the destination. For a bug report or a look at where a hop's time went
+   * (bench/hop-timeline.mts); nothing prunes them.
+   */
+  keepLogs: z.boolean().default(false),
 })
 
 export const TourSchema = z.strictObject({

@@ -48,7 +48,7 @@ describe('stop-and-copy', () => {
   })
   it('rolls back from the source own image, and cleans up without --force on the source', () => {
     expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
-    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeSnapshots: null, removeDestinationImages: ['rm', '-rf', '--', H] })
+    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeSnapshots: null, removeDestinationImages: ['rm', '-rf', '--', H], keepSourceLogs: null, keepDestinationLogs: null })
     expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
     // runc keeps no checkpoint of its own: nothing to restore in place.
     expect(p.restoreHereOnSource).toBeNull()
@@ -136,6 +136,21 @@ describe('pre-copy with rsync tracking', () => {
     const [rm, ...rmArgs] = ram.cleanup.removeSourceImages
     await run(rm!, rmArgs)
     expect((await run('ls', [`${root}/shm/xonotic`, `${root}/disk/xonotic`])).stdout.replace(/\S+:|\s/g, '')).toBe('')
+  })
+  it('options.keepLogs, run by sh: the dump\'s logs and figures go aside through the link to RAM, with their times, and no image', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gh-logs-'))
+    expect(p.cleanup.keepSourceLogs).toBeNull()
+    const t = testTour({ options: `options: { imageDir: ${root}/disk, keepLogs: true }` })
+    const ram = planHop({ tour: t, hopId: 'h1', from: t.hosts[0]!, to: t.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, snapshotRoot: `${root}/shm` })
+    const [cmd, ...args] = ram.prepare.src
+    await run(cmd!, args)
+    await run('sh', ['-c', 'echo "(00.1) done" > "$1/dump.log" && touch -d @1000000000 "$1/dump.log" && head -c 9000000 /dev/zero > "$1/big"', 'sh', ram.paths.dumpWork])
+    const [k, ...kArgs] = ram.cleanup.keepSourceLogs!
+    await run(k!, kArgs)
+    const kept = `${root}/disk/xonotic/logs/h1`
+    expect((await run('ls', [kept])).stdout.trim()).toBe('dump.log')
+    expect((await run('stat', ['-c', '%Y', `${kept}/dump.log`])).stdout.trim()).toBe('1000000000')
+    expect(ram.cleanup.keepDestinationLogs!.slice(-2)).toEqual([`${root}/disk/xonotic/h1/restore-work`, kept])
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])

@@ -101,6 +101,10 @@ export interface HopPlan {
     /** Snapshots kept apart (RAM): they go after a rollback too, while the hop dir's image stays. */
     removeSnapshots: string[] | null
     removeDestinationImages: string[]
+    /** tour options.keepLogs: the dump's work dir (CRIU's log, stats) aside on the source, before its removal. */
+    keepSourceLogs: string[] | null
+    /** The same for the restore's, on the destination. */
+    keepDestinationLogs: string[] | null
   }
   /** Destination after a failed restore: the container must not linger there. */
   discardOnDestination: string[]
@@ -134,6 +138,18 @@ export function withStatusFifo(argv: string[], fifo: string): string[] {
     'wait; rm -f "$f"; exit "$rc"',
   ].join('\n')
   return ['sh', '-c', script, 'sh', fifo, ...argv]
+}
+
+/** Where tour options.keepLogs puts a hop's CRIU logs on a host. */
+export function logsDir(tour: Tour, hopId: string): string {
+  return path.posix.join(tour.options.imageDir, tour.container.id, 'logs', hopId)
+}
+
+// Copies a work dir's files under 8 MiB (its logs and figures; not a lazy restore's pages, whose
+// work dir is the image) into the logs dir, following the source's link to RAM and keeping their
+// times: a log's mtime is when its last line was written, which dates its other lines.
+function keepLogs(work: string, dir: string): string[] {
+  return ['sh', '-c', 'mkdir -p -- "$2" && find -L "$1" -maxdepth 1 -type f -size -8M -exec cp -p -- {} "$2/" \\;', 'sh', work, dir]
 }
 
 export function planHop(input: PlanInput): HopPlan {
@@ -268,6 +284,8 @@ export function planHop(input: PlanInput): HopPlan {
       removeSourceImages: ['rm', '-rf', '--', paths.hopDir, ...[paths.snapDir, paths.finalDir].filter((d): d is string => d !== null)],
       removeSnapshots: paths.snapDir ? ['rm', '-rf', '--', paths.snapDir] : null,
       removeDestinationImages: ['rm', '-rf', '--', paths.hopDir],
+      keepSourceLogs: tour.options.keepLogs ? keepLogs(paths.dumpWork, logsDir(tour, input.hopId)) : null,
+      keepDestinationLogs: tour.options.keepLogs ? keepLogs(statsDir, logsDir(tour, input.hopId)) : null,
     },
     discardOnDestination: rt.forceDelete(id),
   }

@@ -10,6 +10,9 @@ export async function cleanup(ctx: HopContext): Promise<string | null> {
       // `delete` without --force refuses a running container: belt and braces.
       if (st.state === 'stopped') await ctx.src.run(ctx.plan.cleanup.deleteSourceContainer)
       else if (st.state !== 'absent') throw new Error(`the source container is ${st.state}; left in place`)
+      const { keepSourceLogs: ks, keepDestinationLogs: kd } = ctx.plan.cleanup
+      // tour options.keepLogs: what CRIU wrote down goes aside first (a failure there keeps the images too).
+      await Promise.all([ks && ctx.src.run(ks), kd && ctx.dst.run(kd)])
       await Promise.all([ctx.src.run(ctx.plan.cleanup.removeSourceImages), ctx.dst.run(ctx.plan.cleanup.removeDestinationImages)])
       return { value: undefined }
     })
