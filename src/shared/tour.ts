@@ -107,7 +107,7 @@ export const OptionsSchema = z.strictObject({
   probeHz: z.number().int().min(1).max(50).default(20),
   /**
    * Keep each hop's CRIU logs and figures on its hosts after a hop that served (a failed hop keeps
-   * its whole dir anyway): <imageDir>/<container>/logs/<hop>/, the dump's on the source, the
+   * its whole dir anyway): <imageDir>/<container>.logs/<hop>/, the dump's on the source, the
    * restore's on the destination. For a bug report or a look at where a hop's time went
    * (bench/hop-timeline.mts); nothing prunes them.
    */

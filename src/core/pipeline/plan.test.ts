@@ -147,7 +147,9 @@ describe('pre-copy with rsync tracking', () => {
     await run('sh', ['-c', 'echo "(00.1) done" > "$1/dump.log" && touch -d @1000000000 "$1/dump.log" && head -c 9000000 /dev/zero > "$1/big"', 'sh', ram.paths.dumpWork])
     const [k, ...kArgs] = ram.cleanup.keepSourceLogs!
     await run(k!, kArgs)
-    const kept = `${root}/disk/xonotic/logs/h1`
+    const kept = `${root}/disk/xonotic.logs/h1`
+    // Not among the hop dirs, which `recover` surveys one by one.
+    expect(path.dirname(kept)).not.toBe(path.dirname(ram.paths.hopDir))
     expect((await run('ls', [kept])).stdout.trim()).toBe('dump.log')
     expect((await run('stat', ['-c', '%Y', `${kept}/dump.log`])).stdout.trim()).toBe('1000000000')
     expect(ram.cleanup.keepDestinationLogs!.slice(-2)).toEqual([`${root}/disk/xonotic/h1/restore-work`, kept])

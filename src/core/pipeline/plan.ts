@@ -140,9 +140,10 @@ export function withStatusFifo(argv: string[], fifo: string): string[] {
   return ['sh', '-c', script, 'sh', fifo, ...argv]
 }
 
-/** Where tour options.keepLogs puts a hop's CRIU logs on a host. */
+/** Where tour options.keepLogs puts a hop's CRIU logs on a host: beside the container's hop dirs,
+ *  not among them (`recover` surveys every dir there as a hop's). */
 export function logsDir(tour: Tour, hopId: string): string {
-  return path.posix.join(tour.options.imageDir, tour.container.id, 'logs', hopId)
+  return path.posix.join(tour.options.imageDir, `${tour.container.id}.logs`, hopId)
 }
 
 // Copies a work dir's files under 8 MiB (its logs and figures; not a lazy restore's pages, whose
