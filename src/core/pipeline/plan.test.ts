@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -136,6 +136,7 @@ describe('pre-copy with rsync tracking', () => {
     const [rm, ...rmArgs] = ram.cleanup.removeSourceImages
     await run(rm!, rmArgs)
     expect((await run('ls', [`${root}/shm/xonotic`, `${root}/disk/xonotic`])).stdout.replace(/\S+:|\s/g, '')).toBe('')
+    rmSync(root, { recursive: true, force: true })
   })
   it('options.keepLogs, run by sh: the dump\'s logs and figures go aside through the link to RAM, with their times, and no image', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'gh-logs-'))
@@ -153,6 +154,7 @@ describe('pre-copy with rsync tracking', () => {
     expect((await run('ls', [kept])).stdout.trim()).toBe('dump.log')
     expect((await run('stat', ['-c', '%Y', `${kept}/dump.log`])).stdout.trim()).toBe('1000000000')
     expect(ram.cleanup.keepDestinationLogs!.slice(-2)).toEqual([`${root}/disk/xonotic/h1/restore-work`, kept])
+    rmSync(root, { recursive: true, force: true })
   })
   it('final checkpoint is a plain dump, sent as a delta', () => {
     expect(p.checkpoint(2)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, 'xonotic'])
