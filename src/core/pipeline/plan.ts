@@ -140,6 +140,9 @@ export function withStatusFifo(argv: string[], fifo: string): string[] {
   return ['sh', '-c', script, 'sh', fifo, ...argv]
 }
 
+// A hop's fresh dir ($1) with the technique ($2) that fills it, on either host.
+const HOP_DIR = 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"'
+
 /** Where tour options.keepLogs puts a hop's CRIU logs on a host: beside the container's hop dirs,
  *  not among them (`recover` surveys every dir there as a hop's). */
 export function logsDir(tour: Tour, hopId: string): string {
@@ -224,7 +227,7 @@ export function planHop(input: PlanInput): HopPlan {
         ? [
             'sh',
             '-c',
-            'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique" && rm -rf "$3" && mkdir -p "$4" "$5/img" "$5/dump-work" && ln -s "$5/img" "$1/img" && ln -s "$5/dump-work" "$1/dump-work"',
+            `${HOP_DIR} && rm -rf "$3" && mkdir -p "$4" "$5/img" "$5/dump-work" && ln -s "$5/img" "$1/img" && ln -s "$5/dump-work" "$1/dump-work"`,
             'sh',
             paths.hopDir,
             technique.kind,
@@ -232,8 +235,8 @@ export function planHop(input: PlanInput): HopPlan {
             paths.snapDir,
             paths.finalDir,
           ]
-        : ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
-      dst: ['sh', '-c', 'rm -rf "$1" && mkdir -p "$1" && printf "%s\\n" "$2" >"$1/technique"', 'sh', paths.hopDir, technique.kind],
+        : ['sh', '-c', HOP_DIR, 'sh', paths.hopDir, technique.kind],
+      dst: ['sh', '-c', HOP_DIR, 'sh', paths.hopDir, technique.kind],
     },
     snapshot,
     checkpoint: finalCheckpoint,
