@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile, execSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -50,6 +50,61 @@ describe('floating IP command lines', () => {
     expect(await sh(awaitAddress('198.51.100.10', false, 50))).toBe(0)
     expect(await sh(awaitAddress('198.51.100.100', false, 2000, { file, owner: false }))).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe('0\n')
+  })
+  describe('the watch looks on address events, not every 10 ms', () => {
+    /** A stand-in `ip`: logs each call; `monitor` runs until killed and reports the address once
+     *  the flag file says 1 (as keepalived adding it would); `addr show` lists it then. */
+    function host(withPerl: boolean) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'gh-ipw-'))
+      const flag = path.join(dir, 'flag')
+      const log = path.join(dir, 'calls')
+      const line = "2: eth0    inet 198.51.100.100/24 scope global secondary eth0"
+      writeFileSync(
+        path.join(dir, 'ip'),
+        [
+          '#!/bin/sh',
+          `echo "$*" >>'${log}'`,
+          `if [ "$3" = monitor ]; then echo $$ >'${dir}/monitor.pid'; told=; while :; do`,
+          `  if [ -z "$told" ] && [ "$(cat '${flag}' 2>/dev/null)" = 1 ]; then echo '${line}'; told=1; fi; sleep 0.02; done; fi`,
+          `[ "$(cat '${flag}' 2>/dev/null)" = 1 ] && echo '${line}'`,
+          'exit 0',
+        ].join('\n'),
+      )
+      chmodSync(path.join(dir, 'ip'), 0o755)
+      let bin = dir
+      if (!withPerl) {
+        // Everything the script and the stand-in start, but no perl.
+        bin = path.join(dir, 'bin')
+        mkdirSync(bin)
+        for (const t of ['sh', 'grep', 'sleep', 'mktemp', 'mkdir', 'rm', 'cat']) symlinkSync(execSync(`command -v ${t}`, { shell: '/bin/sh' }).toString().trim(), path.join(bin, t))
+        symlinkSync(path.join(dir, 'ip'), path.join(bin, 'ip'))
+      }
+      const env = { ...process.env, TMPDIR: dir, PATH: withPerl ? `${dir}:${process.env.PATH}` : bin }
+      const looks = () => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('-o -4 addr show')).length
+      return { dir, flag, env, looks }
+    }
+    for (const withPerl of [true, false]) {
+      it(withPerl ? 'with perl: one monitor, a look per event or 100 ms; monitor and its file gone after' : 'without perl: the 10 ms looks of before', async () => {
+        const { dir, flag, env, looks } = host(withPerl)
+        const argv = awaitAddress('198.51.100.100', true, 5000)
+        const t0 = Date.now()
+        setTimeout(() => writeFileSync(flag, '1'), 600)
+        const code = await run(argv[0]!, argv.slice(1), { env }).then(() => 0, (e: { code: number }) => e.code)
+        expect(code).toBe(0)
+        expect(Date.now() - t0).toBeGreaterThanOrEqual(590)
+        if (withPerl) {
+          // 600 ms: the first look, ~6 safety-net looks, one on the event (the old pace: ~60).
+          expect(looks()).toBeLessThanOrEqual(10)
+          const pid = Number(readFileSync(path.join(dir, 'monitor.pid'), 'utf8'))
+          await new Promise((r) => setTimeout(r, 100))
+          expect(() => process.kill(pid, 0)).toThrow()
+          expect(readdirSync(dir).filter((f) => f.startsWith('tmp.'))).toEqual([])
+        } else {
+          expect(looks()).toBeGreaterThan(20)
+          expect(existsSync(path.join(dir, 'monitor.pid'))).toBe(false)
+        }
+      })
+    }
   })
   it('armed: writes only once the go line arrives on stdin; stdin ending without it writes nothing (exit 4)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gh-ip-'))

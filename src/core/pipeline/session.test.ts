@@ -192,7 +192,7 @@ describe("gap model, snapshot weighing and the delta's tools", () => {
 
   it("a host without perl: preflight names host and tool, and pre-copy's final delta goes with rsync", async () => {
     const { session, steps } = setup()
-    world.override = (h, argv) => (h === 'strasbourg' && argv[0] === 'sh' && argv[2]?.includes('command -v') ? { stdout: 'perl\n' } : undefined)
+    world.override = (h, argv) => (h === 'strasbourg' && argv[0] === 'sh' && argv[2]?.includes('for t in "$@"; do command -v') ? { stdout: 'perl\n' } : undefined)
     const rep = await session.preflight()
     expect(rep.hosts[1]!.checks.find((c) => c.id === 'delta-tools')).toEqual({ id: 'delta-tools', status: 'warn', detail: expect.stringMatching(/^perl missing on strasbourg: .* with rsync instead/) })
     expect(rep.hosts[0]!.checks.find((c) => c.id === 'delta-tools')).toMatchObject({ status: 'ok' })
