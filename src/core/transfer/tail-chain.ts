@@ -148,10 +148,12 @@ const SOURCE = [
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
   senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" 4<&-', '>&3'),
   'exec 3>&- 5>&-',
-  'wait "$ck"; rc=$(cat "$rc_file" 2>/dev/null || echo 1); rm -f "$rc_file"',
+  // Past this point the destination verifies and restores (on the lab, on these same two cores):
+  // the shell's own read and printf instead of cat, and the rc file's rm once that is over.
+  'wait "$ck"; rc=1; [ ! -r "$rc_file" ] || read -r rc <"$rc_file" || rc=1',
   // The destination's verify line, then its status; a failed checkpoint's status wins.
-  'cat <&4; exec 4<&-',
-  'wait "$peer"; peer_rc=$?',
+  `while IFS= read -r l <&4; do printf '%s\\n' "$l"; done; [ -z "$l" ] || printf '%s' "$l"; exec 4<&-`,
+  'wait "$peer"; peer_rc=$?; rm -f "$rc_file"',
   '[ "$rc" -eq 0 ] || exit "$rc"',
   'exit "$peer_rc"',
 ].join('\n')
