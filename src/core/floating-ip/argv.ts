@@ -41,29 +41,47 @@ export function writeTrackFileFenced(file: string, owner: boolean, claim: string
 /** Between looks at the host's addresses without perl, ms. */
 const LOOK_MS = 10
 
-// With perl there (the final delta needs it anyway), the watch looks when `ip monitor` (started
-// before the go line, so no change is missed) reports a change of this address, and every 100 ms
-// as a safety net, instead of starting `ip`, `grep` and `sleep` every 10 ms. Those three process
-// starts a look kept a core busy while they ran: a 0.5 s wait took 1.25 s of CPU on a lab host,
-// 0.11 s this way; a hop's watches run from the freeze on, while CRIU needs the CPU. Inside the
-// shell's single quotes: no single quote in it. /proc/uptime: a clock without Time::HiRes (not in
-// perl-base).
+// With perl there (the final delta needs it anyway), the whole command is one perl process,
+// started before the freeze when armed: at the go line it takes the claim and writes the track
+// file itself, then looks at the addresses when `ip monitor` (listening since the start, so no
+// change is missed) reports one of this address, and every 100 ms as a safety net. The shell
+// version below starts mkdir, sleep and, every 10 ms, `ip`, `grep` and `sleep`: those looks kept a
+// core busy while they ran (a 0.5 s wait took 1.25 s of CPU on a lab host, 0.11 s with the
+// monitor), and a hop's writes and watches run from the freeze on, while CRIU needs the CPU.
+// Inside the shell's single quotes: no single quote in it. /proc/uptime: a clock without
+// Time::HiRes (not in perl-base).
 const WATCH = String.raw`
-my ($a, $want, $n, $ev, $mon) = @ARGV; my ($pos, $tail, $look, $last, $e) = (0, "", 1, 0);
+use strict; use File::Path qw(make_path); $| = 1;
+my ($a, $want, $n, $delay, $file, $val, $armed, $c) = @ARGV;
+# Package variables: an exit frees file-scoped lexicals (closing, so waiting for, the monitor) before END runs.
+our $mon = open(our $m, "-|", "ip", "-o", "-4", "monitor", "address");
+END { kill("TERM", $mon) if $mon } $SIG{$_} = sub { exit 1 } for qw(HUP INT TERM PIPE);
+print "started\n";
+if (($armed // "") eq "armed") { my $go = <STDIN>; exit ${NOT_TRIGGERED_EXIT} unless defined $go && $go eq "go\n" }
+sub dir { my ($d) = $_[0] =~ m{^(.*)/[^/]*$}; return 1 if !defined $d || $d eq "" || -d $d; eval { make_path($d) }; -d $d }
+sub touch { my $t; open($t, ">", $_[0]) and close $t }
+if (($c // "") ne "") { unless (dir($c) && mkdir($c)) { touch("$c/late"); exit ${FENCED_EXIT} } }
+if (($file // "") ne "") {
+  select(undef, undef, undef, $delay) if $delay > 0;
+  my $f; my $w = dir($file) && open($f, ">", $file) && print($f "$val\n") && close($f);
+  touch("$c/done") if ($c // "") ne ""; exit 1 unless $w;
+}
 sub now { open(my $u, "<", "/proc/uptime") or return time; my $v = <$u>; $v + 0 }
 sub holds { open(my $p, "-|", "ip", "-o", "-4", "addr", "show") or return 0; my $h = 0; while (<$p>) { $h = 1 if index($_, " inet $a/") >= 0 } close $p; $h }
-open($e, "<", $ev) or undef $e; my $end = now() + $n * ${LOOK_MS} / 1000;
+my ($tail, $end) = ("", now() + $n * ${LOOK_MS} / 1000);
 while (1) {
-  if ($look) { exit 0 if holds() == $want; ($look, $last) = (0, now()) }
-  exit 3 if now() >= $end;
-  select(undef, undef, undef, 0.005);
-  my $s = $e ? -s $e : 0;
-  if ($s && $s > $pos) {
-    sysseek($e, $pos, 0); my $r = sysread($e, my $x, $s - $pos) || 0; $pos += $r; $x = $tail . $x;
-    $look = 1 if index($x, " inet $a/") >= 0; $tail = substr($x, -40);
+  exit 0 if holds() == $want;
+  my $last = now();
+  while (1) {
+    my $left = $end - now(); exit 3 if $left <= 0;
+    # Without a monitor (gone, or an ip without one), the old pace.
+    my $wait = $mon ? 0.1 - (now() - $last) : ${LOOK_MS} / 1000; last if $wait <= 0;
+    $wait = $left if $left < $wait;
+    my $r = ""; vec($r, fileno($m), 1) = 1 if $mon;
+    if (!$mon || !select($r, undef, undef, $wait)) { select(undef, undef, undef, $wait) unless $mon; last unless $mon; next }
+    my $x; if (!sysread($m, $x, 65536)) { undef $mon; last }
+    $x = $tail . $x; $tail = substr($x, -40); last if index($x, " inet $a/") >= 0;
   }
-  # Without a monitor (gone, or an ip without one), the old pace.
-  $look = 1 if now() - $last >= ($e && kill(0, $mon) ? 0.1 : ${LOOK_MS} / 1000);
 }
 `
 
@@ -80,13 +98,10 @@ export function awaitAddress(
   track?: { file: string; owner: boolean; delayMs?: number; armed?: boolean; claim?: string },
 ): string[] {
   const script = [
-    'a=$1 want=$2 n=$3 delay=$4 ev= mon=',
+    `if command -v perl >/dev/null 2>&1; then exec perl -e '${WATCH}' -- "$@"; fi`,
+    'a=$1 want=$2 n=$3 delay=$4',
     // The first line tells the caller when the command started (moveFloatingIp times hosts with it).
     'echo started',
-    // The monitor and its file go with the command, however it ends.
-    `trap '[ -z "$mon" ] || kill "$mon" 2>/dev/null; [ -z "$ev" ] || rm -f -- "$ev"' EXIT`,
-    "trap 'exit 1' HUP INT TERM",
-    'if command -v perl >/dev/null 2>&1 && ev=$(mktemp 2>/dev/null); then ip -o -4 monitor address >"$ev" 2>/dev/null & mon=$!; else ev=; fi',
     // Armed: opened before the freeze, it writes only once the engine's go line arrives on stdin;
     // stdin ending without it (the hop ended first) exits 4 with nothing written.
     `if [ "$7" = armed ]; then IFS= read -r go || exit ${NOT_TRIGGERED_EXIT}; [ "$go" = go ] || exit ${NOT_TRIGGERED_EXIT}; fi`,
@@ -94,7 +109,6 @@ export function awaitAddress(
     // A fenced go line leaves `late` in the claim, for the survey of what happened.
     `c=$8; if [ -n "$c" ]; then ${TAKE_CLAIM} || { : >"$c/late"; exit ${FENCED_EXIT}; }; fi`,
     `if [ -n "$5" ]; then shift 4; [ "$delay" = 0.000 ] || sleep "$delay" 2>/dev/null; ${WRITE}; w=$?; [ -z "$c" ] || : >"$c/done"; [ "$w" = 0 ] || exit 1; fi`,
-    `if [ -n "$ev" ]; then perl -e '${WATCH}' "$a" "$want" "$n" "$ev" "$mon"; exit $?; fi`,
     'i=0',
     'while :; do',
     '  if ip -o -4 addr show | grep -qF " inet $a/"; then h=1; else h=0; fi',
