@@ -21,15 +21,19 @@ export async function checkpoint(ctx: HopContext, lastSnapshot: number): Promise
   })
 }
 
-/** Sizes and CRIU's figures, read beside the transfer: every round trip here is outage. */
-export function readDumpFigures(ctx: HopContext): void {
+/** Sizes and CRIU's figures, read beside the transfer (every round trip here is outage), or once
+ *  `after` settles. */
+export function readDumpFigures(ctx: HopContext, after: Promise<unknown> = Promise.resolve()): void {
   const record = ctx.steps.length
   ctx.pending.push(
-    Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, ctx.plan.paths.img)]).then(([stats, bytes]) => {
-      ctx.figures.criuDump = stats
-      ctx.figures.imageBytes = bytes
-      const rec = ctx.steps[record]
-      if (rec?.step === 'checkpoint') rec.bytes = bytes
-    }),
+    after
+      .catch(() => undefined)
+      .then(() => Promise.all([readCriuStats(ctx.src, ctx.plan.dumpStats, ctx.plan.runtime.stats.decode), dirBytes(ctx.src, ctx.plan.paths.img)]))
+      .then(([stats, bytes]) => {
+        ctx.figures.criuDump = stats
+        ctx.figures.imageBytes = bytes
+        const rec = ctx.steps[record]
+        if (rec?.step === 'checkpoint') rec.bytes = bytes
+      }),
   )
 }

@@ -174,7 +174,9 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       return runStep(ctx, 'checkpoint', { host: ctx.from.name, frozen: true, detail: `freeze the container and dump it; ${ctx.to.name} is ready for ${what}, in the same command` }, async () => {
         await wait('dumped')
         advance(ctx, 'sourceDumped')
-        readDumpFigures(ctx)
+        // Its four process starts on the source (two commands) wait until the restore is over: on
+        // the lab's shared cores they had run beside the destination's verify and restore.
+        readDumpFigures(ctx, wait('exited'))
         return { value: undefined, detail: `dumped; ${what} ${whole ? 'is' : 'are'} on the way (the game's memory left once CRIU's log said it was written)` }
       })
     },
