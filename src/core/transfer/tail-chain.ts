@@ -118,7 +118,8 @@ our $DUMP_WAIT = sub {
         next;
       }
     }
-    if (-e $DW_RC) { open(my $r, '<', $DW_RC) or exit 1; my $v = <$r> // ''; chomp $v; if ($v eq '0') { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 } exit 1 }
+    # (A line without its newline is still being written: looked at again.)
+    if (-e $DW_RC) { open(my $r, '<', $DW_RC) or exit 1; my $v = <$r> // ''; if (chomp $v) { if ($v eq '0') { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 } exit 1 } }
     select(undef, undef, undef, 0.002);
   }
 };
@@ -142,8 +143,9 @@ const SOURCE = [
   `echo "${TAIL_MARK.freezing}"`,
   // A log left from before must not say "finished" for this dump.
   '[ -z "$log" ] || rm -f "$log"',
-  // The checkpoint says how it ended itself (a line, and its status in a file for the watch).
-  `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file.part"; mv "$rc_file.part" "$rc_file"; } 3>&- 4<&- 5>&- &`,
+  // The checkpoint says how it ended itself (a line, and its status in a file for the watch, which
+  // waits for the whole line: no mv process at the dump's end).
+  `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file"; } 3>&- 4<&- 5>&- &`,
   'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
   senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" 4<&-', '>&3'),
