@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile, execSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -180,6 +180,21 @@ describe('one-way page delta', () => {
     bad.writeUInt8(bad.readUInt8(200 * PAGE) ^ 1, 200 * PAGE)
     writeFileSync(path.join(dirs.dst, 'pages-1.img'), bad)
     await expect(send(dirs, true)).rejects.toMatchObject({ stderr: expect.stringMatching(/pages-1\.img: size or CRC differs from the source/) })
+  })
+  it("a big file's CRC starts on the destination once its last record is in, the small ones' at the end", async () => {
+    const { dirs, next } = world()
+    // A cksum that logs its files (the sender's and the receiver's calls alike) and then sums them.
+    const bin = mkdtempSync(path.join(tmpdir(), 'gh-ck-'))
+    const log = path.join(bin, 'calls')
+    writeFileSync(path.join(bin, 'cksum'), `#!/bin/sh\necho "$*" >>'${log}'\nexec ${execSync('command -v cksum', { shell: '/bin/sh' }).toString().trim()} "$@"\n`)
+    chmodSync(path.join(bin, 'cksum'), 0o755)
+    const f = await send(dirs, true, { ...process.env, PATH: `${bin}:${process.env.PATH}` })
+    expect(f.verifiedFiles).toBe(3)
+    expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
+    const calls = readFileSync(log, 'utf8').trim().split('\n')
+    // The sender: one call for all three; the receiver: pages-1.img (1.2 MB) alone, then the rest.
+    expect(calls).toContain('-- pages-1.img')
+    expect(calls).toContain('-- core-1.img new.img')
   })
   it('a stream cut short is refused', async () => {
     const { dirs } = world()
