@@ -1,5 +1,5 @@
 import { execFile, execSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -76,15 +76,15 @@ describe('floating IP command lines', () => {
         // Everything the script and the stand-in start, but no perl.
         bin = path.join(dir, 'bin')
         mkdirSync(bin)
-        for (const t of ['sh', 'grep', 'sleep', 'mktemp', 'mkdir', 'rm', 'cat']) symlinkSync(execSync(`command -v ${t}`, { shell: '/bin/sh' }).toString().trim(), path.join(bin, t))
+        for (const t of ['sh', 'grep', 'sleep', 'mkdir', 'cat']) symlinkSync(execSync(`command -v ${t}`, { shell: '/bin/sh' }).toString().trim(), path.join(bin, t))
         symlinkSync(path.join(dir, 'ip'), path.join(bin, 'ip'))
       }
-      const env = { ...process.env, TMPDIR: dir, PATH: withPerl ? `${dir}:${process.env.PATH}` : bin }
+      const env = { ...process.env, PATH: withPerl ? `${dir}:${process.env.PATH}` : bin }
       const looks = () => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('-o -4 addr show')).length
       return { dir, flag, env, looks }
     }
     for (const withPerl of [true, false]) {
-      it(withPerl ? 'with perl: one monitor, a look per event or 100 ms; monitor and its file gone after' : 'without perl: the 10 ms looks of before', async () => {
+      it(withPerl ? 'with perl: one monitor, a look per event or 100 ms; the monitor gone after' : 'without perl: the 10 ms looks of before', async () => {
         const { dir, flag, env, looks } = host(withPerl)
         const argv = awaitAddress('198.51.100.100', true, 5000)
         const t0 = Date.now()
@@ -98,7 +98,6 @@ describe('floating IP command lines', () => {
           const pid = Number(readFileSync(path.join(dir, 'monitor.pid'), 'utf8'))
           await new Promise((r) => setTimeout(r, 100))
           expect(() => process.kill(pid, 0)).toThrow()
-          expect(readdirSync(dir).filter((f) => f.startsWith('tmp.'))).toEqual([])
         } else {
           expect(looks()).toBeGreaterThan(15)
           expect(existsSync(path.join(dir, 'monitor.pid'))).toBe(false)
