@@ -71,14 +71,15 @@ sub holds { open(my $p, "-|", "ip", "-o", "-4", "addr", "show") or return 0; my 
 my ($tail, $end) = ("", now() + $n * ${LOOK_MS} / 1000);
 while (1) {
   exit 0 if holds() == $want;
-  my $last = now();
+  # The next look: at an event naming the address, or after 100 ms (without a monitor, gone or
+  # an ip without one, after the old 10 ms).
+  my $next = now() + ($mon ? 0.1 : ${LOOK_MS} / 1000);
   while (1) {
-    my $left = $end - now(); exit 3 if $left <= 0;
-    # Without a monitor (gone, or an ip without one), the old pace.
-    my $wait = $mon ? 0.1 - (now() - $last) : ${LOOK_MS} / 1000; last if $wait <= 0;
-    $wait = $left if $left < $wait;
-    my $r = ""; vec($r, fileno($m), 1) = 1 if $mon;
-    if (!$mon || !select($r, undef, undef, $wait)) { select(undef, undef, undef, $wait) unless $mon; last unless $mon; next }
+    my $t = now(); exit 3 if $t >= $end; last if $t >= $next;
+    my $wait = ($next < $end ? $next : $end) - $t;
+    if (!$mon) { select(undef, undef, undef, $wait); next }
+    my $r = ""; vec($r, fileno($m), 1) = 1;
+    next unless select($r, undef, undef, $wait);
     my $x; if (!sysread($m, $x, 65536)) { undef $mon; last }
     $x = $tail . $x; $tail = substr($x, -40); last if index($x, " inet $a/") >= 0;
   }
