@@ -1,11 +1,11 @@
-import { execFile, execSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, execSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
+import { CKSUM_SMALL, DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -192,9 +192,24 @@ describe('one-way page delta', () => {
     expect(f.verifiedFiles).toBe(3)
     expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
     const calls = readFileSync(log, 'utf8').trim().split('\n')
-    // The sender: one call for all three; the receiver: pages-1.img (1.2 MB) alone, then the rest.
-    expect(calls).toContain('-- pages-1.img')
-    expect(calls).toContain('-- core-1.img new.img')
+    // Only pages-1.img (1.2 MB) goes to cksum, once on each side; the small files are summed in perl.
+    expect(calls).toEqual(['-- pages-1.img', '-- pages-1.img'])
+  })
+  it("the small files' CRC in perl is cksum(1)'s, byte for byte; past 64 KiB in all the rest go to cksum", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gh-crc-'))
+    const sizes = [0, 1, 255, 256, 4097, 40_000, 40_001]
+    const names = sizes.map((n, i) => {
+      const b = Buffer.alloc(n)
+      for (let k = 0; k < n; k++) b[k] = (k * 31 + i * 7 + (k >> 8)) & 0xff
+      writeFileSync(path.join(dir, `f${i}.img`), b)
+      return `f${i}.img`
+    })
+    const out = execFileSync('perl', ['-e', `${CKSUM_SMALL}\nmy ($in, $out) = small_first(@ARGV); print map { cksum_line($_) } @$in; print "rest @$out\\n";`, ...names], { cwd: dir }).toString()
+    const lines = out.trim().split('\n')
+    const want = execFileSync('cksum', ['--', ...names.slice(0, 6)], { cwd: dir }).toString().trim().split('\n')
+    // Smallest first: 0 + 1 + 255 + 256 + 4097 + 40000 bytes fit in 64 KiB, the second 40 KB file does not.
+    expect(lines.slice(0, -1).sort()).toEqual(want.sort())
+    expect(lines.at(-1)).toBe('rest f6.img')
   })
   it('a stream cut short is refused', async () => {
     const { dirs } = world()
