@@ -12,7 +12,6 @@
 // Plain perl (Debian's perl-base, everywhere rsync runs), gzip and cksum: no tool to install.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 
-/** Source side: `perl -e SENDER IMG BASIS` writes the stream to stdout, figures to stderr. */
 // POSIX cksum's CRC (byte for byte what cksum(1) prints) of the image's small files, in the
 // process: a cksum process's start cost 20-46 ms on the lab's loaded cores, where it was the last
 // thing the sender waited for after CRIU finished (and the receiver after the stream's end), while
@@ -30,6 +29,7 @@ sub cksum_line {
 }
 `
 
+/** Source side: `perl -e SENDER IMG BASIS` writes the stream to stdout, figures to stderr. */
 export const SENDER = String.raw`
 use strict; my ($img, $base) = @ARGV; my $B = 4096; my $C = 1 << 20; $| = 1;
 CKSUM_SMALL
