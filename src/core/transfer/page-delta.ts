@@ -16,7 +16,8 @@ import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 // process: a cksum process's start cost 20-46 ms on the lab's loaded cores, where it was the last
 // thing the sender waited for after CRIU finished (and the receiver after the stream's end), while
 // the lab game's 20 small files (24 KB) take ~5 ms here. The smallest files go first, up to 64 KiB
-// in all; the rest (the game's memory) still go to cksum, started early beside the scan.
+// in all; the rest (the game's memory) still go to cksum, started early beside the scan. (Put in
+// with a function: a replacement string would read perl's $& or $' as its own patterns.)
 export const CKSUM_SMALL = String.raw`
 my @CT; for my $i (0 .. 255) { my $c = $i << 24; for (1 .. 8) { $c = $c & 0x80000000 ? (($c << 1) ^ 0x04C11DB7) & 0xFFFFFFFF : ($c << 1) & 0xFFFFFFFF } $CT[$i] = $c }
 # The names -> (the ones summed here, the rest): the smallest first, up to 64 KiB in all.
@@ -260,7 +261,7 @@ print "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";
 # One string, one write: the counter beside us writes to the same stderr.
 my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole\n";
-`.replace('CKSUM_SMALL', CKSUM_SMALL)
+`.replace('CKSUM_SMALL', () => CKSUM_SMALL)
 
 /**
  * Compresses the stream as it comes (gzip format, Compress::Raw::Zlib) and lets it out whenever
@@ -382,7 +383,7 @@ die "verified $ok of " . scalar(@n) . " files\n" unless $ok == @n;
 my $line = "globehop-delta: verified $ok files $bytes bytes\n";
 if (defined $mark) { open(my $o, '>', "$mark.part") or die "$mark: $!\n"; print $o $line; close $o or die "$mark: $!\n"; rename("$mark.part", $mark) or die "$mark: $!\n" }
 print $line;
-`.replace('CKSUM_SMALL', CKSUM_SMALL)
+`.replace('CKSUM_SMALL', () => CKSUM_SMALL)
 
 /**
  * Passes the stream on and says how many bytes went out: a `sent` line every 256 KiB (progress,
