@@ -12,6 +12,7 @@ import { hostSshOpts } from '../ssh/peer-known-hosts'
 import { freezeFirstArgv } from '../criu/freeze-first'
 import { quoteArgv } from '../ssh/quote'
 import { crun } from './runtime/crun'
+import { DETACH_CRIU_ROOT } from './runtime/runc'
 import { podman } from './runtime/podman'
 import type { Runtime } from './runtime/types'
 
@@ -48,8 +49,8 @@ describe('stop-and-copy', () => {
   })
   it('rolls back from the source own image, and cleans up without --force on the source', () => {
     expect(p.restoreOnSource.slice(-8)).toEqual(['restore', '--detach', '--bundle', '/srv/globehop/xonotic', '--image-path', `${H}/img`, '--work-path', `${H}/rollback-work`, 'xonotic'].slice(-8))
-    expect(p.cleanup).toEqual({ deleteSourceContainer: ['runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeSnapshots: null, removeDestinationImages: ['rm', '-rf', '--', H], keepSourceLogs: null, keepDestinationLogs: null })
-    expect(p.discardOnDestination).toEqual(['runc', 'delete', '--force', 'xonotic'])
+    expect(p.cleanup).toEqual({ deleteSourceContainer: ['sh', '-c', DETACH_CRIU_ROOT, 'sh', 'xonotic', 'runc', 'delete', 'xonotic'], removeSourceImages: ['rm', '-rf', '--', H], removeSnapshots: null, removeDestinationImages: ['rm', '-rf', '--', H], keepSourceLogs: null, keepDestinationLogs: null })
+    expect(p.discardOnDestination).toEqual(['sh', '-c', DETACH_CRIU_ROOT, 'sh', 'xonotic', 'runc', 'delete', '--force', 'xonotic'])
     // runc keeps no checkpoint of its own: nothing to restore in place.
     expect(p.restoreHereOnSource).toBeNull()
   })

@@ -3,6 +3,20 @@
 import { CRIU_IMAGE_MARKER, CRIU_STATS_FILES } from '../../criu/stats'
 import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
 
+/**
+ * `runc restore` bind-mounts the bundle's rootfs at <state dir>/criu-root for CRIU and unmounts it
+ * when it returns; one that was killed (a deadline, a lost session) leaves the mount behind. `runc
+ * delete`, even of a container it no longer knows, then removes the state dir recursively, through
+ * the mount: on the lab (runc 1.3.6) that emptied the bundle's rootfs and exited 0. So every delete
+ * first detaches a leftover mount there, and fails rather than delete through one it cannot.
+ * (`sh -c SCRIPT sh ID ARGV...`; the tour's container id is checked to be a plain name.)
+ */
+export const DETACH_CRIU_ROOT = String.raw`m=/run/runc/$1/criu-root; shift
+if grep -qF " $m " /proc/self/mountinfo; then umount -l "$m" || { echo "cannot unmount $m, left by a restore that did not finish: not deleting through it" >&2; exit 1; }; fi
+exec "$@"`
+
+const detachingCriuRoot = (id: string, argv: string[]): string[] => ['sh', '-c', DETACH_CRIU_ROOT, 'sh', id, ...argv]
+
 export const runc: Runtime = {
   name: 'runc',
   capabilities: { leaveRunning: true, preDump: true, lazyPages: true },
@@ -33,7 +47,7 @@ export const runc: Runtime = {
     argv.push(a.id)
     return argv
   },
-  delete: (id) => ['runc', 'delete', id],
-  forceDelete: (id) => ['runc', 'delete', '--force', id],
+  delete: (id) => detachingCriuRoot(id, ['runc', 'delete', id]),
+  forceDelete: (id) => detachingCriuRoot(id, ['runc', 'delete', '--force', id]),
   resume: (id) => ['runc', 'resume', id],
 }

@@ -7,7 +7,7 @@ import { RUNTIME_NAMES } from '../../../shared/tour'
 import { crun } from './crun'
 import { decodePodmanStats, podman, PODMAN_ARCHIVE } from './podman'
 import { ALL_RUNTIMES, runtimeNamed } from './registry'
-import { runc } from './runc'
+import { DETACH_CRIU_ROOT, runc } from './runc'
 
 // `crun --version` of Debian 12's crun (built without CRIU) and of a crun built with it.
 const CRUN_NO_CRIU = 'crun version 1.8.1\ncommit: f8a096be060b22ccd3d5f3ebe44108517fbf6c30\nrundir: /run/crun\nspec: 1.0.0\n+SYSTEMD +SELINUX +APPARMOR +CAP +SECCOMP +EBPF +YAJL\n'
@@ -35,6 +35,19 @@ describe('runtimes', () => {
     expect(() => crun.checkpoint({ ...a, lazy: { pageServer: '198.51.100.11:27027', statusFd: 3 } })).toThrow(/lazy pages/)
     expect(runc.resume('xonotic')).toEqual(['runc', 'resume', 'xonotic'])
     expect(crun.restore({ id: 'x', bundle: '/b', imagePath: '/i' })).toEqual(['crun', 'restore', '--detach', '--bundle', '/b', '--image-path', '/i', 'x'])
+  })
+
+  it('runc deletes through a wrapper that detaches a killed restore\'s criu-root first; with none mounted it only runs the delete', () => {
+    const wrap = (argv: string[]) => ['sh', '-c', DETACH_CRIU_ROOT, 'sh', 'xonotic', ...argv]
+    expect(runc.delete('xonotic')).toEqual(wrap(['runc', 'delete', 'xonotic']))
+    expect(runc.forceDelete('xonotic')).toEqual(wrap(['runc', 'delete', '--force', 'xonotic']))
+    // With the delete swapped for printf/false: no such mount here, so the command runs as given,
+    // its output and exit code passed through. (The mounted case runs against real runc: criu-root.lab.test.ts.)
+    const [sh, ...args] = [...runc.forceDelete('globehop-none').slice(0, 5), 'printf', '%s|', 'a b', 'c']
+    const r = spawnSync(sh!, args, { encoding: 'utf8' })
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a b|c|', ''])
+    const f = spawnSync('sh', [...runc.delete('globehop-none').slice(1, 5), 'false'], { encoding: 'utf8' })
+    expect(f.status).toBe(1)
   })
 })
 
