@@ -97,6 +97,11 @@ export function waitGameAnswers(timeoutMs = 20_000): Promise<ServerInfo> {
   return waitFor(`the game to answer getinfo at ${FLOATING_IP}:${GAME_PORT}`, timeoutMs, () => queryServer(FLOATING_IP, GAME_PORT, 'getinfo', 500))
 }
 
+/** True when the bundle's rootfs still holds the game (a delete through a killed restore's bind mount had emptied it). */
+export async function rootfsIntact(h: HostState): Promise<boolean> {
+  return (await inMachine(h, ['test', '-x', `${BUNDLE_PATH}/rootfs/usr/games/darkplaces-server`], { allowFail: true })).code === 0
+}
+
 /** True when the bundle's config.json is present on this host (a test may have removed it). */
 export async function hasBundle(h: HostState): Promise<boolean> {
   return (await inMachine(h, ['test', '-f', `${BUNDLE_PATH}/config.json`], { allowFail: true })).code === 0

@@ -2,7 +2,7 @@
 // floating IP, with no game container anywhere else and the bundle present on every host.
 import type { RuntimeName } from '../src/shared/tour'
 import { cmd } from './exec'
-import { hasBundle, removeGame, setOwner, startGame, waitGameAnswers, waitOwner } from './game'
+import { hasBundle, removeGame, rootfsIntact, setOwner, startGame, waitGameAnswers, waitOwner } from './game'
 import { BUNDLE_PATH } from './hosts'
 import { machineArgv } from './machine'
 import { readState } from './state'
@@ -15,7 +15,11 @@ export async function resetGame(runtime?: RuntimeName): Promise<void> {
   runtime ??= s.runtime ?? 'runc'
   await Promise.all(s.hosts.map(removeGame))
   for (const h of s.hosts) {
-    if (await hasBundle(h)) continue
+    if (await hasBundle(h)) {
+      // Tests may move config.json away, never the rootfs: an empty one is data loss to report, not to mend.
+      if (!(await rootfsIntact(h))) throw new Error(`the game's rootfs on ${h.name} (${BUNDLE_PATH}/rootfs) was emptied; \`globehop lab down && globehop lab up\` restores it`)
+      continue
+    }
     // Copy the bundle back from the lab's source over a local pipe (never over the slow link).
     const argv = machineArgv(h, ['/bin/sh', '-c', `mkdir -p ${BUNDLE_PATH} && tar -x -C ${BUNDLE_PATH}`])
     await cmd(['/bin/sh', '-c', 'src=$1; shift; tar -C "$src" -c . | "$@"', 'sh', s.bundle, ...argv], { timeoutMs: 300_000 })
