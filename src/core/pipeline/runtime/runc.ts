@@ -8,11 +8,14 @@ import type { CheckpointArgs, RestoreArgs, Runtime } from './types'
  * when it returns; one that was killed (a deadline, a lost session) leaves the mount behind. `runc
  * delete`, even of a container it no longer knows, then removes the state dir recursively, through
  * the mount: on the lab (runc 1.3.6) that emptied the bundle's rootfs and exited 0. So every delete
- * first detaches a leftover mount there, and fails rather than delete through one it cannot.
+ * first detaches leftover mounts there (stacked ones too), and fails rather than delete through one
+ * it cannot.
  * (`sh -c SCRIPT sh ID ARGV...`; the tour's container id is checked to be a plain name.)
  */
 export const DETACH_CRIU_ROOT = String.raw`m=/run/runc/$1/criu-root; shift
-if grep -qF " $m " /proc/self/mountinfo; then umount -l "$m" || { echo "cannot unmount $m, left by a restore that did not finish: not deleting through it" >&2; exit 1; }; fi
+i=0; while grep -qF " $m " /proc/self/mountinfo; do
+  [ "$i" -lt 8 ] && umount -l "$m" || { echo "cannot unmount $m, left by a restore that did not finish: not deleting through it" >&2; exit 1; }; i=$((i + 1))
+done
 exec "$@"`
 
 const detachingCriuRoot = (id: string, argv: string[]): string[] => ['sh', '-c', DETACH_CRIU_ROOT, 'sh', id, ...argv]
