@@ -31,8 +31,7 @@ async function heldRestore(): Promise<void> {
       `cp ${BUNDLE_PATH}/config.json ${T}/bundle/ && echo keep > ${T}/bundle/rootfs/marker`,
       // runc reads the image's descriptors before it mounts; CRIU never gets to read the rest.
       `echo '["/dev/null","/dev/null","/dev/null"]' > ${T}/img/descriptors.json`,
-      `printf '%s\\n' '#!/bin/sh' 'grep -qF " ${MOUNT} " /proc/self/mountinfo || exec criu "$@"' 'echo $$ > ${T}/held.pid; exec sleep 300' > ${T}/bin/criu`,
-      `sed -i 's|exec criu|exec /usr/sbin/criu|' ${T}/bin/criu && chmod +x ${T}/bin/criu`,
+      `real=$(command -v criu) && printf '%s\\n' '#!/bin/sh' "grep -qF ' ${MOUNT} ' /proc/self/mountinfo || exec $real \"\\$@\"" 'echo $$ > ${T}/held.pid; exec sleep 300' > ${T}/bin/criu && chmod +x ${T}/bin/criu`,
       `PATH=${T}/bin:$PATH setsid ${quoteArgv(runc.restore({ id: ID, bundle: `${T}/bundle`, imagePath: `${T}/img`, workPath: `${T}/work` }))} </dev/null >${T}/restore.out 2>&1 &`,
       `echo $! > ${T}/runc.pid`,
     ].join('\n'),
