@@ -6,7 +6,7 @@ import { cmd, waitFor } from './exec'
 import { BUNDLE_PATH, CONTAINER_ID, FLOATING_IP, GAME_PORT, TRACK_FILE } from './hosts'
 import { inMachine, shInMachine } from './machine'
 import { queryServer, type ServerInfo } from './query'
-import { IMAGE_STORE, renderBundleConfig } from './render'
+import { gameArgs, IMAGE_STORE, renderBundleConfig } from './render'
 import type { HostState } from './state'
 
 /** Podman on the lab's cgroup-v1 hosts warns on every command (lab/README.md, "Podman"). */
@@ -99,7 +99,7 @@ export function waitGameAnswers(timeoutMs = 20_000): Promise<ServerInfo> {
 
 /** True when the bundle's rootfs still holds the game (a delete through a killed restore's bind mount had emptied it). */
 export async function rootfsIntact(h: HostState): Promise<boolean> {
-  return (await inMachine(h, ['test', '-x', `${BUNDLE_PATH}/rootfs/usr/games/darkplaces-server`], { allowFail: true })).code === 0
+  return (await inMachine(h, ['test', '-x', `${BUNDLE_PATH}/rootfs${gameArgs()[0]}`], { allowFail: true })).code === 0
 }
 
 /** True when the bundle's config.json is present on this host (a test may have removed it). */

@@ -17,10 +17,12 @@ const host = readState()?.hosts.at(-1)
 const ID = 'globehop-criu-root-test'
 const T = `/root/${ID}`
 const MOUNT = `/run/runc/${ID}/criu-root`
+/** Exits 0 while the mount is there. */
+const IS_MOUNTED = `grep -qF ' ${MOUNT} ' /proc/self/mountinfo`
 const skipWhy = lab.available ? '' : ` (skipped: ${lab.reason})`
 
 const sh = (script: string) => shInMachine(host!, script, { timeoutMs: 30_000 })
-const mounted = async () => (await sh(`grep -qF ' ${MOUNT} ' /proc/self/mountinfo`).catch(() => ({ code: 1 }))).code === 0
+const mounted = async () => (await sh(IS_MOUNTED).catch(() => ({ code: 1 }))).code === 0
 const rootfs = async () => (await sh(`ls -A ${T}/bundle/rootfs`)).stdout.split('\n').filter(Boolean).sort()
 
 /** Starts `runc restore` of the scratch bundle and returns once runc has mounted criu-root and is held there. */
@@ -31,7 +33,7 @@ async function heldRestore(): Promise<void> {
       `cp ${BUNDLE_PATH}/config.json ${T}/bundle/ && echo keep > ${T}/bundle/rootfs/marker`,
       // runc reads the image's descriptors before it mounts; CRIU never gets to read the rest.
       `echo '["/dev/null","/dev/null","/dev/null"]' > ${T}/img/descriptors.json`,
-      `real=$(command -v criu) && printf '%s\\n' '#!/bin/sh' "grep -qF ' ${MOUNT} ' /proc/self/mountinfo || exec $real \"\\$@\"" 'echo $$ > ${T}/held.pid; exec sleep 300' > ${T}/bin/criu && chmod +x ${T}/bin/criu`,
+      `real=$(command -v criu) && printf '%s\\n' '#!/bin/sh' "${IS_MOUNTED} || exec $real \"\\$@\"" 'echo $$ > ${T}/held.pid; exec sleep 300' > ${T}/bin/criu && chmod +x ${T}/bin/criu`,
       `PATH=${T}/bin:$PATH setsid ${quoteArgv(runc.restore({ id: ID, bundle: `${T}/bundle`, imagePath: `${T}/img`, workPath: `${T}/work` }))} </dev/null >${T}/restore.out 2>&1 &`,
       `echo $! > ${T}/runc.pid`,
     ].join('\n'),
@@ -45,7 +47,7 @@ async function heldRestore(): Promise<void> {
 describe.skipIf(!lab.available || !host)(`a killed runc restore's mount of the rootfs${skipWhy}`, { timeout: 120_000 }, () => {
   afterAll(async () => {
     if (!host) return
-    await sh(`for i in 1 2 3; do grep -qF ' ${MOUNT} ' /proc/self/mountinfo && umount -l ${MOUNT}; done; rm -rf /run/runc/${ID} ${T}`).catch(() => {})
+    await sh(`for i in 1 2 3; do ${IS_MOUNTED} && umount -l ${MOUNT}; done; rm -rf /run/runc/${ID} ${T}`).catch(() => {})
   })
 
   const cases = [
