@@ -36,6 +36,11 @@ export interface HopPaths {
    *  file the gate's restore writes its exit status to. */
   restoreClaim: string
   restoreDone: string
+  /** Destination: the pid of a restore the gate started before its go-ahead (held in CRIU's shim,
+   *  transfer/criu-hold.ts), the shim's directory and the FIFO the gate says its word into. */
+  restoreHeld: string
+  criuShimDir: string
+  restoreGo: string
   /** Both hosts: the hop's IP claim, which orders the move's and the rollback's track-file writes
    *  (floating-ip/argv.ts writeTrackFileFenced). */
   ipClaim: string
@@ -64,13 +69,15 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string, s
     tailFifo: p('tail.fifo'),
     tailMarker: p('tail.verified'),
     ...restoreClaim(hopDir),
+    criuShimDir: p('criu-hold'),
+    restoreGo: p('restore.go'),
     ipClaim: ipClaim(hopDir),
   }
 }
 
 /** The restore claim of a hop directory (the restore gate, a rollback, `recover`). */
-export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone'> {
-  return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done') }
+export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone' | 'restoreHeld'> {
+  return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done'), restoreHeld: path.join(hopDir, 'restore.held') }
 }
 
 /** The IP claim of a hop directory (the move, a rollback, `recover`). */

@@ -11,6 +11,7 @@ import { HOST_SSH_OPTS, rsyncArgv } from '../transfer/rsync'
 import { hostSshOpts } from '../ssh/peer-known-hosts'
 import { freezeFirstArgv } from '../criu/freeze-first'
 import { quoteArgv } from '../ssh/quote'
+import { GATE_ARGV_AT } from '../transfer/tail-chain'
 import { crun } from './runtime/crun'
 import { DETACH_CRIU_ROOT } from './runtime/runc'
 import { podman } from './runtime/podman'
@@ -67,7 +68,7 @@ describe('stop-and-copy', () => {
     expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/no-basis`, 'zstd9'])
     expect(c[9]).toContain('zstd -dqc | perl')
     expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
-    expect(s.tailChain(0)!.gate(4000).slice(9)).toEqual(s.restore)
+    expect(s.tailChain(0)!.gate(4000).slice(GATE_ARGV_AT.restore)).toEqual(s.restore)
     // Without compression: no zstd anywhere.
     const raw = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'stop-and-copy' }, compress: false, streamImage: true }).tailChain(0)!.source
     expect(raw[7]).toBe('0')
@@ -181,13 +182,17 @@ describe('pre-copy with rsync tracking', () => {
     // runc's CRIU log (the pages go out on its last line), the compressor, then the ssh argv.
     expect(c[12]).toBe(`${H}/dump-work/dump.log`)
     expect(c.slice(14)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
-    // The gate: the marker it waits for (and how long), the restore claim, then the restore itself.
+    // The gate: the marker it waits for (and how long), the restore claim, runc's CRIU held in a
+    // shim until the go-ahead (runc runs \`criu\` from PATH), then the restore itself.
     const g = p.tailChain(2)!.gate(4000)
-    expect(g.slice(5, 9)).toEqual([`${H}/tail.verified`, '4000', `${H}/restore.claim`, `${H}/restore.done`])
-    expect(g.slice(9)).toEqual(p.restore)
+    expect(g.slice(GATE_ARGV_AT.marker, GATE_ARGV_AT.marker + 7)).toEqual([`${H}/tail.verified`, '4000', `${H}/restore.claim`, `${H}/restore.done`, `${H}/criu-hold`, `${H}/restore.go`, `${H}/restore.held`])
+    expect(g.slice(GATE_ARGV_AT.restore)).toEqual(p.restore)
+    // A runtime that does not say its restore runs \`criu\` from PATH restores after the go line only.
+    const viaCrun = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, runtime: crun }).tailChain(2)!.gate(4000)
+    expect(viaCrun.slice(GATE_ARGV_AT.marker + 4, GATE_ARGV_AT.marker + 7)).toEqual(['', '', ''])
     expect(p.tailChain(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).tailChain(1)).toBeNull()
-    expect(p.fenceDestination(2000).slice(-4)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, '20'])
+    expect(p.fenceDestination(2000).slice(-5)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, `${H}/restore.held`, '20'])
     const fast = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, mbitPerSec: 900 })
     expect(fast.tailChain(2)!.source[7]).toBe('1')
   })

@@ -273,10 +273,18 @@ export function planHop(input: PlanInput): HopPlan {
               fifo: paths.tailFifo,
               marker: paths.tailMarker,
             }),
-            gate: (waitMs) => gateArgv({ marker: paths.tailMarker, waitMs, claim: paths.restoreClaim, done: paths.restoreDone, restore }),
+            gate: (waitMs) =>
+              gateArgv({
+                marker: paths.tailMarker,
+                waitMs,
+                claim: paths.restoreClaim,
+                done: paths.restoreDone,
+                restore,
+                hold: rt.restoreRunsCriu ? { shimDir: paths.criuShimDir, fifo: paths.restoreGo, held: paths.restoreHeld } : undefined,
+              }),
           }
         : null,
-    fenceDestination: (waitMs) => fenceArgv(paths.hopDir, paths.restoreClaim, paths.restoreDone, waitMs),
+    fenceDestination: (waitMs) => fenceArgv(paths.hopDir, paths.restoreClaim, paths.restoreDone, paths.restoreHeld, waitMs),
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
     restore,
     restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),

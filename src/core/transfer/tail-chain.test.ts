@@ -25,7 +25,7 @@ function world() {
   next.writeUInt8(7, 10 * PAGE)
   writeFileSync(path.join(d.next, 'pages-1.img'), next)
   writeFileSync(path.join(d.next, 'core-1.img'), 'core')
-  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done'), marker: path.join(dst, 'tail.verified') }
+  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done'), held: path.join(dst, 'restore.held'), marker: path.join(dst, 'tail.verified') }
 }
 
 type World = ReturnType<typeof world>
@@ -258,7 +258,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
 
   it('a rollback that claimed the restore first keeps the gate from restoring, go-ahead or not', async () => {
     const w = world()
-    const f = fenceArgv(w.dst, w.claim, w.done, 1000)
+    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 1000)
     expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
     const { gate } = await hop(w, dump(w), GATE_GO)
     expect(gate.code).toBe(GATE_EXIT.fenced)
@@ -284,14 +284,178 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
   it('the fence waits for a restore the gate started, and says when it is still running', async () => {
     const w = world()
     const fence = async (ms: number) => {
-      const f = fenceArgv(w.dst, w.claim, w.done, ms)
+      const f = fenceArgv(w.dst, w.claim, w.done, w.held, ms)
       return parseFence((await run(f[0]!, f.slice(1))).stdout)
     }
     mkdirSync(w.claim)
     expect(await fence(200)).toBe('restore still running')
     setTimeout(() => writeFileSync(w.done, '0\n'), 300)
     expect(await fence(5000)).toBe('restore ended')
-    const g = fenceArgv(path.join(w.dst, 'no such hop'), w.claim, w.done, 100)
+    const g = fenceArgv(path.join(w.dst, 'no such hop'), w.claim, w.done, w.held, 100)
     expect(parseFence((await run(g[0]!, g.slice(1))).stdout)).toBe('no hop directory')
+  })
+})
+
+// A stand-in for runc's restore: like runc 1.3 it runs `criu swrk FD` by name twice, over a
+// SEQPACKET socketpair, sending a request whose first bytes are CriuReq's type (0x08, type): the
+// version check (10), then the restore (2). Each call's exit status ends it as runc's would.
+const RUNC_STANDIN = String.raw`
+use Socket; use Fcntl qw(F_SETFD);
+my ($restored, @types) = @ARGV;
+for my $t (@types) {
+  socketpair(my $us, my $them, AF_UNIX, SOCK_SEQPACKET, 0) or die "socketpair: $!";
+  my $pid = fork // die;
+  if (!$pid) { close $us; fcntl($them, F_SETFD, 0); exec { 'criu' } 'criu', 'swrk', fileno($them); exit 127 }
+  close $them;
+  send($us, "\x08" . chr($t) . "rest of the request", 0);
+  waitpid($pid, 0);
+  if ($?) { print STDERR "criu failed: type $t exit " . ($? >> 8) . "\n"; exit 1 }
+}
+open(my $o, '>', $restored) or die; print $o "ran\n"; close $o;
+`
+// The real CRIU's stand-in: logs the request type it was given (read whole, as CRIU reads it).
+const CRIU_STANDIN = String.raw`#!/usr/bin/perl
+open(my $s, '+<&=', $ARGV[1]) or die "fd $ARGV[1]: $!"; recv($s, my $b, 4096, 0);
+open(my $l, '>>', $ENV{CRIU_LOG}) or die; print $l "criu " . ord(substr($b, 1, 1)) . " " . length($b) . "\n"; close $l;
+`
+
+describe("the held restore: runc starts at the copy's verify, CRIU's restore waits in a shim for the go-ahead", () => {
+  function heldWorld(o: { criuOnPath?: boolean } = {}) {
+    const w = world()
+    const bin = path.join(w.dst, '..', 'bin')
+    mkdirSync(bin, { recursive: true })
+    const log = path.join(bin, 'criu.log')
+    writeFileSync(log, '')
+    if (o.criuOnPath !== false) writeFileSync(path.join(bin, 'criu'), CRIU_STANDIN, { mode: 0o755 })
+    const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: path.join(w.dst, 'restore.go'), held: w.held }
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CRIU_LOG: log }
+    const criuLog = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
+    return { ...w, hold, env, criuLog }
+  }
+  type Held = ReturnType<typeof heldWorld>
+
+  /** The gate with the held restore, its marker already there (the copy verified). */
+  function gate(w: Held, types = [10, 2]) {
+    writeFileSync(w.marker, 'globehop-delta: verified 2 files 10 bytes\n')
+    const argv = gateArgv({ marker: w.marker, waitMs: 5000, claim: w.claim, done: w.done, restore: ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)], hold: w.hold })
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: w.env })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()))
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()))
+    const ended = new Promise<Ran>((resolve) => p.on('close', (code) => resolve({ code: code ?? -1, out, err })))
+    return { p, ended, out: () => out }
+  }
+  const until = async (what: () => boolean, ms = 5000) => {
+    const t = Date.now() + ms
+    while (!what()) {
+      if (Date.now() > t) throw new Error('timed out')
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  it("runc's version check goes through; its restore waits for the go line, then runs", async () => {
+    const w = heldWorld()
+    const g = gate(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    await new Promise((r) => setTimeout(r, 200))
+    // Held: the version was asked, the restore not yet given to CRIU, nothing restored, no claim.
+    expect(w.criuLog()).toEqual(['criu 10 21'])
+    expect(existsSync(w.restored)).toBe(false)
+    expect(existsSync(w.claim)).toBe(false)
+    expect(Number(readFileSync(w.held, 'utf8'))).toBeGreaterThan(0)
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toContain(`${TAIL_MARK.restoring} (CRIU's restore was waiting for it)`)
+    // CRIU got the restore request whole (peeked, not read, by the shim).
+    expect(w.criuLog()).toEqual(['criu 10 21', 'criu 2 21'])
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+    expect(existsSync(w.claim)).toBe(true)
+    expect(readFileSync(w.done, 'utf8')).toBe('0\n')
+  })
+
+  it('without the go line the held restore ends and nothing is restored; the gate waits for it and says so in done', async () => {
+    const w = heldWorld()
+    const g = gate(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    g.p.stdin.end()
+    const r = await g.ended
+    expect(r.code).toBe(GATE_EXIT.noGo)
+    expect(r.err).toContain('criu failed: type 2 exit 1')
+    expect(w.criuLog()).toEqual(['criu 10 21'])
+    expect(existsSync(w.restored)).toBe(false)
+    expect(existsSync(w.claim)).toBe(false)
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+  })
+
+  it('a request the shim cannot read as a known question waits too (only CHECK, FEATURE_CHECK and VERSION go through)', async () => {
+    const w = heldWorld()
+    const g = gate(w, [9, 3, 1, 10])
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(w.criuLog()).toEqual(['criu 9 21', 'criu 3 21'])
+    g.p.stdin.end()
+    expect((await g.ended).code).toBe(GATE_EXIT.noGo)
+    expect(w.criuLog()).toEqual(['criu 9 21', 'criu 3 21'])
+  })
+
+  it('a fence while the restore is held claims it, waits for that restore to end, and the late go line restores nothing', async () => {
+    const w = heldWorld()
+    const g = gate(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
+    // The fence's wait ends when the restore does: here once the gate is told (no go line, so "no").
+    const fenced = run(f[0]!, f.slice(1))
+    await new Promise((r) => setTimeout(r, 300))
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(parseFence((await fenced).stdout)).toBe('claimed')
+    expect(r.code).toBe(GATE_EXIT.fenced)
+    expect(r.err).toContain(TAIL_MARK.fenced)
+    expect(existsSync(w.restored)).toBe(false)
+    expect(w.criuLog()).toEqual(['criu 10 21'])
+    expect(existsSync(w.done)).toBe(true)
+  })
+
+  it('a fence whose held restore outlives its bound says it still runs', async () => {
+    const w = heldWorld()
+    const g = gate(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 300)
+    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('restore still running')
+    g.p.stdin.end()
+    expect((await g.ended).code).toBe(GATE_EXIT.noGo)
+  })
+
+  it("a gate stopped (its command killed) before the go line tells the held restore no and waits for it; after the go line it stops the restore", async () => {
+    const w = heldWorld()
+    const g = gate(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    g.p.kill('SIGTERM')
+    const r = await g.ended
+    expect(r.code).toBe(GATE_EXIT.noGo)
+    expect(existsSync(w.restored)).toBe(false)
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+    // The killed gate's pid file names a process that is gone: a fence does not wait for it.
+    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
+    rmSync(w.done)
+    const t0 = Date.now()
+    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
+    expect(Date.now() - t0).toBeLessThan(2000)
+  })
+
+  it('without a criu on PATH the gate restores the plain way, after the go line', async () => {
+    const w = heldWorld({ criuOnPath: false })
+    // The stand-in runc then finds no criu: with no types to ask it only writes its file.
+    const g = gate(w, [])
+    await new Promise((r) => setTimeout(r, 300))
+    expect(existsSync(w.restored)).toBe(false)
+    expect(existsSync(w.held)).toBe(false)
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code, r.err).toBe(0)
+    expect(r.out.split('\n')).toContain(TAIL_MARK.restoring)
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 })

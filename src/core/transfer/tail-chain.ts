@@ -16,14 +16,16 @@
 // link (8 hops each way, alternating): client gap median 798 ms against 907 ms with the memory
 // sent after the finish.
 // It keeps one decider: no restore can start on the destination unless the engine said go
-// (journaled first), so when the copy fails before that the game comes back on the source at once,
-// however long the destination stays cut off. (Sending it once the whole delta had left the source
+// (journaled first; a runtime that runs `criu` from PATH starts at "verified" with CRIU's restore
+// held until then: criu-hold.ts), so when the copy fails before that the game comes back on the
+// source at once, however long the destination stays cut off. (Sending it once the whole delta had left the source
 // saved that RTT, 15-70 ms on the lab, but a destination cut off while the last bytes were on their
 // way then kept the game down until it came back: not worth it.) After it, a rollback or
 // `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the restore that
 // won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { THAWED_IMAGE } from '../criu/freeze-first'
+import { CRIU_HOLD_ENV, CRIU_SHIM, CRIU_SHIM_NAME } from './criu-hold'
 import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline, type StreamCodec } from './page-delta'
 
 export const TAIL_MARK = {
@@ -186,51 +188,130 @@ export interface GateArgs {
   claim: string
   done: string
   restore: readonly string[]
+  /**
+   * Start the restore as soon as the copy is verified, with CRIU's part held until the go-ahead
+   * (criu-hold.ts): only for a runtime whose restore runs `criu` from PATH.
+   */
+  hold?: { shimDir: string; fifo: string; held: string }
 }
 
-// Polls for the marker (2 ms: a perl sleep, no process per look), then waits for the go line and
-// takes the restore claim itself (a process start less between the go-ahead and the restore).
-const GATE_WAIT = String.raw`
-$| = 1; my ($marker, $ms, $claim) = @ARGV; print "GATE_READY\n"; my $n = 0;
-until (-e $marker) { exit ${GATE_EXIT.noCopy} if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
-open(my $m, '<', $marker) or exit ${GATE_EXIT.noCopy}; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
-my $go = <STDIN>; exit ${GATE_EXIT.noGo} unless defined $go && $go eq "go\n";
-unless (mkdir $claim) { print STDERR "GATE_FENCED: a rollback claimed the restore first\n"; exit ${GATE_EXIT.fenced} }
+// One perl process: polls for the marker (2 ms: a perl sleep, no process per look), then waits for
+// the go line and takes the restore claim itself (a process start less between the go-ahead and the
+// restore). With a hold, the restore starts at "verified", in its own session (a kill of the gate's
+// command does not reach it: the gate ends it), and the gate writes its word into the shim's FIFO:
+// "go" once it holds the claim, "no" without a go line, on a fence, or when the gate is stopped.
+// `held` says the restore's process (its pid) before the claim is ever taken, so a fence that
+// claims from then on waits for that restore to end (fenceArgv). The gate writes `done` once a
+// restore it started ended.
+const GATE = String.raw`
+use strict; use POSIX (); use Fcntl qw(O_RDWR);
+$| = 1; $SIG{PIPE} = 'IGNORE';
+my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $text, @restore) = @ARGV;
+print "GATE_READY\n";
+# The held restore needs the real criu (first on PATH) and the shim beside nothing else.
+my $real = '';
+if ($shim ne '') {
+  ($real) = ((grep { -f $_ && -x _ } map { "$_/criu" } grep { $_ ne '' && $_ ne $shim } split(/:/, $ENV{PATH} // '')), '');
+  my ($f, $o) = ("$shim/SHIM_NAME");
+  $real = '' unless $real ne '' && (-d $shim || mkdir $shim) && open($o, '>', "$f.part") && (print $o "#!$^X\n$text") && close($o) && chmod(0755, "$f.part") && rename("$f.part", $f);
+}
+my $n = 0;
+until (-e $marker) { exit GATE_NO_COPY if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
+open(my $m, '<', $marker) or exit GATE_NO_COPY; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
+my ($pid, $go, $said);
+my $finish = sub {
+  my ($exit) = @_;
+  waitpid($pid, 0); my $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+  if (open(my $d, '>', $done)) { print $d "$rc\n"; close $d }
+  exit($exit // $rc);
+};
+my $start = sub {
+  $pid = fork;
+  die "fork: $!\n" unless defined $pid;
+  return if $pid;
+  if ($go) {
+    POSIX::setsid();
+    $ENV{PATH} = "$shim:$ENV{PATH}";
+    @ENV{qw(CRIU_ENV FIFO_ENV SECS_ENV WAITING_ENV)} = ($real, $fifo, int($ms / 1000) + 1, "$fifo.waiting");
+    open(STDIN, '<', '/dev/null');
+  }
+  exec { $restore[0] } @restore; exit 127;
+};
+if ($real ne '') {
+  unlink $fifo, "$fifo.waiting";
+  if (POSIX::mkfifo($fifo, 0600) && sysopen($go, $fifo, O_RDWR)) {
+    $start->();
+    my ($t, $h) = ("$held.part");
+    open($h, '>', $t) && (print $h "$pid\n") && close($h) && rename($t, $held) or do { syswrite($go, "no\n"); $finish->(GATE_NO_COPY) };
+    # Stopped before it: no go-ahead (the restore ends); after it: the restore is stopped too.
+    $SIG{TERM} = $SIG{HUP} = $SIG{INT} = sub {
+      if ($said) { kill('TERM', -$pid); $finish->() }
+      $said = 1; syswrite($go, "no\n"); $finish->(GATE_NO_GO);
+    };
+  } else {
+    undef $go;
+  }
+}
+my $line = <STDIN>;
+my $ok = defined $line && $line eq "go\n";
+my $claimed = $ok && mkdir($claim);
+print STDERR "GATE_FENCED: a rollback claimed the restore first\n" if $ok && !$claimed;
+if ($go) {
+  $said = 1;
+  syswrite($go, $claimed ? "go\n" : "no\n");
+  print "GATE_RESTORING (" . (-e "$fifo.waiting" ? "CRIU's restore was waiting for it" : 'runc was still starting') . ")\n" if $claimed;
+  $finish->($claimed ? undef : $ok ? GATE_FENCED : GATE_NO_GO);
+}
+exit GATE_NO_GO unless $ok;
+exit GATE_FENCED unless $claimed;
 print "GATE_RESTORING\n";
+$start->();
+$finish->();
 `
+  .replaceAll('GATE_NO_COPY', String(GATE_EXIT.noCopy))
+  .replaceAll('GATE_NO_GO', String(GATE_EXIT.noGo))
+  .replaceAll('GATE_FENCED:', `${TAIL_MARK.fenced}:`)
+  .replaceAll('GATE_FENCED', String(GATE_EXIT.fenced))
   .replace('GATE_READY', TAIL_MARK.gateReady)
   .replace('GATE_VERIFIED', TAIL_MARK.verified)
-  .replace('GATE_FENCED', TAIL_MARK.fenced)
-  .replace('GATE_RESTORING', TAIL_MARK.restoring)
+  .replaceAll('GATE_RESTORING', TAIL_MARK.restoring)
+  .replace('SHIM_NAME', CRIU_SHIM_NAME)
+  .replace('CRIU_ENV', CRIU_HOLD_ENV.criu)
+  .replace('FIFO_ENV', CRIU_HOLD_ENV.fifo)
+  .replace('SECS_ENV', CRIU_HOLD_ENV.secs)
+  .replace('WAITING_ENV', CRIU_HOLD_ENV.waiting)
 
-const GATE = [
-  'wait=$1 marker=$2 ms=$3 claim=$4 done=$5; shift 5',
-  'perl -e "$wait" -- "$marker" "$ms" "$claim" || exit $?',
-  '"$@"; rc=$?',
-  'echo "$rc" >"$done"',
-  'exit "$rc"',
-].join('\n')
+/** Where the gate's argv holds its marker, and where the restore's own argv starts in it. */
+export const GATE_ARGV_AT = { marker: 4, restore: 12 } as const
 
 /** The destination's restore gate: started before the freeze, restores only after the go line. */
 export function gateArgv(a: GateArgs): string[] {
-  return ['sh', '-c', GATE, 'sh', GATE_WAIT, a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, ...a.restore]
+  const h = a.hold
+  return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', CRIU_SHIM, ...a.restore]
 }
 
 /**
  * On the destination, before anything else undoes or repeats a hop: take the restore claim so a
  * restore gate that got its go-ahead can never start a second copy; when the gate took it first,
- * wait (bounded) for its restore to end, so what runs there afterwards is settled. Prints what it
+ * wait (bounded) for its restore to end, so what runs there afterwards is settled. A restore the
+ * gate started before its go-ahead (`held`) is waited for too: it ends without one. Prints what it
  * found.
  */
-export function fenceArgv(hopDir: string, claim: string, done: string, waitMs: number): string[] {
+export function fenceArgv(hopDir: string, claim: string, done: string, held: string, waitMs: number): string[] {
   const script = [
-    'hop=$1 claim=$2 done=$3 n=$4',
+    'hop=$1 claim=$2 done=$3 held=$4 n=$5',
     '[ -d "$hop" ] || { echo "globehop-fence: no hop directory"; exit 0; }',
-    'if mkdir "$claim" 2>/dev/null; then echo "globehop-fence: claimed"; exit 0; fi',
-    'i=0; while [ ! -e "$done" ] && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done',
-    'if [ -e "$done" ]; then echo "globehop-fence: restore ended"; else echo "globehop-fence: restore still running"; fi',
+    // A restore the gate started before its go-ahead (held: criu-hold.ts) ends without one now; the
+    // gate wrote its pid before it could ever take the claim. Ended: `done`, or its process is gone.
+    'alive() { [ -e "$held" ] && [ ! -e "$done" ] && read -r pid <"$held" && kill -0 "$pid" 2>/dev/null; }',
+    'wait_for() { i=0; while "$1" && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done; ! "$1"; }',
+    'if mkdir "$claim" 2>/dev/null; then',
+    '  if wait_for alive; then echo "globehop-fence: claimed"; else echo "globehop-fence: restore still running"; fi; exit 0',
+    'fi',
+    'running() { [ ! -e "$done" ]; }',
+    'if wait_for running; then echo "globehop-fence: restore ended"; else echo "globehop-fence: restore still running"; fi',
   ].join('\n')
-  return ['sh', '-c', script, 'sh', hopDir, claim, done, String(Math.max(1, Math.ceil(waitMs / 100)))]
+  return ['sh', '-c', script, 'sh', hopDir, claim, done, held, String(Math.max(1, Math.ceil(waitMs / 100)))]
 }
 
 export type FenceOutcome = 'claimed' | 'restore ended' | 'restore still running' | 'no hop directory'

@@ -27,6 +27,8 @@ export const runc: Runtime = {
   // notification); CRIU's log is `dump.log` in the work path.
   dumpLog: 'dump.log',
   freezerCgroup: true,
+  // runc (1.0-1.3) and its go-criu run `criu swrk FD` by name, for the version check and the restore.
+  restoreRunsCriu: true,
   stats: CRIU_STATS_FILES,
   imageMarker: CRIU_IMAGE_MARKER,
   version: () => ['runc', '--version'],

@@ -86,6 +86,12 @@ export interface Runtime extends RuntimeArgv {
    */
   readonly freezerCgroup?: boolean
   /**
+   * The restore runs CRIU as `criu` found on PATH (`criu swrk`): the restore gate may start it before
+   * the go-ahead with CRIU's restore held in a shim until it comes (transfer/criu-hold.ts). Only where
+   * a lab test saw the hold take: a restore that bypassed the shim would not wait.
+   */
+  readonly restoreRunsCriu?: boolean
+  /**
    * Runtimes whose checkpoint archive carries the container's configuration and names its image
    * (podman): the destination must hold that image, and the tour's bundle is not used. Each argv
    * prints image IDs, one per line (a `sha256:` prefix is allowed); `copyHint` tells the user how

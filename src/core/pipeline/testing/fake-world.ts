@@ -5,7 +5,7 @@ import type { Host, Tour } from '../../../shared/tour'
 import type { Remote, RemoteProcess, RunOptions, RunResult } from '../../ssh/types'
 import { RemoteCommandError, SshError } from '../../ssh/types'
 import { FENCED_EXIT, NOT_TRIGGERED_EXIT } from '../../floating-ip/argv'
-import { GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
+import { GATE_ARGV_AT, GATE_EXIT, GATE_GO, TAIL_MARK } from '../../transfer/tail-chain'
 import { FREEZE_FIRST_MARK } from '../../criu/freeze-first'
 import { factsQueries } from '../host-facts'
 import { batchOutput, isBatch } from '../remote-batch'
@@ -16,8 +16,8 @@ export type Reply = Partial<RunResult> | undefined
 
 export const FAKE_DELTA = 'globehop-delta: files 20 total 95000000 sent 265000 pages 60 whole 19\nglobehop-delta: wire 31000\nglobehop-delta: verified 20 files 95000000 bytes\n'
 
-/** The restore gate (transfer/tail-chain.ts gateArgv): its restore argv starts at index 9. */
-export const isGate = (argv: readonly string[]) => argv[0] === 'sh' && !!argv[2]?.includes('perl -e "$wait"')
+/** The restore gate (transfer/tail-chain.ts gateArgv). */
+export const isGate = (argv: readonly string[]) => argv[0] === 'perl' && !!argv[2]?.includes(TAIL_MARK.gateReady)
 
 export interface FakeHost {
   container: 'running' | 'paused' | 'stopped' | 'absent'
@@ -246,7 +246,7 @@ class FakeRemote implements Remote {
   /** The restore gate: waits for the tail's verified copy, says so, restores on the go line. */
   private async gate(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
     const h = this.world.hosts.get(this.host.name)!
-    h.commands.push(`restore gate ${argv[5]}`)
+    h.commands.push(`restore gate ${argv[GATE_ARGV_AT.marker]}`)
     const end = (code: number, stderr = ''): RunResult => {
       if (code !== 0 && !opts.allowFail) throw new RemoteCommandError(this.host.name, 'restore gate', code, stderr)
       return { code, stdout: '', stderr, ms: 1 }
@@ -262,7 +262,7 @@ class FakeRemote implements Remote {
     opts.onLine?.('stdout', 'globehop-gate: verified globehop-delta: verified 20 files 95000000 bytes')
     if ((await this.heard(opts)) !== GATE_GO) return end(GATE_EXIT.noGo)
     opts.onLine?.('stdout', 'globehop-gate: restoring')
-    const r = this.world.answer(this.host.name, argv.slice(9))
+    const r = this.world.answer(this.host.name, argv.slice(GATE_ARGV_AT.restore))
     return end(r.code, r.stderr)
   }
 

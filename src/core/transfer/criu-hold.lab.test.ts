@@ -1,0 +1,79 @@
+// The held restore against the lab's real runc and CRIU, on a host the game does not run on, with an
+// image that has runc's descriptors.json and nothing else: runc gets as far as CRIU's restore, which
+// is all the hold is about. Without the go line CRIU never starts and runc undoes its container;
+// with it, the real CRIU gets runc's request through the shim (and fails on the empty image).
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { labForTests, whereIsEverything } from '../../../lab/testing'
+import { withNullStdio } from '../pipeline/plan'
+import { runtimeOf } from '../pipeline/runtime/registry'
+import { SshPool } from '../ssh/pool'
+import { loadTour } from '../tour/load'
+import { GATE_EXIT, GATE_GO, gateArgv, TAIL_MARK } from './tail-chain'
+
+const lab = labForTests()
+const ID = 'globehop-hold-test'
+
+describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.available ? '' : ` (skipped: ${lab.reason})`}`, { timeout: 120_000 }, () => {
+  it("runc's restore waits in the shim until the go line; without it CRIU never starts and no container is left", async () => {
+    const tour = await loadTour(lab.tourPath)
+    const pool = new SshPool(tour, { sshConfig: null })
+    try {
+      const { running } = await whereIsEverything(pool, tour)
+      const host = tour.hosts.find((h) => !running.includes(h.name))!
+      const r = await pool.get(host.name)
+      const rt = runtimeOf(tour)
+      const dir = (await r.run(['mktemp', '-d', '-t', 'globehop-hold.XXXXXX'])).stdout.trim()
+      const exists = async (p: string) => (await r.run(['test', '-e', p], { allowFail: true, log: false })).code === 0
+      const gone = async () => (await r.run(rt.state(ID), { allowFail: true, log: false })).code !== 0
+      try {
+        const attempt = async (name: string, answer: string) => {
+          const d = `${dir}/${name}`
+          const work = `${d}/work`
+          await r.run(['sh', '-c', 'mkdir -p "$1/img" "$1/work" && printf \'%s\' \'["/dev/null","/dev/null","/dev/null"]\' >"$1/img/descriptors.json" && echo "globehop-delta: verified 1 files 1 bytes" >"$1/tail.verified"', 'sh', d])
+          const restore = withNullStdio(rt.restore({ id: ID, bundle: tour.container.bundle, imagePath: `${d}/img`, workPath: work }), `${d}/restore.err`)
+          const stdin = new PassThrough()
+          const lines: string[] = []
+          const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held` }
+          const gate = r.run(gateArgv({ marker: `${d}/tail.verified`, waitMs: 10_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold }), { stdin, allowFail: true, timeoutMs: 60_000, onLine: (_, l) => lines.push(l) })
+          // runc reaches CRIU's restore, which waits: no CRIU log yet, and runc has its container.
+          const t0 = Date.now()
+          while (!(await exists(`${hold.fifo}.waiting`))) {
+            if (Date.now() - t0 > 20_000) throw new Error(`runc's restore never reached the shim: ${lines.join(' | ')}`)
+            await new Promise((res) => setTimeout(res, 100))
+          }
+          console.log(`[criu-hold] ${host.name}: runc's restore waited in the shim ${Date.now() - t0} ms after the gate started (polled every 100 ms)`)
+          await new Promise((res) => setTimeout(res, 300))
+          expect(await exists(`${work}/restore.log`), 'CRIU started before the go line').toBe(false)
+          expect(lines).toContain(`${TAIL_MARK.verified} globehop-delta: verified 1 files 1 bytes`)
+          stdin.end(answer)
+          const res = await gate
+          const log = (await r.run(['cat', `${work}/restore.log`], { allowFail: true, log: false })).stdout
+          return { res, lines, log, done: (await r.run(['cat', `${d}/restore.done`], { allowFail: true, log: false })).stdout.trim(), claimed: await exists(`${d}/restore.claim`) }
+        }
+
+        const no = await attempt('no', '')
+        expect(no.res.code).toBe(GATE_EXIT.noGo)
+        expect(no.log, 'CRIU never started').toBe('')
+        expect(no.claimed).toBe(false)
+        expect(Number(no.done)).toBeGreaterThan(0)
+        expect(await gone(), `runc left ${ID} behind`).toBe(true)
+
+        const go = await attempt('go', GATE_GO)
+        expect(go.lines).toContain(`${TAIL_MARK.restoring} (CRIU's restore was waiting for it)`)
+        // The real CRIU read runc's whole request through the shim's peek and tried the (empty) image.
+        expect(go.log).toMatch(/Version: \d+\.\d+/)
+        expect(go.log).toMatch(/inventory/i)
+        expect(go.res.code).not.toBe(0)
+        expect(go.claimed).toBe(true)
+        expect(go.done).toBe(String(go.res.code))
+        expect(await gone(), `runc left ${ID} behind`).toBe(true)
+      } finally {
+        await r.run(rt.forceDelete(ID), { allowFail: true, log: false })
+        await r.run(['rm', '-rf', '--', dir], { allowFail: true })
+      }
+    } finally {
+      await pool.close()
+    }
+  })
+})
