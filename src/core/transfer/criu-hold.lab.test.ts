@@ -1,7 +1,8 @@
 // The held restore against the lab's real runc and CRIU, on a host the game does not run on, with an
 // image that has runc's descriptors.json and nothing else: runc gets as far as CRIU's restore, which
-// is all the hold is about. Without the go line CRIU never starts and runc undoes its container;
-// with it, the real CRIU gets runc's request through the shim (and fails on the empty image).
+// is all the hold is about. runc waits in its version check until the copy is verified, then in
+// CRIU's restore; without the go line CRIU never starts and runc undoes its container; with it, the
+// real CRIU gets runc's request through the shim (and fails on the empty image).
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { labForTests, whereIsEverything } from '../../../lab/testing'
@@ -30,19 +31,31 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         const attempt = async (name: string, answer: string) => {
           const d = `${dir}/${name}`
           const work = `${d}/work`
-          await r.run(['sh', '-c', 'mkdir -p "$1/img" "$1/work" && printf \'%s\' \'["/dev/null","/dev/null","/dev/null"]\' >"$1/img/descriptors.json" && echo "globehop-delta: verified 1 files 1 bytes" >"$1/tail.verified"', 'sh', d])
+          await r.run(['sh', '-c', 'mkdir -p "$1/img" "$1/work" && printf \'%s\' \'["/dev/null","/dev/null","/dev/null"]\' >"$1/img/descriptors.json"', 'sh', d])
           const restore = withNullStdio(rt.restore({ id: ID, bundle: tour.container.bundle, imagePath: `${d}/img`, workPath: work }), `${d}/restore.err`)
           const stdin = new PassThrough()
           const lines: string[] = []
           const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held` }
           const gate = r.run(gateArgv({ marker: `${d}/tail.verified`, waitMs: 10_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold }), { stdin, allowFail: true, timeoutMs: 60_000, onLine: (_, l) => lines.push(l) })
-          // runc reaches CRIU's restore, which waits: no CRIU log yet, and runc has its container.
+          // runc starts with the gate and waits in its CRIU version check until the copy is verified.
+          const until = async (p: string) => {
+            const t = Date.now()
+            while (!(await exists(p))) {
+              if (Date.now() - t > 20_000) throw new Error(`no ${p}: ${lines.join(' | ')}`)
+              await new Promise((res) => setTimeout(res, 100))
+            }
+          }
+          await until(hold.held)
+          await new Promise((res) => setTimeout(res, 1000))
+          expect(await exists(`${hold.fifo}.waiting`), "runc's restore passed its version check before the copy").toBe(false)
+          await r.run(['sh', '-c', 'echo "globehop-delta: verified 1 files 1 bytes" >"$1"', 'sh', `${d}/tail.verified`])
+          // runc reaches CRIU's restore, which waits: no CRIU log yet.
           const t0 = Date.now()
           while (!(await exists(`${hold.fifo}.waiting`))) {
             if (Date.now() - t0 > 20_000) throw new Error(`runc's restore never reached the shim: ${lines.join(' | ')}`)
             await new Promise((res) => setTimeout(res, 100))
           }
-          console.log(`[criu-hold] ${host.name}: runc's restore waited in the shim ${Date.now() - t0} ms after the gate started (polled every 100 ms)`)
+          console.log(`[criu-hold] ${host.name}: runc's restore waited in the shim ${Date.now() - t0} ms after the copy was verified (polled every 100 ms)`)
           await new Promise((res) => setTimeout(res, 300))
           expect(await exists(`${work}/restore.log`), 'CRIU started before the go line').toBe(false)
           expect(lines).toContain(`${TAIL_MARK.verified} globehop-delta: verified 1 files 1 bytes`)

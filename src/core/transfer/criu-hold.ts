@@ -1,13 +1,15 @@
 // A restore that starts before its go-ahead, with CRIU's part held until the go-ahead comes.
-// After the go line, runc's own start had taken 50-60 ms on the lab before CRIU's restore began:
+// After the go line, runc's own start had taken 50-75 ms on the lab before CRIU's restore began:
 // Go's start, a first `criu swrk` only to ask CRIU's version, the container's config and cgroups
 // (runc 1.3 libcontainer/criu_linux.go). The go line itself costs a round trip to the destination
-// (35-55 ms on the lab's 50 ms link, ~130 ms to Montreal). The restore gate (tail-chain.ts) starts the
-// restore once its copy is verified, with this shim first on PATH as `criu`: runc runs `criu swrk FD`
-// by name for both calls. A request that only asks (CRIU's version, a feature or kernel check) goes
-// straight to the real CRIU; anything else, the restore first, waits until the gate writes the
-// go-ahead into a FIFO. Any other word, the gate's end or the wait's bound ends it without a restore:
-// runc's restore fails and undoes its container.
+// (35-55 ms on the lab's 50 ms link, ~130 ms to Montreal). The restore gate (tail-chain.ts) starts
+// runc's restore with itself, before the freeze, with this shim first on PATH as `criu`: runc runs
+// `criu swrk FD` by name for both calls. A request that only asks (CRIU's version, a feature or
+// kernel check) waits until the copy is verified (the gate's marker: runc reads the image's
+// descriptors.json right after its version check) and then goes to the real CRIU; anything else, the
+// restore first, waits until the gate writes the go-ahead into a FIFO. The gate's "no" (a file for
+// the asking calls, a word in the FIFO for the restore), any other word, the gate's end or the
+// wait's bound end it without a restore: runc's restore fails and undoes its container.
 // Only where the runtime says its restore runs `criu` from PATH (Runtime.restoreRunsCriu): a
 // restore that did not pass through the shim would not wait.
 
@@ -18,8 +20,10 @@ export const CRIU_SHIM_NAME = 'criu'
 export const CRIU_HOLD_ENV = {
   /** The real criu's path. */
   criu: 'GLOBEHOP_CRIU',
-  /** The FIFO the gate writes "go" (or anything else) into. */
+  /** The FIFO the gate writes "go" (or anything else) into; "<fifo>.no" is the gate's "no" as a file. */
   fifo: 'GLOBEHOP_GO',
+  /** The gate's marker: the copy is verified. */
+  verified: 'GLOBEHOP_VERIFIED',
   /** The wait's bound, seconds. */
   secs: 'GLOBEHOP_GO_SECS',
   /** A file the shim makes when the restore waits in it (the gate then says "held"). */
@@ -28,12 +32,14 @@ export const CRIU_HOLD_ENV = {
 
 // CRIU's RPC request (images/rpc.proto, criu_req) starts with its type: field 1, a varint, so the
 // bytes 0x08 and the type. Read with MSG_PEEK on the SEQPACKET socket, so CRIU still gets it whole.
-// CHECK = 3, FEATURE_CHECK = 9, VERSION = 10 change nothing; every other type, or a request that does
-// not read that way, waits. The shim runs twice per restore before CRIU's own start: no modules
-// (Linux's MSG_PEEK and F_SETFD are both 2), 10 ms a start on the lab against 22 ms with Socket's.
+// CHECK = 3, FEATURE_CHECK = 9, VERSION = 10 change nothing: they wait for the verified copy only
+// (a 2 ms look, as the gate's); every other type, or a request that does not read that way, waits
+// for the go line. The shim runs twice per restore: no modules (Linux's MSG_PEEK and F_SETFD are
+// both 2), 10 ms a start on the lab against 22 ms with Socket's.
 const SHIM = String.raw`
-my ($real, $go, $secs, $waiting) = @ENV{qw(CRIU_ENV FIFO_ENV SECS_ENV WAITING_ENV)};
-exit 127 unless defined $real && $real ne '';
+my ($real, $go, $verified, $secs, $waiting) = @ENV{qw(CRIU_ENV FIFO_ENV VERIFIED_ENV SECS_ENV WAITING_ENV)};
+exit 127 unless defined $real && $real ne '' && defined $go && $go ne '';
+$SIG{ALRM} = sub { exit 1 }; alarm($secs && $secs > 0 ? $secs : 600);
 my ($type, $sock) = (-1);
 if (@ARGV == 2 && $ARGV[0] eq 'swrk' && $ARGV[1] =~ /^\d+$/ && open($sock, '+<&=', $ARGV[1])) {
   my $b = '';
@@ -41,21 +47,23 @@ if (@ARGV == 2 && $ARGV[0] eq 'swrk' && $ARGV[1] =~ /^\d+$/ && open($sock, '+<&=
   # criu swrk reads its request on this descriptor: it must survive the exec (F_SETFD, no flags).
   fcntl($sock, 2, 0);
 }
-unless ($type == 3 || $type == 9 || $type == 10) {
-  exit 1 unless defined $go && $go ne '';
-  $SIG{ALRM} = sub { exit 1 }; alarm($secs && $secs > 0 ? $secs : 600);
+if ($type == 3 || $type == 9 || $type == 10) {
+  until (defined $verified && -e $verified) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) }
+} else {
   open(my $f, '<', $go) or exit 1;
   if (defined $waiting && open(my $w, '>', $waiting)) { close $w }
-  my $l = <$f>;
-  alarm 0;
-  exit 1 unless defined $l && $l eq "go\n";
+  my $l = '';
+  while (length($l) < 3) { my $r = sysread($f, $l, 3 - length($l), length($l)); last unless $r }
+  exit 1 unless $l eq "go\n";
   close $f;
 }
+alarm 0;
 exec { $real } $real, @ARGV;
 exit 127;
 `
   .replace('CRIU_ENV', CRIU_HOLD_ENV.criu)
   .replace('FIFO_ENV', CRIU_HOLD_ENV.fifo)
+  .replace('VERIFIED_ENV', CRIU_HOLD_ENV.verified)
   .replace('SECS_ENV', CRIU_HOLD_ENV.secs)
   .replace('WAITING_ENV', CRIU_HOLD_ENV.waiting)
 

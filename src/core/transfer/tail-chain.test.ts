@@ -334,10 +334,11 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
   }
   type Held = ReturnType<typeof heldWorld>
 
-  /** The gate with the held restore, its marker already there (the copy verified). */
-  function gate(w: Held, types = [10, 2]) {
-    writeFileSync(w.marker, 'globehop-delta: verified 2 files 10 bytes\n')
-    const argv = gateArgv({ marker: w.marker, waitMs: 5000, claim: w.claim, done: w.done, restore: ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)], hold: w.hold })
+  const verify = (w: Held) => writeFileSync(w.marker, 'globehop-delta: verified 2 files 10 bytes\n')
+  /** The gate with the held restore, its marker already there (the copy verified) unless told. */
+  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number } = {}) {
+    if (o.verified !== false) verify(w)
+    const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, claim: w.claim, done: w.done, restore: ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)], hold: w.hold })
     const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: w.env })
     let out = ''
     let err = ''
@@ -354,9 +355,15 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
     }
   }
 
-  it("runc's version check goes through; its restore waits for the go line, then runs", async () => {
+  it("runc starts with the gate; its version check waits for the verified copy, its restore for the go line, then runs", async () => {
     const w = heldWorld()
-    const g = gate(w)
+    const g = gate(w, [10, 2], { verified: false })
+    await until(() => existsSync(w.held))
+    await new Promise((r) => setTimeout(r, 300))
+    // Before the copy: runc waits in its version check; nothing reached CRIU.
+    expect(w.criuLog()).toEqual([])
+    expect(existsSync(`${w.hold.fifo}.waiting`)).toBe(false)
+    verify(w)
     await until(() => existsSync(`${w.hold.fifo}.waiting`))
     await new Promise((r) => setTimeout(r, 200))
     // Held: the version was asked, the restore not yet given to CRIU, nothing restored, no claim.
@@ -386,6 +393,17 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
     expect(w.criuLog()).toEqual(['criu 10 21'])
     expect(existsSync(w.restored)).toBe(false)
     expect(existsSync(w.claim)).toBe(false)
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+  })
+
+  it('a copy that never comes: the held restore ends at the bound without CRIU, and nothing is restored', async () => {
+    const w = heldWorld()
+    const g = gate(w, [10, 2], { verified: false, waitMs: 400 })
+    const r = await g.ended
+    expect(r.code).toBe(GATE_EXIT.noCopy)
+    expect(r.err).toContain('criu failed: type 10 exit 1')
+    expect(w.criuLog()).toEqual([])
+    expect(existsSync(w.restored)).toBe(false)
     expect(readFileSync(w.done, 'utf8')).toBe('1\n')
   })
 
@@ -428,21 +446,25 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
     expect((await g.ended).code).toBe(GATE_EXIT.noGo)
   })
 
-  it("a gate stopped (its command killed) before the go line tells the held restore no and waits for it; after the go line it stops the restore", async () => {
-    const w = heldWorld()
-    const g = gate(w)
-    await until(() => existsSync(`${w.hold.fifo}.waiting`))
-    g.p.kill('SIGTERM')
-    const r = await g.ended
-    expect(r.code).toBe(GATE_EXIT.noGo)
-    expect(existsSync(w.restored)).toBe(false)
-    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
-    // The killed gate's pid file names a process that is gone: a fence does not wait for it.
-    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
-    rmSync(w.done)
-    const t0 = Date.now()
-    expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
-    expect(Date.now() - t0).toBeLessThan(2000)
+  it('a gate stopped (its command killed) before the go line tells the held restore no and waits for it, before the copy or after', async () => {
+    for (const verified of [false, true]) {
+      const w = heldWorld()
+      const g = gate(w, [10, 2], { verified })
+      await until(() => existsSync(verified ? `${w.hold.fifo}.waiting` : w.held))
+      g.p.kill('SIGTERM')
+      const r = await g.ended
+      expect(r.code).toBe(GATE_EXIT.noGo)
+      expect(existsSync(w.restored)).toBe(false)
+      expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+      expect(w.criuLog()).toEqual(verified ? ['criu 10 21'] : [])
+      // Its pid file names a process that is gone (here without `done`, as after a SIGKILL): a
+      // fence does not wait for it.
+      rmSync(w.done)
+      const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
+      const t0 = Date.now()
+      expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
+      expect(Date.now() - t0).toBeLessThan(2000)
+    }
   })
 
   it('without a criu on PATH the gate restores the plain way, after the go line', async () => {

@@ -16,9 +16,9 @@
 // link (8 hops each way, alternating): client gap median 798 ms against 907 ms with the memory
 // sent after the finish.
 // It keeps one decider: no restore can start on the destination unless the engine said go
-// (journaled first; a runtime that runs `criu` from PATH starts at "verified" with CRIU's restore
-// held until then: criu-hold.ts), so when the copy fails before that the game comes back on the
-// source at once, however long the destination stays cut off. (Sending it once the whole delta had left the source
+// (journaled first; a runtime that runs `criu` from PATH starts its restore with the gate, CRIU's
+// part held until then: criu-hold.ts), so when the copy fails before that the game comes back on
+// the source at once, however long the destination stays cut off. (Sending it once the whole delta had left the source
 // saved that RTT, 15-70 ms on the lab, but a destination cut off while the last bytes were on their
 // way then kept the game down until it came back: not worth it.) After it, a rollback or
 // `globehop recover` takes the restore claim (an atomic mkdir) first, or waits for the restore that
@@ -189,20 +189,22 @@ export interface GateArgs {
   done: string
   restore: readonly string[]
   /**
-   * Start the restore as soon as the copy is verified, with CRIU's part held until the go-ahead
-   * (criu-hold.ts): only for a runtime whose restore runs `criu` from PATH.
+   * Start the restore with the gate, CRIU's version check held until the copy is verified and its
+   * restore until the go-ahead (criu-hold.ts): only for a runtime whose restore runs `criu` from PATH.
    */
   hold?: { shimDir: string; fifo: string; held: string }
 }
 
 // One perl process: polls for the marker (2 ms: a perl sleep, no process per look), then waits for
 // the go line and takes the restore claim itself (a process start less between the go-ahead and the
-// restore). With a hold, the restore starts at "verified", in its own session (a kill of the gate's
-// command does not reach it: the gate ends it), and the gate writes its word into the shim's FIFO:
-// "go" once it holds the claim, "no" without a go line, on a fence, or when the gate is stopped.
-// `held` says the restore's process (its pid) before the claim is ever taken, so a fence that
-// claims from then on waits for that restore to end (fenceArgv). The gate writes `done` once a
-// restore it started ended.
+// restore). With a hold, the restore starts with the gate, before the freeze, in its own session (a
+// kill of the gate's command does not reach it: the gate ends it): runc's own start is over before
+// anything is frozen, its CRIU version check waits for the gate's marker (the copy is verified: runc
+// reads the image's descriptors.json after that check) and CRIU's restore for its "go" (once the
+// gate holds the claim); "no" without a go line, on a fence, when the copy never came or the gate is
+// stopped. `held` says the restore's process (its pid) before
+// anything is frozen, so a fence that claims waits for that restore to end (fenceArgv). The gate
+// writes `done` once a restore it started ended.
 const GATE = String.raw`
 use strict; use POSIX (); use Fcntl qw(O_RDWR);
 $| = 1; $SIG{PIPE} = 'IGNORE';
@@ -215,9 +217,6 @@ if ($shim ne '') {
   my ($f, $o) = ("$shim/SHIM_NAME");
   $real = '' unless $real ne '' && (-d $shim || mkdir $shim) && open($o, '>', "$f.part") && (print $o "#!$^X\n$text") && close($o) && chmod(0755, "$f.part") && rename("$f.part", $f);
 }
-my $n = 0;
-until (-e $marker) { exit GATE_NO_COPY if ++$n * 2 > $ms; select(undef, undef, undef, 0.002) }
-open(my $m, '<', $marker) or exit GATE_NO_COPY; my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
 my ($pid, $go, $said);
 my $finish = sub {
   my ($exit) = @_;
@@ -232,34 +231,43 @@ my $start = sub {
   if ($go) {
     POSIX::setsid();
     $ENV{PATH} = "$shim:$ENV{PATH}";
-    @ENV{qw(CRIU_ENV FIFO_ENV SECS_ENV WAITING_ENV)} = ($real, $fifo, int($ms / 1000) + 1, "$fifo.waiting");
+    @ENV{qw(CRIU_ENV FIFO_ENV VERIFIED_ENV SECS_ENV WAITING_ENV)} = ($real, $fifo, $marker, int($ms / 1000) + 1, "$fifo.waiting");
     open(STDIN, '<', '/dev/null');
   }
   exec { $restore[0] } @restore; exit 127;
 };
+# The gate's word to the shim, once: "go" or "no" (a file too, for the calls that only ask).
+my $say = sub { my ($w) = @_; return if $said; $said = $w; if ($w eq 'no' && open(my $x, '>', "$fifo.no")) { close $x } syswrite($go, "$w\n") };
+# No restore here: a held one ends first.
+my $give_up = sub { my ($code) = @_; exit $code unless $go; $say->('no'); $finish->($code) };
 if ($real ne '') {
-  unlink $fifo, "$fifo.waiting";
+  unlink $fifo, "$fifo.waiting", "$fifo.no";
   if (POSIX::mkfifo($fifo, 0600) && sysopen($go, $fifo, O_RDWR)) {
     $start->();
     my ($t, $h) = ("$held.part");
-    open($h, '>', $t) && (print $h "$pid\n") && close($h) && rename($t, $held) or do { syswrite($go, "no\n"); $finish->(GATE_NO_COPY) };
-    # Stopped before it: no go-ahead (the restore ends); after it: the restore is stopped too.
+    open($h, '>', $t) && (print $h "$pid\n") && close($h) && rename($t, $held) or $give_up->(GATE_NO_COPY);
+    # Stopped before the go line: the restore ends without one; after it: the restore is stopped too.
     $SIG{TERM} = $SIG{HUP} = $SIG{INT} = sub {
-      if ($said) { kill('TERM', -$pid); $finish->() }
-      $said = 1; syswrite($go, "no\n"); $finish->(GATE_NO_GO);
+      if (($said // '') eq 'go') { kill('TERM', -$pid); $finish->() }
+      $give_up->(GATE_NO_GO);
     };
   } else {
     undef $go;
   }
 }
+my $n = 0;
+until (-e $marker) {
+  $give_up->(GATE_NO_COPY) if ++$n * 2 > $ms;
+  select(undef, undef, undef, 0.002);
+}
+open(my $m, '<', $marker) or $give_up->(GATE_NO_COPY); my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
 my $line = <STDIN>;
 my $ok = defined $line && $line eq "go\n";
 my $claimed = $ok && mkdir($claim);
 print STDERR "GATE_FENCED: a rollback claimed the restore first\n" if $ok && !$claimed;
 if ($go) {
-  $said = 1;
-  syswrite($go, $claimed ? "go\n" : "no\n");
-  print "GATE_RESTORING (" . (-e "$fifo.waiting" ? "CRIU's restore was waiting for it" : 'runc was still starting') . ")\n" if $claimed;
+  $say->($claimed ? 'go' : 'no');
+  print "GATE_RESTORING (" . (-e "$fifo.waiting" ? "CRIU's restore was waiting for it" : "CRIU's restore was not waiting yet") . ")\n" if $claimed;
   $finish->($claimed ? undef : $ok ? GATE_FENCED : GATE_NO_GO);
 }
 exit GATE_NO_GO unless $ok;
@@ -278,6 +286,7 @@ $finish->();
   .replace('SHIM_NAME', CRIU_SHIM_NAME)
   .replace('CRIU_ENV', CRIU_HOLD_ENV.criu)
   .replace('FIFO_ENV', CRIU_HOLD_ENV.fifo)
+  .replace('VERIFIED_ENV', CRIU_HOLD_ENV.verified)
   .replace('SECS_ENV', CRIU_HOLD_ENV.secs)
   .replace('WAITING_ENV', CRIU_HOLD_ENV.waiting)
 

@@ -87,8 +87,9 @@ export interface Runtime extends RuntimeArgv {
   readonly freezerCgroup?: boolean
   /**
    * The restore runs CRIU as `criu` found on PATH (`criu swrk`): the restore gate may start it before
-   * the go-ahead with CRIU's restore held in a shim until it comes (transfer/criu-hold.ts). Only where
-   * a lab test saw the hold take: a restore that bypassed the shim would not wait.
+   * the go-ahead, CRIU held in a shim until the copy is verified and the go-ahead comes
+   * (transfer/criu-hold.ts). Only where a lab test saw the hold take: a restore that bypassed the
+   * shim would not wait (a rollback would then remove what it restored, as after a failed restore).
    */
   readonly restoreRunsCriu?: boolean
   /**
