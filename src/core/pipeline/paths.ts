@@ -70,14 +70,14 @@ export function hopPaths(imageDir: string, containerId: string, hopId: string, s
     tailMarker: p('tail.verified'),
     ...restoreClaim(hopDir),
     criuShimDir: p('criu-hold'),
-    restoreGo: p('restore.go'),
     ipClaim: ipClaim(hopDir),
   }
 }
 
 /** The restore claim of a hop directory (the restore gate, a rollback, `recover`). */
-export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone' | 'restoreHeld'> {
-  return { restoreClaim: path.join(hopDir, 'restore.claim'), restoreDone: path.join(hopDir, 'restore.done'), restoreHeld: path.join(hopDir, 'restore.held') }
+export function restoreClaim(hopDir: string): Pick<HopPaths, 'restoreClaim' | 'restoreDone' | 'restoreHeld' | 'restoreGo'> {
+  const p = (n: string) => path.join(hopDir, n)
+  return { restoreClaim: p('restore.claim'), restoreDone: p('restore.done'), restoreHeld: p('restore.held'), restoreGo: p('restore.go') }
 }
 
 /** The IP claim of a hop directory (the move, a rollback, `recover`). */

@@ -192,7 +192,7 @@ describe('pre-copy with rsync tracking', () => {
     expect(viaCrun.slice(GATE_ARGV_AT.marker + 4, GATE_ARGV_AT.marker + 7)).toEqual(['', '', ''])
     expect(p.tailChain(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).tailChain(1)).toBeNull()
-    expect(p.fenceDestination(2000).slice(-5)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, `${H}/restore.held`, '20'])
+    expect(p.fenceDestination(2000).slice(-6)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, `${H}/restore.held`, `${H}/restore.go`, '20'])
     const fast = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, mbitPerSec: 900 })
     expect(fast.tailChain(2)!.source[7]).toBe('1')
   })

@@ -284,7 +284,7 @@ export function planHop(input: PlanInput): HopPlan {
               }),
           }
         : null,
-    fenceDestination: (waitMs) => fenceArgv(paths.hopDir, paths.restoreClaim, paths.restoreDone, paths.restoreHeld, waitMs),
+    fenceDestination: (waitMs) => fenceArgv({ hopDir: paths.hopDir, claim: paths.restoreClaim, done: paths.restoreDone, held: paths.restoreHeld, go: paths.restoreGo }, waitMs),
     lazyDaemon: criuLazyPages({ imageDir: paths.img, address: address(from), port: PAGE_SERVER_PORT, logFile: 'lazy-pages.log' }),
     restore,
     restoreOnSource: withNullStdio(rt.restore({ id, bundle: tour.container.bundle, imagePath: paths.img, workPath: `${paths.hopDir}/rollback-work` }), paths.restoreErr),

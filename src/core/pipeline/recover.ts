@@ -83,7 +83,7 @@ async function surveyHost(tour: Tour, name: string, get: () => Promise<Remote>, 
       // The hop's restore gate may still be about to restore there: claim the restore first (or
       // let it end), so what this survey sees cannot change behind recover's back.
       const c = restoreClaim(fence.hopDir)
-      const out = await r.run(fenceArgv(fence.hopDir, c.restoreClaim, c.restoreDone, c.restoreHeld, FENCE_WAIT_MS), { timeoutMs: FENCE_WAIT_MS + 10_000, log: false })
+      const out = await r.run(fenceArgv({ hopDir: fence.hopDir, claim: c.restoreClaim, done: c.restoreDone, held: c.restoreHeld, go: c.restoreGo }, FENCE_WAIT_MS), { timeoutMs: FENCE_WAIT_MS + 10_000, log: false })
       const got = parseFence(out.stdout)
       fence.say(`${name}: restore claim of the unfinished hop: ${got ?? 'unknown'}`)
       if (got === 'restore still running') throw new Error(`a restore of the unfinished hop still runs there after ${secs(FENCE_WAIT_MS)}`)

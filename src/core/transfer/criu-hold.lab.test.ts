@@ -2,7 +2,8 @@
 // image that has runc's descriptors.json and nothing else: runc gets as far as CRIU's restore, which
 // is all the hold is about. runc waits in its version check until the copy is verified, then in
 // CRIU's restore; without the go line CRIU never starts and runc undoes its container; with it, the
-// real CRIU gets runc's request through the shim (and fails on the empty image).
+// real CRIU gets runc's request through the shim (and fails on the empty image); a rollback's fence
+// ends a held restore itself.
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { labForTests, whereIsEverything } from '../../../lab/testing'
@@ -10,7 +11,7 @@ import { withNullStdio } from '../pipeline/plan'
 import { runtimeOf } from '../pipeline/runtime/registry'
 import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
-import { GATE_EXIT, GATE_GO, gateArgv, TAIL_MARK } from './tail-chain'
+import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, parseFence, TAIL_MARK } from './tail-chain'
 
 const lab = labForTests()
 const ID = 'globehop-hold-test'
@@ -28,7 +29,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
       const exists = async (p: string) => (await r.run(['test', '-e', p], { allowFail: true, log: false })).code === 0
       const gone = async () => (await r.run(rt.state(ID), { allowFail: true, log: false })).code !== 0
       try {
-        const attempt = async (name: string, answer: string) => {
+        const attempt = async (name: string, answer: string, fenceFirst = false) => {
           const d = `${dir}/${name}`
           const work = `${d}/work`
           await r.run(['sh', '-c', 'mkdir -p "$1/img" "$1/work" && printf \'%s\' \'["/dev/null","/dev/null","/dev/null"]\' >"$1/img/descriptors.json"', 'sh', d])
@@ -37,6 +38,8 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
           const lines: string[] = []
           const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held` }
           const gate = r.run(gateArgv({ marker: `${d}/tail.verified`, waitMs: 10_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold }), { stdin, allowFail: true, timeoutMs: 60_000, onLine: (_, l) => lines.push(l) })
+          // (Awaited below; a failed expectation before that must not leave it unhandled.)
+          gate.catch(() => undefined)
           // runc starts with the gate and waits in its CRIU version check until the copy is verified.
           const until = async (p: string) => {
             const t = Date.now()
@@ -48,7 +51,8 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
           await until(hold.held)
           await new Promise((res) => setTimeout(res, 1000))
           expect(await exists(`${hold.fifo}.waiting`), "runc's restore passed its version check before the copy").toBe(false)
-          await r.run(['sh', '-c', 'echo "globehop-delta: verified 1 files 1 bytes" >"$1"', 'sh', `${d}/tail.verified`])
+          // Whole when it appears, as the receiver writes it (aside, then renamed).
+          await r.run(['sh', '-c', 'echo "globehop-delta: verified 1 files 1 bytes" >"$1.part" && mv "$1.part" "$1"', 'sh', `${d}/tail.verified`])
           // runc reaches CRIU's restore, which waits: no CRIU log yet.
           const t0 = Date.now()
           while (!(await exists(`${hold.fifo}.waiting`))) {
@@ -58,11 +62,18 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
           console.log(`[criu-hold] ${host.name}: runc's restore waited in the shim ${Date.now() - t0} ms after the copy was verified (polled every 100 ms)`)
           await new Promise((res) => setTimeout(res, 300))
           expect(await exists(`${work}/restore.log`), 'CRIU started before the go line').toBe(false)
-          expect(lines).toContain(`${TAIL_MARK.verified} globehop-delta: verified 1 files 1 bytes`)
+          expect(lines, lines.join(' | ')).toContain(`${TAIL_MARK.verified} globehop-delta: verified 1 files 1 bytes`)
+          let fence: string | null = null
+          if (fenceFirst) {
+            // A rollback's fence (its engine may be cut off from the gate): claims, tells the held restore no.
+            const f = fenceArgv({ hopDir: d, claim: `${d}/restore.claim`, done: `${d}/restore.done`, held: hold.held, go: hold.fifo }, 10_000)
+            fence = parseFence((await r.run(f)).stdout)
+            expect(await gone(), `runc left ${ID} behind after the fence`).toBe(true)
+          }
           stdin.end(answer)
           const res = await gate
           const log = (await r.run(['cat', `${work}/restore.log`], { allowFail: true, log: false })).stdout
-          return { res, lines, log, done: (await r.run(['cat', `${d}/restore.done`], { allowFail: true, log: false })).stdout.trim(), claimed: await exists(`${d}/restore.claim`) }
+          return { res, lines, log, fence, done: (await r.run(['cat', `${d}/restore.done`], { allowFail: true, log: false })).stdout.trim(), claimed: await exists(`${d}/restore.claim`) }
         }
 
         const no = await attempt('no', '')
@@ -81,6 +92,12 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         expect(go.claimed).toBe(true)
         expect(go.done).toBe(String(go.res.code))
         expect(await gone(), `runc left ${ID} behind`).toBe(true)
+
+        const fenced = await attempt('fenced', GATE_GO, true)
+        expect(fenced.fence).toBe('claimed')
+        expect(fenced.res.code).toBe(GATE_EXIT.fenced)
+        expect(fenced.log, 'CRIU never started').toBe('')
+        expect(Number(fenced.done)).toBeGreaterThan(0)
       } finally {
         await r.run(rt.forceDelete(ID), { allowFail: true, log: false })
         await r.run(['rm', '-rf', '--', dir], { allowFail: true })

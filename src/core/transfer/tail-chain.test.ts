@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -25,10 +25,11 @@ function world() {
   next.writeUInt8(7, 10 * PAGE)
   writeFileSync(path.join(d.next, 'pages-1.img'), next)
   writeFileSync(path.join(d.next, 'core-1.img'), 'core')
-  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done'), held: path.join(dst, 'restore.held'), marker: path.join(dst, 'tail.verified') }
+  return { ...d, nextPages: next, restored: path.join(dst, 'restored'), claim: path.join(dst, 'restore.claim'), done: path.join(dst, 'restore.done'), held: path.join(dst, 'restore.held'), go: path.join(dst, 'restore.go'), marker: path.join(dst, 'tail.verified') }
 }
 
 type World = ReturnType<typeof world>
+const fenceOf = (w: World) => ({ hopDir: w.dst, claim: w.claim, done: w.done, held: w.held, go: w.go })
 
 function source(w: World, checkpoint: string[], o: { ssh?: string[]; dumpLog?: string } = {}) {
   return tailChainArgv({ checkpoint, dumpLog: o.dumpLog, img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: o.ssh ?? local, compress: true, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
@@ -258,7 +259,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
 
   it('a rollback that claimed the restore first keeps the gate from restoring, go-ahead or not', async () => {
     const w = world()
-    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 1000)
+    const f = fenceArgv(fenceOf(w), 1000)
     expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
     const { gate } = await hop(w, dump(w), GATE_GO)
     expect(gate.code).toBe(GATE_EXIT.fenced)
@@ -284,14 +285,14 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
   it('the fence waits for a restore the gate started, and says when it is still running', async () => {
     const w = world()
     const fence = async (ms: number) => {
-      const f = fenceArgv(w.dst, w.claim, w.done, w.held, ms)
+      const f = fenceArgv(fenceOf(w), ms)
       return parseFence((await run(f[0]!, f.slice(1))).stdout)
     }
     mkdirSync(w.claim)
     expect(await fence(200)).toBe('restore still running')
     setTimeout(() => writeFileSync(w.done, '0\n'), 300)
     expect(await fence(5000)).toBe('restore ended')
-    const g = fenceArgv(path.join(w.dst, 'no such hop'), w.claim, w.done, w.held, 100)
+    const g = fenceArgv({ ...fenceOf(w), hopDir: path.join(w.dst, 'no such hop') }, 100)
     expect(parseFence((await run(g[0]!, g.slice(1))).stdout)).toBe('no hop directory')
   })
 })
@@ -327,14 +328,15 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
     const log = path.join(bin, 'criu.log')
     writeFileSync(log, '')
     if (o.criuOnPath !== false) writeFileSync(path.join(bin, 'criu'), CRIU_STANDIN, { mode: 0o755 })
-    const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: path.join(w.dst, 'restore.go'), held: w.held }
+    const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: w.go, held: w.held }
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CRIU_LOG: log }
     const criuLog = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
     return { ...w, hold, env, criuLog }
   }
   type Held = ReturnType<typeof heldWorld>
 
-  const verify = (w: Held) => writeFileSync(w.marker, 'globehop-delta: verified 2 files 10 bytes\n')
+  // Whole when it appears, as the receiver writes it (aside, then renamed).
+  const verify = (w: Held) => (writeFileSync(`${w.marker}.part`, 'globehop-delta: verified 2 files 10 bytes\n'), renameSync(`${w.marker}.part`, w.marker))
   /** The gate with the held restore, its marker already there (the copy verified) unless told. */
   function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number } = {}) {
     if (o.verified !== false) verify(w)
@@ -418,32 +420,38 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
     expect(w.criuLog()).toEqual(['criu 9 21', 'criu 3 21'])
   })
 
-  it('a fence while the restore is held claims it, waits for that restore to end, and the late go line restores nothing', async () => {
-    const w = heldWorld()
-    const g = gate(w)
-    await until(() => existsSync(`${w.hold.fifo}.waiting`))
-    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
-    // The fence's wait ends when the restore does: here once the gate is told (no go line, so "no").
-    const fenced = run(f[0]!, f.slice(1))
-    await new Promise((r) => setTimeout(r, 300))
-    g.p.stdin.end(GATE_GO)
-    const r = await g.ended
-    expect(parseFence((await fenced).stdout)).toBe('claimed')
-    expect(r.code).toBe(GATE_EXIT.fenced)
-    expect(r.err).toContain(TAIL_MARK.fenced)
-    expect(existsSync(w.restored)).toBe(false)
-    expect(w.criuLog()).toEqual(['criu 10 21'])
-    expect(existsSync(w.done)).toBe(true)
+  it('a fence while the restore is held claims it and tells the held restore no itself (its engine may be cut off); the late go line restores nothing', async () => {
+    for (const verified of [true, false]) {
+      const w = heldWorld()
+      const g = gate(w, [10, 2], { verified, waitMs: verified ? 5000 : 1000 })
+      await until(() => existsSync(verified ? `${w.hold.fifo}.waiting` : w.held))
+      const f = fenceArgv(fenceOf(w), 3000)
+      const t0 = Date.now()
+      expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
+      expect(Date.now() - t0).toBeLessThan(2000)
+      // The gate, still waiting for its copy or its go line, cannot restore without the claim.
+      g.p.stdin.end(GATE_GO)
+      const r = await g.ended
+      expect(r.code).toBe(verified ? GATE_EXIT.fenced : GATE_EXIT.noCopy)
+      if (verified) expect(r.err).toContain(TAIL_MARK.fenced)
+      expect(r.err).toContain(`criu failed: type ${verified ? 2 : 10} exit 1`)
+      expect(existsSync(w.restored)).toBe(false)
+      expect(w.criuLog()).toEqual(verified ? ['criu 10 21'] : [])
+      expect(existsSync(w.done)).toBe(true)
+    }
   })
 
   it('a fence whose held restore outlives its bound says it still runs', async () => {
     const w = heldWorld()
-    const g = gate(w)
-    await until(() => existsSync(`${w.hold.fifo}.waiting`))
-    const f = fenceArgv(w.dst, w.claim, w.done, w.held, 300)
+    verify(w)
+    // A restore that ignores the shim's word (none reaches it: it runs no criu).
+    const argv = gateArgv({ marker: w.marker, waitMs: 5000, claim: w.claim, done: w.done, restore: ['sleep', '2'], hold: w.hold })
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], env: w.env })
+    await until(() => existsSync(w.held))
+    const f = fenceArgv(fenceOf(w), 300)
     expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('restore still running')
-    g.p.stdin.end()
-    expect((await g.ended).code).toBe(GATE_EXIT.noGo)
+    p.stdin.end()
+    await new Promise((r) => p.on('close', r))
   })
 
   it('a gate stopped (its command killed) before the go line tells the held restore no and waits for it, before the copy or after', async () => {
@@ -460,7 +468,7 @@ describe("the held restore: runc starts at the copy's verify, CRIU's restore wai
       // Its pid file names a process that is gone (here without `done`, as after a SIGKILL): a
       // fence does not wait for it.
       rmSync(w.done)
-      const f = fenceArgv(w.dst, w.claim, w.done, w.held, 3000)
+      const f = fenceArgv(fenceOf(w), 3000)
       const t0 = Date.now()
       expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
       expect(Date.now() - t0).toBeLessThan(2000)

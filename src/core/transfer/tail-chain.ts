@@ -217,13 +217,15 @@ if ($shim ne '') {
   my ($f, $o) = ("$shim/SHIM_NAME");
   $real = '' unless $real ne '' && (-d $shim || mkdir $shim) && open($o, '>', "$f.part") && (print $o "#!$^X\n$text") && close($o) && chmod(0755, "$f.part") && rename("$f.part", $f);
 }
-my ($pid, $go, $said);
-my $finish = sub {
-  my ($exit) = @_;
-  waitpid($pid, 0); my $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+my ($pid, $go, $said, $rc);
+# The restore's status into done as soon as it ended (a held one may end while the gate still waits
+# for its go line: a fence waits for that), once.
+my $reaped = sub {
+  return if defined $rc || waitpid($pid, $_[0] ? 0 : POSIX::WNOHANG()) != $pid;
+  $rc = $? & 127 ? 128 + ($? & 127) : $? >> 8;
   if (open(my $d, '>', $done)) { print $d "$rc\n"; close $d }
-  exit($exit // $rc);
 };
+my $finish = sub { my ($exit) = @_; $SIG{CHLD} = 'DEFAULT'; $reaped->(1); exit($exit // $rc) };
 my $start = sub {
   $pid = fork;
   die "fork: $!\n" unless defined $pid;
@@ -245,6 +247,7 @@ if ($real ne '') {
   if (POSIX::mkfifo($fifo, 0600) && sysopen($go, $fifo, O_RDWR)) {
     $start->();
     my ($t, $h) = ("$held.part");
+    $SIG{CHLD} = sub { local ($?, $!); $reaped->(0) };
     open($h, '>', $t) && (print $h "$pid\n") && close($h) && rename($t, $held) or $give_up->(GATE_NO_COPY);
     # Stopped before the go line: the restore ends without one; after it: the restore is stopped too.
     $SIG{TERM} = $SIG{HUP} = $SIG{INT} = sub {
@@ -299,28 +302,40 @@ export function gateArgv(a: GateArgs): string[] {
   return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', CRIU_SHIM, ...a.restore]
 }
 
+/** A hop's restore claim on the destination (pipeline/paths.ts restoreClaim). */
+export interface RestoreClaim {
+  hopDir: string
+  claim: string
+  done: string
+  /** The pid of a restore the gate started before its go-ahead, and the FIFO its shim waits on. */
+  held: string
+  go: string
+}
+
 /**
  * On the destination, before anything else undoes or repeats a hop: take the restore claim so a
  * restore gate that got its go-ahead can never start a second copy; when the gate took it first,
  * wait (bounded) for its restore to end, so what runs there afterwards is settled. A restore the
- * gate started before its go-ahead (`held`) is waited for too: it ends without one. Prints what it
- * found.
+ * gate started before its go-ahead (`held`) can no longer get one once the claim is taken: the
+ * fence tells it "no" itself (the gate may be cut off from its engine) and waits for it to end.
+ * Prints what it found.
  */
-export function fenceArgv(hopDir: string, claim: string, done: string, held: string, waitMs: number): string[] {
+export function fenceArgv(c: RestoreClaim, waitMs: number): string[] {
   const script = [
-    'hop=$1 claim=$2 done=$3 held=$4 n=$5',
+    'hop=$1 claim=$2 done=$3 held=$4 go=$5 n=$6',
     '[ -d "$hop" ] || { echo "globehop-fence: no hop directory"; exit 0; }',
-    // A restore the gate started before its go-ahead (held: criu-hold.ts) ends without one now; the
-    // gate wrote its pid before it could ever take the claim. Ended: `done`, or its process is gone.
+    // Ended: `done`, or its process is gone (the gate wrote its pid before anything was frozen).
     'alive() { [ -e "$held" ] && [ ! -e "$done" ] && read -r pid <"$held" && kill -0 "$pid" 2>/dev/null; }',
     'wait_for() { i=0; while "$1" && [ "$i" -lt "$n" ]; do sleep 0.1; i=$((i+1)); done; ! "$1"; }',
     'if mkdir "$claim" 2>/dev/null; then',
+    // The shim's "no": a file for a call that only asks, a word for CRIU's restore (<> never blocks).
+    '  if alive; then : >"$go.no"; [ ! -p "$go" ] || { printf \'no\\n\' >&3; } 3<>"$go"; fi',
     '  if wait_for alive; then echo "globehop-fence: claimed"; else echo "globehop-fence: restore still running"; fi; exit 0',
     'fi',
     'running() { [ ! -e "$done" ]; }',
     'if wait_for running; then echo "globehop-fence: restore ended"; else echo "globehop-fence: restore still running"; fi',
   ].join('\n')
-  return ['sh', '-c', script, 'sh', hopDir, claim, done, held, String(Math.max(1, Math.ceil(waitMs / 100)))]
+  return ['sh', '-c', script, 'sh', c.hopDir, c.claim, c.done, c.held, c.go, String(Math.max(1, Math.ceil(waitMs / 100)))]
 }
 
 export type FenceOutcome = 'claimed' | 'restore ended' | 'restore still running' | 'no hop directory'
