@@ -109,7 +109,9 @@ try {
       "the rest of the delta leaves the source (runc's exit beside it)": s.counted - d.dumpDone,
       'the delta arrives and is verified on the destination': s.verified - s.counted,
       "the go-ahead's round trip (engine <-> destination)": s.restoring - s.verified,
-      "runc's start before CRIU's restore (it asks CRIU's version first)": rs.start - s.restoring,
+      // runc starts with the gate and waits in CRIU's shim (transfer/criu-hold.ts): only what is
+      // left of its start when the go line comes, and the shim's exec of CRIU.
+      "the go line to CRIU's restore (what is left of runc's start; the shim's exec)": rs.start - s.restoring,
       'CRIU restores the namespaces and unpacks the tmpfs mounts': rs.tmpfsDone - rs.start,
       "CRIU restores the game's memory and tasks": rs.done - rs.tmpfsDone,
       'the game answers and its reply reaches the client': firstReply - rs.done,

@@ -99,7 +99,16 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         expect(fenced.log, 'CRIU never started').toBe('')
         expect(Number(fenced.done)).toBeGreaterThan(0)
       } finally {
-        await r.run(rt.forceDelete(ID), { allowFail: true, log: false })
+        // A restore still held (a failed expectation above) holds runc's bind mount of the bundle's
+        // rootfs in its state dir: `runc delete --force` then would empty the rootfs through it.
+        // The fence ends it first, as a rollback's does; only a settled container is removed.
+        const ls = await r.run(['sh', '-c', 'ls -d "$1"/*/ 2>/dev/null', 'sh', dir], { allowFail: true, log: false })
+        let settled = true
+        for (const d of ls.stdout.split('\n').filter(Boolean).map((x) => x.replace(/\/$/, ''))) {
+          const f = fenceArgv({ hopDir: d, claim: `${d}/restore.claim`, done: `${d}/restore.done`, held: `${d}/restore.held`, go: `${d}/restore.go` }, 20_000)
+          if (parseFence((await r.run(f, { allowFail: true, log: false })).stdout) === 'restore still running') settled = false
+        }
+        if (settled && !(await gone())) await r.run(rt.forceDelete(ID), { allowFail: true, log: false })
         await r.run(['rm', '-rf', '--', dir], { allowFail: true })
       }
     } finally {
