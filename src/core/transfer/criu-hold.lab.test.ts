@@ -3,7 +3,7 @@
 // is all the hold is about. runc waits in its version check until the copy is verified, then in
 // CRIU's restore; without the go line CRIU never starts and runc undoes its container; with it, the
 // real CRIU gets runc's request through the shim (and fails on the empty image); a rollback's fence
-// ends a held restore itself.
+// ends a held restore itself. runc waits at nice 10 and CRIU restores at 0.
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { labForTests, whereIsEverything } from '../../../lab/testing'
@@ -28,6 +28,12 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
       const dir = (await r.run(['mktemp', '-d', '-t', 'globehop-hold.XXXXXX'])).stdout.trim()
       const exists = async (p: string) => (await r.run(['test', '-e', p], { allowFail: true, log: false })).code === 0
       const gone = async () => (await r.run(rt.state(ID), { allowFail: true, log: false })).code !== 0
+      // The host's criu behind a wrapper that notes its own and runc's niceness (the gate finds it
+      // first on PATH and puts the shim before it): runc waits at nice 10, CRIU restores at 0.
+      const path = (await r.run(['sh', '-c', 'echo "$PATH"'])).stdout.trim()
+      const criu = (await r.run(['sh', '-c', 'command -v criu'])).stdout.trim()
+      const wrapper = `#!/bin/sh\necho "$(awk '{print $19}' /proc/$$/stat) $(awk '{print $19}' /proc/$PPID/stat) $1" >>"$0.nice"\nexec ${criu} "$@"\n`
+      await r.run(['sh', '-c', 'mkdir -p "$1/bin" && printf %s "$2" >"$1/bin/criu" && chmod 755 "$1/bin/criu"', 'sh', dir, wrapper])
       try {
         const attempt = async (name: string, answer: string, fenceFirst = false) => {
           const d = `${dir}/${name}`
@@ -37,7 +43,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
           const stdin = new PassThrough()
           const lines: string[] = []
           const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held` }
-          const gate = r.run(gateArgv({ marker: `${d}/tail.verified`, waitMs: 10_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold }), { stdin, allowFail: true, timeoutMs: 60_000, onLine: (_, l) => lines.push(l) })
+          const gate = r.run(['env', `PATH=${dir}/bin:${path}`, ...gateArgv({ marker: `${d}/tail.verified`, waitMs: 10_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold })], { stdin, allowFail: true, timeoutMs: 60_000, onLine: (_, l) => lines.push(l) })
           // (Awaited below; a failed expectation before that must not leave it unhandled.)
           gate.catch(() => undefined)
           // runc starts with the gate and waits in its CRIU version check until the copy is verified.
@@ -92,6 +98,10 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         expect(go.claimed).toBe(true)
         expect(go.done).toBe(String(go.res.code))
         expect(await gone(), `runc left ${ID} behind`).toBe(true)
+        // Each line: CRIU's niceness, runc's, what runc asked. The version check while held, the
+        // restore after the go line.
+        const nice = (await r.run(['cat', `${dir}/bin/criu.nice`])).stdout.trim().split('\n')
+        expect(nice.slice(-2)).toEqual(['10 10 swrk', '0 0 swrk'])
 
         const fenced = await attempt('fenced', GATE_GO, true)
         expect(fenced.fence).toBe('claimed')
