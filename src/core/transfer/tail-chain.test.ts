@@ -320,7 +320,7 @@ open(my $s, '+<&=', $ARGV[1]) or die "fd $ARGV[1]: $!"; recv($s, my $b, 4096, 0)
 open(my $l, '>>', $ENV{CRIU_LOG}) or die; print $l "criu " . ord(substr($b, 1, 1)) . " " . length($b) . "\n"; close $l;
 `
 
-describe("the held restore: runc starts at the copy's verify, CRIU's restore waits in a shim for the go-ahead", () => {
+describe("the held restore: runc starts with the gate, CRIU's restore waits in a shim for the go-ahead", () => {
   function heldWorld(o: { criuOnPath?: boolean } = {}) {
     const w = world()
     const bin = path.join(w.dst, '..', 'bin')
