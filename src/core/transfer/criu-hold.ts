@@ -33,14 +33,23 @@ export const CRIU_HOLD_ENV = {
   waiting: 'GLOBEHOP_HELD',
 } as const
 
+/**
+ * A perl script's `@ENV{qw(...)}` of the hold's inputs, in the order the gate sets them and the shim
+ * reads them (real criu, FIFO, verified marker, bound, waiting file): the script writes HOLD_ENV_NAMES.
+ */
+export function withHoldEnvNames(script: string): string {
+  const e = CRIU_HOLD_ENV
+  return script.replace('HOLD_ENV_NAMES', [e.criu, e.fifo, e.verified, e.secs, e.waiting].join(' '))
+}
+
 // CRIU's RPC request (images/rpc.proto, criu_req) starts with its type: field 1, a varint, so the
 // bytes 0x08 and the type. Read with MSG_PEEK on the SEQPACKET socket, so CRIU still gets it whole.
 // CHECK = 3, FEATURE_CHECK = 9, VERSION = 10 change nothing: they wait for the verified copy only
 // (a 2 ms look, as the gate's); every other type, or a request that does not read that way, waits
 // for the go line. The shim runs twice per restore: no modules (Linux's MSG_PEEK and F_SETFD are
 // both 2), 10 ms a start on the lab against 22 ms with Socket's.
-const SHIM = String.raw`
-my ($real, $go, $verified, $secs, $waiting) = @ENV{qw(CRIU_ENV FIFO_ENV VERIFIED_ENV SECS_ENV WAITING_ENV)};
+const SHIM = withHoldEnvNames(String.raw`
+my ($real, $go, $verified, $secs, $waiting) = @ENV{qw(HOLD_ENV_NAMES)};
 exit 127 unless defined $real && $real ne '' && defined $go && $go ne '';
 $SIG{ALRM} = sub { exit 1 }; alarm($secs && $secs > 0 ? $secs : 600);
 my ($type, $sock) = (-1);
@@ -66,12 +75,7 @@ if ($type == 3 || $type == 9 || $type == 10) {
 alarm 0;
 exec { $real } $real, @ARGV;
 exit 127;
-`
-  .replace('CRIU_ENV', CRIU_HOLD_ENV.criu)
-  .replace('FIFO_ENV', CRIU_HOLD_ENV.fifo)
-  .replace('VERIFIED_ENV', CRIU_HOLD_ENV.verified)
-  .replace('SECS_ENV', CRIU_HOLD_ENV.secs)
-  .replace('WAITING_ENV', CRIU_HOLD_ENV.waiting)
+`)
 
 /** The shim's text after its `#!` line (the gate writes that line with its own perl's path). */
 export const CRIU_SHIM = SHIM

@@ -25,7 +25,7 @@
 // won it to end.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { THAWED_IMAGE } from '../criu/freeze-first'
-import { CRIU_HOLD_ENV, CRIU_SHIM, CRIU_SHIM_NAME } from './criu-hold'
+import { CRIU_SHIM, CRIU_SHIM_NAME, withHoldEnvNames } from './criu-hold'
 import { COUNT, DEFLATE, gzipArg, HAS_ZLIB, INFLATE, RECEIVER, receiverScript, SENDER, senderPipeline, type StreamCodec } from './page-delta'
 
 export const TAIL_MARK = {
@@ -205,7 +205,7 @@ export interface GateArgs {
 // stopped. `held` says the restore's process (its pid) before
 // anything is frozen, so a fence that claims waits for that restore to end (fenceArgv). The gate
 // writes `done` once a restore it started ended.
-const GATE = String.raw`
+const GATE = withHoldEnvNames(String.raw`
 use strict; use POSIX (); use Fcntl qw(O_RDWR);
 $| = 1; $SIG{PIPE} = 'IGNORE';
 my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $text, @restore) = @ARGV;
@@ -236,7 +236,7 @@ my $start = sub {
     # verified must not take the CPU from the gate's "verified" line on its way to the engine.
     setpriority(0, 0, 10);
     $ENV{PATH} = "$shim:$ENV{PATH}";
-    @ENV{qw(CRIU_ENV FIFO_ENV VERIFIED_ENV SECS_ENV WAITING_ENV)} = ($real, $fifo, $marker, int($ms / 1000) + 1, "$fifo.waiting");
+    @ENV{qw(HOLD_ENV_NAMES)} = ($real, $fifo, $marker, int($ms / 1000) + 1, "$fifo.waiting");
     open(STDIN, '<', '/dev/null');
   }
   exec { $restore[0] } @restore; exit 127;
@@ -281,7 +281,7 @@ exit GATE_FENCED unless $claimed;
 print "GATE_RESTORING\n";
 $start->();
 $finish->();
-`
+`)
   .replaceAll('GATE_NO_COPY', String(GATE_EXIT.noCopy))
   .replaceAll('GATE_NO_GO', String(GATE_EXIT.noGo))
   .replaceAll('GATE_FENCED:', `${TAIL_MARK.fenced}:`)
@@ -290,11 +290,6 @@ $finish->();
   .replace('GATE_VERIFIED', TAIL_MARK.verified)
   .replaceAll('GATE_RESTORING', TAIL_MARK.restoring)
   .replace('SHIM_NAME', CRIU_SHIM_NAME)
-  .replace('CRIU_ENV', CRIU_HOLD_ENV.criu)
-  .replace('FIFO_ENV', CRIU_HOLD_ENV.fifo)
-  .replace('VERIFIED_ENV', CRIU_HOLD_ENV.verified)
-  .replace('SECS_ENV', CRIU_HOLD_ENV.secs)
-  .replace('WAITING_ENV', CRIU_HOLD_ENV.waiting)
 
 /** Where the gate's argv holds its marker, and where the restore's own argv starts in it. */
 export const GATE_ARGV_AT = { marker: 4, restore: 12 } as const
