@@ -22,6 +22,7 @@ const why = !root ? ' (skipped: needs root to make cgroups)' : ''
 const FAKE_CHECKPOINT = [
   'log=$1 look=$2 out=$3 code=$4 line=$5 img=$6 late=$7 ahead=$8',
   "awk '{print $19}' /proc/$$/stat >\"$out.nice\"",
+  'printf "%s" "${CRIU_CONFIG_FILE:-}" >"$out.conf"',
   'sleep 0.1',
   // cgroup.img's freezer.state as CRIU records a cgroup it found frozen (CgroupPropEntry, protobuf).
   "printf '\\032\\012\\n\\rfreezer.state\\022\\006FROZEN' >\"$img/cgroup.img\"",
@@ -111,13 +112,14 @@ describe.each([
     await c.free()
     rmSync(dir, { recursive: true, force: true })
   })
-  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[]; late?: boolean; ahead?: boolean } = {}) => {
+  const argv = (name: string, o: { code?: number; line?: boolean; log?: boolean; state?: string[]; late?: boolean; ahead?: boolean; snapshotConf?: string } = {}) => {
     const log = path.join(dir, `${name}.log`)
     const img = path.join(dir, `${name}-img`)
     mkdirSync(img)
     const checkpoint = ['sh', '-c', FAKE_CHECKPOINT, 'sh', o.log === false ? '-' : log, c.look, path.join(dir, name), String(o.code ?? 0), o.line === false ? 'no' : 'yes', img, o.late ? 'yes' : 'no', o.ahead ? 'yes' : 'no']
     return {
-      argv: freezeFirstArgv({ checkpoint, state: o.state ?? c.state, log, img }),
+      argv: freezeFirstArgv({ checkpoint, state: o.state ?? c.state, log, img, snapshotConf: o.snapshotConf }),
+      conf: () => readFileSync(path.join(dir, `${name}.conf`), 'utf8'),
       first: () => readFileSync(path.join(dir, `${name}.first`), 'utf8'),
       after: () => readFileSync(path.join(dir, `${name}.after`), 'utf8'),
       parasite: () => readFileSync(path.join(dir, `${name}.parasite`), 'utf8'),
@@ -142,6 +144,21 @@ describe.each([
     expect(rep?.heldMs).toBeGreaterThan(130)
     expect(rep?.heldMs).toBeLessThan(1000)
     expect(c.frozen(c.now())).toBe(false)
+  })
+
+  it.skipIf(skip)(`a snapshot's checkpoint starts with CRIU_CONFIG_FILE naming the process's tmpfs mounts; a final dump's without${skip}`, async () => {
+    const conf = path.join(dir, 'snap-work', 'criu.conf')
+    const a = argv('snap', { snapshotConf: conf })
+    const r = await run(a.argv, { wrap })
+    expect(r.code).toBe(0)
+    expect(a.conf()).toBe(conf)
+    const n = readFileSync(conf, 'utf8').trim().split('\n').length
+    expect(n).toBeGreaterThan(0)
+    expect(parseFreezeFirst(r.out)?.words).toMatch(new RegExp(`; ${n} tmpfs mounts not archived \\(a snapshot\\)$`))
+    const b = argv('final')
+    expect((await run(b.argv, { wrap })).code).toBe(0)
+    expect(b.conf()).toBe('')
+    expect(parseFreezeFirst((await run(argv('final2').argv, { wrap })).out)?.words).not.toContain('tmpfs')
   })
 
   it.skipIf(skip)(`a freeze that landed after CRIU looked (its freezer attempts line) is let go at once: CRIU's parasite code must run in the seized tasks${skip}`, async () => {

@@ -15,6 +15,8 @@
 // The container's freezer is found from its init's /proc/<pid>/cgroup and this host's mounts (a v1
 // freezer hierarchy where one is mounted here, as runc chooses, else cgroup v2's cgroup.freeze).
 
+import { SNAPSHOT_MOUNTS } from './snapshot-mounts'
+
 /** The wrapper's report, one stdout line. */
 export const FREEZE_FIRST_MARK = 'globehop-freeze:'
 
@@ -35,12 +37,13 @@ our $THAWED_IMAGE = sub {
 };
 `
 
-const SCRIPT = THAWED_IMAGE + String.raw`
+const SCRIPT = THAWED_IMAGE + SNAPSHOT_MOUNTS + String.raw`
 use strict; use warnings; no warnings 'exec'; use POSIX (); use Time::HiRes ();
 $SIG{PIPE} = 'IGNORE'; $| = 1;
-my ($log, $img, $n) = splice(@ARGV, 0, 3); my @state = splice(@ARGV, 0, $n); my @ck = @ARGV;
+my ($log, $img, $conf, $n) = splice(@ARGV, 0, 4); my @state = splice(@ARGV, 0, $n); my @ck = @ARGV;
+my $outside = 0;
 sub now { Time::HiRes::clock_gettime(Time::HiRes::CLOCK_MONOTONIC()) * 1000 }
-sub say1 { print "globehop-freeze: $_[0]\n" }
+sub say1 { print "globehop-freeze: $_[0]" . ($outside ? "; $outside tmpfs mounts not archived (a snapshot)" : '') . "\n" }
 sub plain { say1("off: $_[0]"); $SIG{PIPE} = 'DEFAULT'; exec { $ck[0] } @ck; print STDERR "globehop-freeze: cannot run $ck[0]: $!\n"; exit 127 }
 sub slurp { open(my $h, '<', $_[0]) or return undef; local $/; my $s = <$h>; close $h; $s }
 sub unesc { my $s = shift; $s =~ s/\\([0-7]{3})/chr(oct($1))/ge; $s }
@@ -48,6 +51,8 @@ sub unesc { my $s = shift; $s =~ s/\\([0-7]{3})/chr(oct($1))/ge; $s }
 my $st = do { my $p; open($p, '-|', @state) or plain("cannot run $state[0]: $!"); local $/; <$p> } // '';
 my ($pid) = $st =~ /"pid"\s*:\s*(\d+)/;
 plain("$state[0] names no process of the container") unless $pid;
+# A snapshot: CRIU leaves the container's tmpfs mounts unarchived (criu/snapshot-mounts.ts).
+$outside = $SNAPSHOT_MOUNTS->($pid, $conf) if $conf ne '';
 my $cg = slurp("/proc/$pid/cgroup") // plain("cannot read /proc/$pid/cgroup");
 my $mi = slurp('/proc/self/mountinfo') // plain('cannot read /proc/self/mountinfo');
 # The cgroup's directory under this host's mounts of that hierarchy (a later mount covers an earlier).
@@ -136,10 +141,15 @@ export interface FreezeFirstArgs {
   log: string
   /** The checkpoint's image dir (CRIU's cgroup.img). */
   img: string
+  /**
+   * A `--leave-running` snapshot's CRIU config file, written before the checkpoint starts: the
+   * container's tmpfs mounts go unarchived (criu/snapshot-mounts.ts). Never for the final dump.
+   */
+  snapshotConf?: string
 }
 
 export function freezeFirstArgv(a: FreezeFirstArgs): string[] {
-  return ['perl', '-e', SCRIPT, a.log, a.img, String(a.state.length), ...a.state, ...a.checkpoint]
+  return ['perl', '-e', SCRIPT, a.log, a.img, a.snapshotConf ?? '', String(a.state.length), ...a.state, ...a.checkpoint]
 }
 
 export interface FreezeFirstReport {

@@ -5,6 +5,7 @@ import { isLazyTechnique } from '../../shared/technique'
 import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { freezeFirstArgv } from '../criu/freeze-first'
+import { SNAPSHOT_CRIU_CONF } from '../criu/snapshot-mounts'
 import { pageDeltaArgv } from '../transfer/page-delta'
 import { fenceArgv, gateArgv, tailChainArgv } from '../transfer/tail-chain'
 import { compressLevel, hostSshArgv, rsyncArgv } from '../transfer/rsync'
@@ -168,9 +169,10 @@ export function planHop(input: PlanInput): HopPlan {
   const criuTracked = (technique.kind === 'pre-copy' || technique.kind === 'pre+post') && technique.tracking === 'criu'
   const rsyncTracked = technique.kind === 'pre-copy' && technique.tracking === 'rsync'
 
-  // The runtime's checkpoint inside the freeze-first wrapper, where it can be (criu/freeze-first.ts).
-  const freezingFirst = (checkpoint: string[], work: string, img: string): string[] =>
-    input.freezeFirst && rt.freezerCgroup && rt.dumpLog ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog}`, img }) : checkpoint
+  // The runtime's checkpoint inside the freeze-first wrapper, where it can be (criu/freeze-first.ts);
+  // a snapshot's also leaves the tmpfs mounts unarchived (criu/snapshot-mounts.ts).
+  const freezingFirst = (checkpoint: string[], work: string, img: string, snapshotConf?: string): string[] =>
+    input.freezeFirst && rt.freezerCgroup && rt.dumpLog ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog}`, img, snapshotConf }) : checkpoint
   const parentOf = (last: number) => (criuTracked && last > 0 ? `../${`pre-${last}`}` : undefined)
 
   const snapshot = (i: number): Snapshot => {
@@ -186,7 +188,7 @@ export function planHop(input: PlanInput): HopPlan {
     }
     if (rsyncTracked) {
       return {
-        checkpoint: freezingFirst(rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true }), paths.snapWork(i), paths.snap(i)),
+        checkpoint: freezingFirst(rt.checkpoint({ id, imagePath: paths.snap(i), workPath: paths.snapWork(i), leaveRunning: true }), paths.snapWork(i), paths.snap(i), `${paths.snapWork(i)}/${SNAPSHOT_CRIU_CONF}`),
         // Every snapshot lands in the destination's final image dir: each is the basis of the next delta.
         transfer: rsync(paths.snap(i), paths.img, i > 1),
         workDir: paths.snapWork(i),

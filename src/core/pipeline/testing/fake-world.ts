@@ -156,7 +156,7 @@ export class FakeWorld {
     // A snapshot that freezes the game first (criu/freeze-first.ts): the checkpoint inside, and the
     // wrapper's line (held a little less than the fixture's CRIU pause, as on the lab).
     if (argv[0] === 'perl' && argv[2]?.includes(FREEZE_FIRST_MARK)) {
-      const ck = this.answer(name, argv.slice(6 + Number(argv[5])))
+      const ck = this.answer(name, argv.slice(7 + Number(argv[6])))
       return ck.code === 0 ? { ...ck, stdout: `${ck.stdout}${this.freezeFirstLine}\n` } : ck
     }
     // Pre-copy's one-command tail (transfer/tail-chain.ts): the dump here, the delta's figures, and
