@@ -78,6 +78,8 @@ interface Run {
   ipMove: number
   /** From the checkpoint step's start to that freeze: the runtime's own start, before CRIU freezes. */
   toFreeze: number
+  /** The destination: the go-ahead's round trip is the engine's to it. */
+  to: string
 }
 interface Row {
   link: string
@@ -162,7 +164,7 @@ try {
             row.technique = r.technique
             const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
             const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
-            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN })
+            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN, to: r.to })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
                 `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze (${ms(row.runs.at(-1)!.toFreeze)} ms after the checkpoint started); ${r.technique}`,
@@ -234,6 +236,14 @@ for (const r of rows) {
   const m = (f: (x: Run) => number) => ms(median(r.runs.map(f)))
   const rest = (x: Run) => x.gap - x.limit - x.extra.dump - x.extra.transfer - x.extra.restore
   lines.push(`- ${r.link}, ${r.mode}: ${m((x) => x.extra.dump)} / ${m((x) => x.extra.transfer)} / ${m((x) => x.extra.restore)} / ${m(rest)}`)
+}
+lines.push('')
+// The go-ahead's round trip is the engine's to the destination (~50 ms to Strasbourg, ~133 ms to
+// Montreal on the lab): a row's overhead depends on where its hops went.
+lines.push('By destination (medians: client gap s / overhead ms, hops):')
+for (const r of rows) {
+  const to = [...new Set(r.runs.map((x) => x.to))].sort()
+  lines.push(`- ${r.link}, ${r.mode}: ${to.map((h) => { const x = r.runs.filter((y) => y.to === h); return `into ${h} ${s2(median(x.map((y) => y.gap)))} / ${ms(median(x.map((y) => y.gap - y.limit)))} (${x.length})` }).join('; ')}`)
 }
 lines.push('')
 lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
