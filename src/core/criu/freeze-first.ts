@@ -37,6 +37,7 @@ our $THAWED_IMAGE = sub {
 };
 `
 
+// SNAPSHOT_MOUNTS brings $MOUNT_ENTRY (criu/mountinfo.ts), which dir_of reads the host's mounts with.
 const SCRIPT = THAWED_IMAGE + SNAPSHOT_MOUNTS + String.raw`
 use strict; use warnings; no warnings 'exec'; use POSIX (); use Time::HiRes ();
 $SIG{PIPE} = 'IGNORE'; $| = 1;
@@ -59,10 +60,9 @@ my $mi = slurp('/proc/self/mountinfo') // plain('cannot read /proc/self/mountinf
 sub dir_of {
   my ($path, $v2) = @_; my $dir;
   for my $l (split /\n/, $mi) {
-    my @f = split / /, $l; my ($i) = grep { $f[$_] eq '-' } 6 .. $#f; next unless defined $i;
-    my ($type, $opts) = @f[$i + 1, $i + 3];
+    my ($r, $m, $type, $opts) = $MOUNT_ENTRY->($l); next unless defined $type;
     next unless $v2 ? $type eq 'cgroup2' : ($type eq 'cgroup' && ",$opts," =~ /,freezer,/);
-    my ($root, $mnt) = (unesc($f[3]), unesc($f[4]));
+    my ($root, $mnt) = (unesc($r), unesc($m));
     if ($root eq '/') { $dir = $mnt . ($path eq '/' ? '' : $path) }
     elsif ($path eq $root || index($path, "$root/") == 0) { $dir = $mnt . substr($path, length $root) }
   }
