@@ -6,7 +6,8 @@
 // from the game's freeze (its freezer or a tracer on its task, lab/freeze-watch.ts) to the
 // destination holding the IP (`ip monitor` on every host); the 2017 order
 // (bench/baseline-2017.mts) on the same pair and globehop's ratio to it; `auto` against the best
-// fixed mode. Targets are printed beside the figures, missed ones as MISSED.
+// fixed mode; the overhead past the go-ahead's round trip and the prober's path change, beside it.
+// Targets are printed beside the figures, missed ones as MISSED.
 // Env: GLOBEHOP_BENCH_RUNS (default 4, odd counts rounded up), GLOBEHOP_BENCH_LINKS (unthrottled,50,183),
 // GLOBEHOP_BENCH_QUICK=1 (1 run, the 50 ms link only: a few minutes), GLOBEHOP_BENCH_POSTCOPY_SLOW=1
 // (post-copy on the 10 Mbit/s links too: ~80 s a hop). Needs root on Linux (the lab).
@@ -80,6 +81,15 @@ interface Run {
   toFreeze: number
   /** The destination: the go-ahead's round trip is the engine's to it. */
   to: string
+  /**
+   * What the hop's safety and the client's seat add to the gap, on the lab's shaping: the go-ahead's
+   * round trip (the destination's "verified" line to the engine and the go line back: twice the
+   * destination's one-way delay from the engine, which sits on the lab's bridge) and the change in
+   * the prober's one-way delay (it hears the last reply from the source and the first from the
+   * destination). 0 on unshaped links.
+   */
+  commit: number
+  clientPath: number
 }
 interface Row {
   link: string
@@ -164,7 +174,8 @@ try {
             row.technique = r.technique
             const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
             const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
-            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN, to: r.to })
+            const delay = (h: string) => (c.off ? 0 : (original.get(h)?.delayMs ?? 0))
+            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN, to: r.to, commit: 2 * delay(r.to), clientPath: delay(r.to) - delay(r.from) })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
                 `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze (${ms(row.runs.at(-1)!.toFreeze)} ms after the checkpoint started); ${r.technique}`,
@@ -197,12 +208,13 @@ try {
 }
 
 // The table.
+const pastCommit = (x: Run) => x.gap - x.limit - x.commit - x.clientPath
 const met = (ok: boolean, what: string) => (ok ? `ok (${what})` : `MISSED (${what})`)
 const lines: string[] = []
 lines.push(`Hop downtime on the lab, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}), ${os.type()} ${os.release()}, transparent huge pages ${thp}; median of ${runs} run${runs > 1 ? 's' : ''} per row`)
 lines.push('')
-lines.push('| link | mode | client gap s | physical limit s | ratio | overhead ms | snapshot pauses ms (sum / longest) | IP move ms | vs 2017 order | targets |')
-lines.push('|---|---|---|---|---|---|---|---|---|---|')
+lines.push('| link | mode | client gap s | physical limit s | ratio | overhead ms | overhead past the go-ahead and the client\'s path ms | snapshot pauses ms (sum / longest) | IP move ms | vs 2017 order | targets |')
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const [link, b] of baselines) {
   const mine = rows.filter((r) => r.link === link)
   const base = median(b)
@@ -214,6 +226,7 @@ for (const [link, b] of baselines) {
     const limit = median(r.runs.map((x) => x.limit))
     const ratio = median(r.runs.map((x) => x.gap / x.limit))
     const over = median(r.runs.map((x) => x.gap - x.limit))
+    const past = median(r.runs.map(pastCommit))
     const pauses = r.runs.map((x) => x.pause).filter((x): x is number => x !== undefined)
     const longest = r.runs.map((x) => x.pauseMax).filter((x): x is number => x !== undefined)
     const ip = median(r.runs.map((x) => x.ipMove).filter(Number.isFinite))
@@ -226,9 +239,9 @@ for (const [link, b] of baselines) {
     // Issue 12: "no snapshot pause over 250 ms", each pause in every run; the sum is printed beside it.
     if (longest.length) t.push(met(Math.max(...longest) <= 250, 'no snapshot pause over 250 ms (every run)'))
     const mode = r.mode === 'auto' ? `auto = ${r.technique}` : r.mode
-    lines.push(`| ${link} | ${mode} | ${s2(gap)} | ${s2(limit)} | ${ratio.toFixed(2)} | ${ms(over)} | ${pauses.length ? `${ms(median(pauses))} / ${ms(Math.max(...longest))}` : '-'} | ${ms(ip)} | ${(gap / base).toFixed(2)} | ${t.join('; ')} |`)
+    lines.push(`| ${link} | ${mode} | ${s2(gap)} | ${s2(limit)} | ${ratio.toFixed(2)} | ${ms(over)} | ${ms(past)} | ${pauses.length ? `${ms(median(pauses))} / ${ms(Math.max(...longest))}` : '-'} | ${ms(ip)} | ${(gap / base).toFixed(2)} | ${t.join('; ')} |`)
   }
-  lines.push(`| ${link} | 2017 order | ${s2(base)} | | | | | | 1.00 | |`)
+  lines.push(`| ${link} | 2017 order | ${s2(base)} | | | | | | | 1.00 | |`)
 }
 lines.push('')
 lines.push('Where the overhead goes (medians, ms beyond the limit\'s share): checkpoint step past CRIU frozen / transfer step past wire time + one-way delay / restore step past CRIU restore / the rest (below zero where the steps overrun the gap: the checkpoint step starts before CRIU freezes: runc\'s own start in the tail chain (pre-copy, and stop-and-copy where it streams its image), an SSH command start for a stop-and-copy that copies with rsync, the restore step ends after the game answers):')
@@ -240,11 +253,13 @@ for (const r of rows) {
 lines.push('')
 // The go-ahead's round trip is the engine's to the destination (~50 ms to Strasbourg, ~133 ms to
 // Montreal on the lab): a row's overhead depends on where its hops went.
-lines.push('By destination (medians: client gap s / overhead ms, hops):')
+lines.push('By destination (medians: client gap s / overhead ms / overhead past the go-ahead\'s round trip and the client\'s path ms, hops):')
 for (const r of rows) {
   const to = [...new Set(r.runs.map((x) => x.to))].sort()
-  lines.push(`- ${r.link}, ${r.mode}: ${to.map((h) => { const x = r.runs.filter((y) => y.to === h); return `into ${h} ${s2(median(x.map((y) => y.gap)))} / ${ms(median(x.map((y) => y.gap - y.limit)))} (${x.length})` }).join('; ')}`)
+  lines.push(`- ${r.link}, ${r.mode}: ${to.map((h) => { const x = r.runs.filter((y) => y.to === h); return `into ${h} ${s2(median(x.map((y) => y.gap)))} / ${ms(median(x.map((y) => y.gap - y.limit)))} / ${ms(median(x.map(pastCommit)))} (${x.length})` }).join('; ')}`)
 }
+lines.push('')
+lines.push("Overhead past the go-ahead and the client's path: the overhead less the go-ahead's round trip (the destination's verified line to the engine and the go line back, 2 x the destination's one-way delay from the engine on the lab's bridge; no restore may start before it, or a destination cut off while the delta is on its way could restore while the rollback brings the game back on the source) and less the change in the prober's one-way delay (it hears the last reply from the source and the first from the destination). Targets are checked on the overhead itself.")
 lines.push('')
 lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
 lines.push(rows.map((r) => `${r.link}, ${r.mode}: ${ms(median(r.runs.map((x) => x.toFreeze).filter(Number.isFinite)))}`).join('; '))
