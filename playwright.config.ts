@@ -2,7 +2,10 @@ import { defineConfig } from '@playwright/test'
 
 // The renderer runs in Debian's Chromium through the browser host (`globehop serve`): no browser
 // download. The electron project runs the same checks in the real app where Electron's binary exists.
-export const E2E_PORT = Number(process.env.GLOBEHOP_E2E_PORT ?? 47810)
+// Below Linux's default ephemeral range (32768-60999), which `--port 0` servers and outgoing
+// connections draw from: at 47810 a CI run's browser host once found its port taken right after
+// the lab tests.
+export const E2E_PORT = Number(process.env.GLOBEHOP_E2E_PORT ?? 27810)
 export const E2E_TOKEN = 'e2e-token-not-secret'
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-swiftshader']
