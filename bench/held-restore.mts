@@ -1,9 +1,10 @@
 // The held restore against the plain gate, side by side on the local lab: runc's restore started
-// with the gate and CRIU's part held in a shim until the go-ahead (transfer/criu-hold.ts), against
-// runc started at the go-ahead (as every runtime that does not declare `restoreRunsCriu` restores).
-// Pairs of hops take turns (held, held, plain, plain: both directions in each), each hop's gap split
-// at the engine's go-ahead: freeze -> go-ahead (the hold must not slow it) and go-ahead -> first
-// reply less CRIU's own restore (what the hold saves). Gaps from a 100 Hz meter beside the prober
+// with the gate, CRIU's restore run from the verified copy on and held at its post-restore
+// notification in a shim until the go-ahead (transfer/criu-hold.ts), against runc started at the
+// go-ahead (as every runtime that does not declare `restoreRunsCriu` restores). Pairs of hops take
+// turns (held, held, plain, plain: both directions in each), each hop's gap split at the engine's
+// go-ahead: freeze -> go-ahead (the hold must not slow it) and go-ahead -> first reply (what the
+// hold saves: runc's start and CRIU's restore, as far as the go-ahead's round trip covers them). Gaps from a 100 Hz meter beside the prober
 // (probe/gap-meter.ts), the go-ahead from the engine's restore step event. Mann-Whitney z per row:
 // beyond +-2 the two differ by more than these VMs' noise.
 // Env: GLOBEHOP_BENCH_HOPS (default 16, 8 each; GLOBEHOP_BENCH_QUICK=1: 8), GLOBEHOP_BENCH_PAIR
@@ -29,7 +30,7 @@ type Arm = 'held' | 'plain'
 interface Hop {
   gap: number
   beforeGo: number
-  afterGoPastCriu: number
+  afterGo: number
 }
 
 /** The Wilcoxon rank sum of a against b (= Mann-Whitney U) as a z score, the normal approximation. */
@@ -69,7 +70,7 @@ try {
     if (!r.ok) throw new Error(`${arm} ${r.from} -> ${r.to} failed: ${r.error}`)
     const g = meter.longestGap(t0, performance.now())
     const criu = (r.criuRestore?.restoreTimeUs ?? NaN) / 1000
-    const hop = { gap: g.ms, beforeGo: goAt - g.start, afterGoPastCriu: g.end - goAt - criu }
+    const hop = { gap: g.ms, beforeGo: goAt - g.start, afterGo: g.end - goAt }
     got[arm].push(hop)
     const ms = (x: number) => Math.round(x)
     console.log(`  ${arm.padEnd(5)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(hop.gap)} ms: freeze -> go-ahead ${ms(hop.beforeGo)}, go-ahead -> reply ${ms(g.end - goAt)} (CRIU's restore ${ms(criu)})`)
@@ -87,4 +88,4 @@ console.log(`\nThe held restore against the plain gate, ${pair.join(' <-> ')}, $
 console.log('| | held | plain | Mann-Whitney z |\n|---|---|---|---|')
 console.log(row('client gap (100 Hz meter)', (h) => h.gap))
 console.log(row('freeze -> go-ahead', (h) => h.beforeGo))
-console.log(row("go-ahead -> first reply, less CRIU's restore", (h) => h.afterGoPastCriu))
+console.log(row('go-ahead -> first reply', (h) => h.afterGo))

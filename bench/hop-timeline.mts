@@ -96,10 +96,13 @@ try {
     }
     const rs = {
       start: restore[0]?.at ?? NaN,
-      tmpfsStart: first(restore, /Restoring IPC namespace/),
-      tmpfsDone: first(restore, /Running post-setup-namespaces scripts/),
+      postRestore: first(restore, /Running post-restore scripts/),
       done: first(restore, /Restore finished successfully/),
     }
+    // With runc, CRIU restores the game from the verified copy on, while the go-ahead crosses, and
+    // waits at its post-restore notification until the go line (transfer/criu-hold.ts): whichever
+    // of the two ends later is where the game's resume starts.
+    const held = Math.max(s.restoring, rs.postRestore)
     // Each phase from one mark to the next; together they run from the freeze to the first reply.
     const ph: Record<string, number> = {
       'CRIU seizes the game and injects its parasite': d.parasite - freeze,
@@ -108,15 +111,13 @@ try {
       'CRIU: namespaces, cgroups, inventory': d.dumpDone - d.mntDone,
       "the rest of the delta leaves the source (runc's exit beside it)": s.counted - d.dumpDone,
       'the delta arrives and is verified on the destination': s.verified - s.counted,
-      "the go-ahead's round trip (engine <-> destination)": s.restoring - s.verified,
-      // runc starts with the gate and waits in CRIU's shim (transfer/criu-hold.ts): only what is
-      // left of its start when the go line comes, and the shim's exec of CRIU.
-      "the go line to CRIU's restore (what is left of runc's start; the shim's exec)": rs.start - s.restoring,
-      'CRIU restores the namespaces and unpacks the tmpfs mounts': rs.tmpfsDone - rs.start,
-      "CRIU restores the game's memory and tasks": rs.done - rs.tmpfsDone,
+      "the go-ahead's round trip or CRIU's restore up to its post-restore notification, the longer": held - s.verified,
+      'CRIU lets the game run once its notification is answered': rs.done - held,
       'the game answers and its reply reaches the client': firstReply - rs.done,
     }
     ph['(client gap)'] = g.ms
+    ph["(the go-ahead's round trip, engine <-> destination)"] = s.restoring - s.verified
+    ph["(the verified copy to CRIU's post-restore notification: what is left of runc's start, CRIU's restore)"] = rs.postRestore - s.verified
     ph['(freeze after the last reply reached the client)'] = freeze - lastReply
     phases.push(ph)
     console.log(`\n${r.from} -> ${r.to} (${r.technique}): client gap ${Math.round(g.ms)} ms (prober ${Math.round(rt.prober?.clientView(r.hopId).downtimeMs ?? NaN)} ms); CRIU frozen ${Math.round((r.criuDump?.frozenTimeUs ?? NaN) / 1000)} ms, restore ${Math.round((r.criuRestore?.restoreTimeUs ?? NaN) / 1000)} ms`)

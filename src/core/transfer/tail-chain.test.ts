@@ -320,27 +320,65 @@ open(my $s, '+<&=', $ARGV[1]) or die "fd $ARGV[1]: $!"; recv($s, my $b, 4096, 0)
 open(my $l, '>>', $ENV{CRIU_LOG}) or die; print $l "criu " . ord(substr($b, 1, 1)) . " " . length($b) . "\n"; close $l;
 `
 
+// runc's restore as runc 1.3 really asks for it: with CRIU's notifications (criu_opts field 12,
+// notify_scripts), each answered with success (criu_req: NOTIFY, notify_success) and logged, until
+// CRIU's final answer says whether the restore succeeded.
+const RUNC_NOTIFY_STANDIN = String.raw`
+use Socket; use Fcntl qw(F_SETFD);
+my ($restored, $log) = @ARGV;
+open(my $l, '>>', $log) or die; select((select($l), $| = 1)[0]);
+socketpair(my $us, my $them, AF_UNIX, SOCK_SEQPACKET, 0) or die "socketpair: $!";
+my $pid = fork // die;
+if (!$pid) { close $us; fcntl($them, F_SETFD, 0); exec { 'criu' } 'criu', 'swrk', fileno($them); exit 127 }
+close $them;
+send($us, "\x08\x02\x12\x02\x60\x01", 0);
+my $ok = 0;
+while (1) {
+  my $m = ''; last unless defined(recv($us, $m, 65536, 0)) && $m ne '';
+  if (ord(substr($m, 1, 1)) == 6) { my $n = ord(substr($m, 7, 1)); print $l "runc: notify " . substr($m, 8, $n) . "\n"; send($us, "\x08\x06\x18\x01", 0); next }
+  $ok = ord(substr($m, 3, 1)); last;
+}
+waitpid($pid, 0);
+if (!$ok) { print STDERR "criu failed: restore\n"; exit 1 }
+open(my $o, '>', $restored) or die; print $o "ran\n"; close $o;
+`
+// CRIU's restore, as far as the shim can tell: it says "setup-namespaces" and waits for the answer,
+// restores, says "post-restore" and waits, then lets the game run on a success and aborts otherwise
+// (or when its client is gone), and sends its final answer.
+const CRIU_NOTIFY_STANDIN = String.raw`#!/usr/bin/perl
+open(my $s, '+<&=', $ARGV[1]) or die "fd $ARGV[1]: $!"; recv($s, my $b, 4096, 0);
+open(my $l, '>>', $ENV{CRIU_LOG}) or die; select((select($l), $| = 1)[0]);
+print $l "criu " . ord(substr($b, 1, 1)) . " " . length($b) . "\n";
+sub notify { my ($n) = @_; my $sub = "\x0a" . chr(length $n) . $n; send($s, "\x08\x06\x10\x01\x2a" . chr(length $sub) . $sub, 0) or return 0; my $r = ''; recv($s, $r, 4096, 0); $r eq "\x08\x06\x18\x01" }
+notify('setup-namespaces') or do { print $l "criu: aborted\n"; exit 1 };
+print $l "criu: restored, not running\n";
+if (!notify('post-restore')) { print $l "criu: aborted\n"; send($s, "\x08\x02\x10\x00", 0); exit 1 }
+print $l "criu: resumed\n";
+send($s, "\x08\x02\x10\x01", 0);
+`
+
 describe("the held restore: runc starts with the gate, CRIU's restore waits in a shim for the go-ahead", () => {
-  function heldWorld(o: { criuOnPath?: boolean } = {}) {
+  function heldWorld(o: { criuOnPath?: boolean; notify?: boolean } = {}) {
     const w = world()
     const bin = path.join(w.dst, '..', 'bin')
     mkdirSync(bin, { recursive: true })
     const log = path.join(bin, 'criu.log')
     writeFileSync(log, '')
-    if (o.criuOnPath !== false) writeFileSync(path.join(bin, 'criu'), CRIU_STANDIN, { mode: 0o755 })
+    if (o.criuOnPath !== false) writeFileSync(path.join(bin, 'criu'), o.notify ? CRIU_NOTIFY_STANDIN : CRIU_STANDIN, { mode: 0o755 })
     const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: w.go, held: w.held }
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CRIU_LOG: log }
     const criuLog = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
-    return { ...w, hold, env, criuLog }
+    return { ...w, hold, env, criuLog, log }
   }
   type Held = ReturnType<typeof heldWorld>
 
   // Whole when it appears, as the receiver writes it (aside, then renamed).
   const verify = (w: Held) => (writeFileSync(`${w.marker}.part`, 'globehop-delta: verified 2 files 10 bytes\n'), renameSync(`${w.marker}.part`, w.marker))
   /** The gate with the held restore, its marker already there (the copy verified) unless told. */
-  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number } = {}) {
+  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number; notify?: boolean } = {}) {
     if (o.verified !== false) verify(w)
-    const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, claim: w.claim, done: w.done, restore: ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)], hold: w.hold })
+    const restore = o.notify ? ['perl', '-e', RUNC_NOTIFY_STANDIN, '--', w.restored, w.log] : ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)]
+    const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, claim: w.claim, done: w.done, restore, hold: w.hold })
     const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: w.env })
     let out = ''
     let err = ''
@@ -382,6 +420,67 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
     expect(existsSync(w.claim)).toBe(true)
     expect(readFileSync(w.done, 'utf8')).toBe('0\n')
+  })
+
+  it("with runc's notifications, CRIU's whole restore runs once the copy is verified and waits at its post-restore notification; the go line lets the game run", async () => {
+    const w = heldWorld({ notify: true })
+    const g = gate(w, [], { verified: false, notify: true })
+    await until(() => existsSync(w.held))
+    await new Promise((r) => setTimeout(r, 300))
+    // Before the copy nothing reached CRIU.
+    expect(w.criuLog()).toEqual([])
+    verify(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    await new Promise((r) => setTimeout(r, 200))
+    // CRIU restored (runc answered its first notification through the shim) and waits for the answer
+    // to "post-restore", which runc has not seen: nothing runs yet, no claim.
+    expect(w.criuLog()).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running'])
+    expect(existsSync(w.restored)).toBe(false)
+    expect(existsSync(w.claim)).toBe(false)
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code, r.err).toBe(0)
+    // How long CRIU waited there (it counts that in its restore time): at least the 200 ms above.
+    const waited = Number(new RegExp(`${TAIL_MARK.restoring} \\(CRIU's restore waited for it at post-restore: (\\d+) ms\\)`).exec(r.out)?.[1])
+    expect(waited).toBeGreaterThanOrEqual(200)
+    expect(waited).toBeLessThan(5000)
+    expect(w.criuLog()).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'runc: notify post-restore', 'criu: resumed'])
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+    expect(readFileSync(w.done, 'utf8')).toBe('0\n')
+  })
+
+  it('held at post-restore, a "no" (the gate ends without a go line, or a fence) is a failed answer: CRIU aborts its restore, runc restores nothing', async () => {
+    for (const how of ['no go line', 'fence'] as const) {
+      const w = heldWorld({ notify: true })
+      const g = gate(w, [], { notify: true })
+      await until(() => existsSync(`${w.hold.fifo}.waiting`))
+      if (how === 'fence') {
+        const f = fenceArgv(fenceOf(w), 3000)
+        expect(parseFence((await run(f[0]!, f.slice(1))).stdout)).toBe('claimed')
+      }
+      g.p.stdin.end(how === 'fence' ? GATE_GO : undefined)
+      const r = await g.ended
+      expect(r.code).toBe(how === 'fence' ? GATE_EXIT.fenced : GATE_EXIT.noGo)
+      expect(w.criuLog()).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'criu: aborted'])
+      expect(r.err).toContain('criu failed: restore')
+      expect(existsSync(w.restored)).toBe(false)
+      expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+    }
+  })
+
+  it('held at post-restore, a shim that dies leaves CRIU without an answer: it aborts, nothing runs', async () => {
+    const w = heldWorld({ notify: true })
+    const g = gate(w, [], { notify: true })
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    const shim = (await run('pgrep', ['-f', `${w.hold.shimDir}/criu swrk`])).stdout.trim().split('\n').map(Number)
+    expect(shim.length).toBe(1)
+    process.kill(shim[0]!, 'SIGKILL')
+    await until(() => existsSync(w.done))
+    expect(w.criuLog()).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'criu: aborted'])
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+    g.p.stdin.end(GATE_GO)
+    await g.ended
+    expect(existsSync(w.restored)).toBe(false)
   })
 
   it('without the go line the held restore ends and nothing is restored; the gate waits for it and says so in done', async () => {

@@ -204,13 +204,13 @@ export interface GateArgs {
 // restore). With a hold, the restore starts with the gate, before the freeze, in its own session (a
 // kill of the gate's command does not reach it: the gate ends it): runc's own start is over before
 // anything is frozen, its CRIU version check waits for the gate's marker (the copy is verified: runc
-// reads the image's descriptors.json after that check) and CRIU's restore for its "go" (once the
-// gate holds the claim); "no" without a go line, on a fence, when the copy never came or the gate is
-// stopped. `held` says the restore's process (its pid) before
+// reads the image's descriptors.json after that check), CRIU restores the game from the verified
+// copy on, and the game's resume waits for its "go" (once the gate holds the claim: criu-hold.ts);
+// "no" without a go line, on a fence, when the copy never came or the gate is stopped. `held` says the restore's process (its pid) before
 // anything is frozen, so a fence that claims waits for that restore to end (fenceArgv). The gate
 // writes `done` once a restore it started ended.
 const GATE = withHoldEnvNames(String.raw`
-use strict; use POSIX (); use Fcntl qw(O_RDWR);
+use strict; use POSIX (); use Fcntl qw(O_RDWR); use Time::HiRes ();
 $| = 1; $SIG{PIPE} = 'IGNORE';
 my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $text, @restore) = @ARGV;
 print "GATE_READY\n";
@@ -276,8 +276,12 @@ my $ok = defined $line && $line eq "go\n";
 my $claimed = $ok && mkdir($claim);
 print STDERR "GATE_FENCED: a rollback claimed the restore first\n" if $ok && !$claimed;
 if ($go) {
+  # How long CRIU's restore had waited at its post-restore notification (the shim's file says so):
+  # CRIU counts it in its restore time.
+  my ($at, $waited) = ('', 0);
+  if ($claimed && open(my $w, '<', "$fifo.waiting")) { $at = <$w> // ''; close $w; $waited = (Time::HiRes::time() - (Time::HiRes::stat("$fifo.waiting"))[9]) * 1000 }
   $say->($claimed ? 'go' : 'no');
-  print "GATE_RESTORING (" . (-e "$fifo.waiting" ? "CRIU's restore was waiting for it" : "CRIU's restore was not waiting yet") . ")\n" if $claimed;
+  print "GATE_RESTORING (" . ($at eq "post-restore\n" ? sprintf("CRIU's restore waited for it at post-restore: %.0f ms", $waited) : -e "$fifo.waiting" ? "CRIU's restore was waiting for it" : "CRIU's restore was not waiting yet") . ")\n" if $claimed;
   $finish->($claimed ? undef : $ok ? GATE_FENCED : GATE_NO_GO);
 }
 exit GATE_NO_GO unless $ok;

@@ -79,6 +79,8 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
       }, commandMs)
     }
   }
+  // How long CRIU's restore waited for the go-ahead, held at its post-restore notification.
+  let waitedMs = 0
   const gateStop = new AbortController()
   const commandMs = ctx.limits.commandMs
   let restoreTimer: NodeJS.Timeout | undefined
@@ -88,6 +90,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     timeoutMs: whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 3,
     onLine: (_, l) => {
       lines.push(l)
+      if (l.startsWith(TAIL_MARK.restoring)) waitedMs = Number(/at post-restore: (\d+) ms/.exec(l)?.[1] ?? 0)
       if (!l.startsWith(TAIL_MARK.verified)) return
       copyVerified = true
       goAhead()
@@ -190,7 +193,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     restore: () =>
       runStep(ctx, 'restore', { host: ctx.to.name, frozen: true, detail: `${rt} restore, waiting in its gate on ${ctx.to.name} since before the freeze` }, async () => {
         await wait('exited')
-        return restored(ctx, false)
+        return restored(ctx, false, waitedMs)
       }),
   }
 }
