@@ -20,8 +20,8 @@
 // against 650 ms) and put the freeze 0.33 s later: the pair's master connection is still warm from
 // the snapshots, and the pages cross during CRIU's last 200 ms anyway.
 // It keeps one decider: no restore can start on the destination unless the engine said go
-// (journaled first; a runtime that runs `criu` from PATH starts its restore with the gate, CRIU's
-// part held until then: criu-hold.ts), so when the copy fails before that the game comes back on
+// (journaled first; a runtime that runs `criu` from PATH starts its restore with the gate, the
+// game's resume held until then: criu-hold.ts), so when the copy fails before that the game comes back on
 // the source at once, however long the destination stays cut off. (Sending it once the whole delta had left the source
 // saved that RTT, 15-70 ms on the lab, but a destination cut off while the last bytes were on their
 // way then kept the game down until it came back: not worth it.) After it, a rollback or
@@ -206,9 +206,9 @@ export interface GateArgs {
 // anything is frozen, its CRIU version check waits for the gate's marker (the copy is verified: runc
 // reads the image's descriptors.json after that check), CRIU restores the game from the verified
 // copy on, and the game's resume waits for its "go" (once the gate holds the claim: criu-hold.ts);
-// "no" without a go line, on a fence, when the copy never came or the gate is stopped. `held` says the restore's process (its pid) before
-// anything is frozen, so a fence that claims waits for that restore to end (fenceArgv). The gate
-// writes `done` once a restore it started ended.
+// "no" without a go line, on a fence, when the copy never came or the gate is stopped. `held` says
+// the restore's process (its pid) before anything is frozen, so a fence that claims waits for that
+// restore to end (fenceArgv). The gate writes `done` once a restore it started ended.
 const GATE = withHoldEnvNames(String.raw`
 use strict; use POSIX (); use Fcntl qw(O_RDWR); use Time::HiRes ();
 $| = 1; $SIG{PIPE} = 'IGNORE';
