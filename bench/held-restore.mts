@@ -4,8 +4,8 @@
 // go-ahead (as every runtime that does not declare `restoreRunsCriu` restores). Pairs of hops take
 // turns (held, held, plain, plain: both directions in each), each hop's gap split at the engine's
 // go-ahead: freeze -> go-ahead (the hold must not slow it) and go-ahead -> first reply (what the
-// hold saves: runc's start and CRIU's restore, as far as the go-ahead's round trip covers them). Gaps from a 100 Hz meter beside the prober
-// (probe/gap-meter.ts), the go-ahead from the engine's restore step event. Mann-Whitney z per row:
+// hold saves: runc's start and CRIU's restore, as far as the go-ahead's round trip covers them).
+// Gaps from a 100 Hz meter beside the prober (probe/gap-meter.ts), the go-ahead from the engine's restore step event. Mann-Whitney z per row:
 // beyond +-2 the two differ by more than these VMs' noise.
 // Env: GLOBEHOP_BENCH_HOPS (default 16, 8 each; GLOBEHOP_BENCH_QUICK=1: 8), GLOBEHOP_BENCH_PAIR
 // (stuttgart,strasbourg). Root, the lab.

@@ -95,7 +95,6 @@ try {
       restoring: line(/globehop-gate: restoring/),
     }
     const rs = {
-      start: restore[0]?.at ?? NaN,
       postRestore: first(restore, /Running post-restore scripts/),
       done: first(restore, /Restore finished successfully/),
     }

@@ -13,7 +13,7 @@ import { readCriuStats } from '../pipeline/remote-files'
 import { runtimeOf } from '../pipeline/runtime/registry'
 import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
-import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, parseFence, TAIL_MARK } from './tail-chain'
+import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, parseFence, postRestoreWaitMs, TAIL_MARK } from './tail-chain'
 
 const lab = labForTests()
 const ID = 'globehop-hold-test'
@@ -23,7 +23,8 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
   it("CRIU restores the game up to its post-restore notification once the copy is verified and lets it run only on the go line; no go line, a fence or a killed shim abort it and leave nothing", async () => {
     const tour = await loadTour(lab.tourPath)
     const pool = new SshPool(tour, { sshConfig: null })
-    const shm = `/dev/shm/globehop-hold-test-${process.pid}`
+    // A dir made at run time in the lab's shared /dev/shm, removed at the end.
+    let shm = ''
     try {
       const { running } = await whereIsEverything(pool, tour)
       expect(running.length, 'the game runs on one host').toBe(1)
@@ -31,6 +32,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
       const host = tour.hosts.find((h) => !running.includes(h.name))!
       const r = await pool.get(host.name)
       const rt = runtimeOf(tour)
+      shm = (await src.run(['mktemp', '-d', '-p', '/dev/shm', 'globehop-hold.XXXXXX'])).stdout.trim()
       const img = `${shm}/img`
       // The game's snapshot; it runs on where it is.
       await src.run(['mkdir', '-p', img])
@@ -95,7 +97,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
           stdin.end(ending === 'no' || ending === 'shim killed' ? '' : GATE_GO)
           const res = await gate
           const log = (await r.run(['cat', `${work}/restore.log`], { allowFail: true, log: false })).stdout
-          return { res, lines, log, fence, done: (await r.run(['cat', `${d}/restore.done`], { allowFail: true, log: false })).stdout.trim(), claimed: await exists(`${d}/restore.claim`) }
+          return { res, lines, log, fence, work, done: (await r.run(['cat', `${d}/restore.done`], { allowFail: true, log: false })).stdout.trim(), claimed: await exists(`${d}/restore.claim`) }
         }
 
         const aborted = /Aborting restore due to post-restore script/
@@ -123,9 +125,9 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         expect(go.res.code, go.lines.join(' | ')).toBe(0)
         // How long CRIU waited at post-restore (at least the 300 ms the test let pass): CRIU counts it
         // in its restore time, which the hop's figures therefore leave out (steps/restore.ts).
-        const waited = Number(go.lines.map((l) => /CRIU's restore waited for it at post-restore: (\d+) ms/.exec(l)?.[1]).find(Boolean))
+        const waited = go.lines.map(postRestoreWaitMs).find(Boolean) ?? 0
         expect(waited, go.lines.join(' | ')).toBeGreaterThanOrEqual(300)
-        const stats = await readCriuStats(r, `${dir}/go/work/${rt.stats.restore}`, rt.stats.decode)
+        const stats = await readCriuStats(r, `${go.work}/${rt.stats.restore}`, rt.stats.decode)
         expect(stats?.restoreTimeUs ?? 0).toBeGreaterThan(waited * 1000)
         expect(go.log).toMatch(/Restore finished successfully/)
         expect(go.claimed).toBe(true)
@@ -151,7 +153,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
       // The game runs where it ran, and only there.
       expect((await whereIsEverything(pool, tour)).running).toEqual(running)
     } finally {
-      await (await pool.get(tour.hosts[0]!.name)).run(['rm', '-rf', '--', shm], { allowFail: true }).catch(() => undefined)
+      if (shm) await (await pool.get(tour.hosts[0]!.name)).run(['rm', '-rf', '--', shm], { allowFail: true }).catch(() => undefined)
       await pool.close()
     }
   })

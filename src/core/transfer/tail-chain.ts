@@ -56,6 +56,14 @@ export const TAIL_MARK = {
   fenced: 'globehop-gate: fenced',
 } as const
 
+/**
+ * How long CRIU's restore waited for the go-ahead at its post-restore notification, from the gate's
+ * "restoring" line (criu-hold.ts); 0 where it did not wait there.
+ */
+export function postRestoreWaitMs(line: string): number {
+  return line.startsWith(TAIL_MARK.restoring) ? Number(/at post-restore: (\d+) ms/.exec(line)?.[1] ?? 0) : 0
+}
+
 /** The gate's exit statuses besides the restore's own. */
 export const GATE_EXIT = { noCopy: 93, noGo: 94, fenced: 96 } as const
 

@@ -6,7 +6,7 @@
 // sent once the hop failed, so without it the destination cannot restore.
 import { PassThrough } from 'node:stream'
 import { RemoteCommandError, type RunResult } from '../../ssh/types'
-import { GATE_EXIT, GATE_GO, NO_RECEIVER_EXIT, TAIL_MARK } from '../../transfer/tail-chain'
+import { GATE_EXIT, GATE_GO, NO_RECEIVER_EXIT, postRestoreWaitMs, TAIL_MARK } from '../../transfer/tail-chain'
 import type { TailCommands } from '../plan'
 import { advance, commandFailure, errorText, type HopContext, type Progress, runStep, runtimeWords } from '../hop-context'
 import { secs, StallWatch } from '../watchdog'
@@ -90,7 +90,7 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
     timeoutMs: whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 3,
     onLine: (_, l) => {
       lines.push(l)
-      if (l.startsWith(TAIL_MARK.restoring)) waitedMs = Number(/at post-restore: (\d+) ms/.exec(l)?.[1] ?? 0)
+      waitedMs = Math.max(waitedMs, postRestoreWaitMs(l))
       if (!l.startsWith(TAIL_MARK.verified)) return
       copyVerified = true
       goAhead()
