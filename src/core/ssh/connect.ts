@@ -143,6 +143,11 @@ function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tun
         if (!verified) return fail(new SshError(label, 'host-key', `${label}: connected to ${describeEndpoint(ep)} without a verified host key; refusing`))
         if (settled) return
         settled = true
+        // No Nagle: the engine's writes are small and each one waits on the far side (a go-ahead,
+        // a fence, a command's stdin). Held behind an unacknowledged packet (a channel's close,
+        // a window adjust), the go-ahead reached the lab's Montreal one RTT late (~66 ms over its
+        // one-way delay) where OpenSSH's own sessions set TCP_NODELAY.
+        client.setNoDelay(true)
         resolve({ client, hostKey: verified })
       })
       // Permanent (see the top of this file); errors after the handshake go to 'close' watchers.

@@ -41,6 +41,11 @@ sub files {
   @f;
 }
 binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0); my (%vnew, %vold);
+# The early scan and its cksum run at nice 10 while CRIU still dumps; the moment its log says it
+# finished (looked at once per MiB scanned) they get the CPU back at nice 0. Where they only went
+# back after the scan, it ran on at nice 10 for 40-65 ms past CRIU's end on the lab's two cores.
+my ($niced, @ckpids) = (0);
+sub unnice { return unless $niced && $main::DUMP_DONE && $main::DUMP_DONE->(); setpriority(0, $_, 0) for 0, @ckpids; $niced = 0 }
 # CRIU's pagemap-*.img say which virtual page each page of pages-<id>.img holds: [magic, magic],
 # then [u32 length, protobuf] records, a head (pages_id = 1) and entries (vaddr = 1, nr_pages = 5,
 # or 2 before CRIU 4; in_parent = 3; flags = 4: 1 parent, 4 present). Only whole, consistent maps count.
@@ -96,7 +101,7 @@ sub byvaddr {
   my %at; @at{@$vo} = (0 .. $#$vo); my ($ob, $j, $left) = ('', 0, @$vn * $B);
   sysseek($a, $ao, 0) // die "$n: $!\n";
   while ($left > 0) {
-    my $ra = sysread($a, my $x, $left < $C ? $left : $C); die "$n: $!\n" unless defined $ra; last if !$ra; $left -= $ra;
+    my $ra = sysread($a, my $x, $left < $C ? $left : $C); die "$n: $!\n" unless defined $ra; last if !$ra; $left -= $ra; unnice();
     my $np = $ra / $B; my $i = 0;
     while ($i < $np) {
       my $k = $at{$vn->[$j + $i]};
@@ -130,6 +135,29 @@ sub tarmembers {
     $o += 512 + (($s + 511) & ~511);
   }
   @m;
+}
+# The records for bytes [$from, $to) of a file against its basis ($b, $bs bytes) at equal offsets:
+# a changed page goes as its XOR with the old one (mostly zeros), what lies past the basis's last
+# whole page as plain bytes. A chunk equal to the old one costs one compare in C; page by page
+# only where it differs (21 ms for the lab game's 88 MB, against 34 ms for XORing whole chunks and
+# searching them).
+sub compare {
+  my ($a, $b, $bs, $from, $to, $n) = @_;
+  for (my $o = $from; $o < $to;) {
+    my $l = $to - $o < $C ? $to - $o : $C;
+    sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
+    unnice();
+    my $y = '';
+    if ($o < $bs) { my $m = $bs - $o < $l ? $bs - $o : $l; sysseek($b, $o, 0) // die "$base/$n: $!\n"; (sysread($b, $y, $m) // -1) == $m or die "$base/$n: short at $o\n" }
+    if ($x ne $y) {
+      for (my $i = 0; $i < $l; $i += $B) {
+        my $p = substr($x, $i, $B); my $q = $i < length $y ? substr($y, $i, $B) : ''; next if $p eq $q;
+        if (length $p == $B && length $q == $B) { print 'X ', $o + $i, " $B\n", $p ^ $q } else { print 'B ', $o + $i, ' ', length($p), "\n", $p }
+        $sent += length $p; $pages++;
+      }
+    }
+    $o += $l;
+  }
 }
 # One file's records, ending in E.
 sub scan {
@@ -193,28 +221,7 @@ sub scan {
   # equal offsets over the common part; what lies past the basis goes as plain pages.
   if (defined $bs && open($b, '<:raw', "$base/$n")) {
     print "P $n $size $bs\n";
-    my $off = 0;
-    while (1) {
-      my $ra = sysread($a, my $x, $C); die "$n: $!\n" unless defined $ra; last if !$ra;
-      my $rb = sysread($b, my $y, $C) // die "$base/$n: $!\n";
-      if ($ra != $rb || $x ne $y) {
-        # Page by page over the common whole pages (a compare in C each; 21 ms for the lab game's
-        # 88 MB against 34 ms for XORing whole chunks and searching them). What goes out for a
-        # changed page is its XOR with the old one: mostly zeros.
-        my $m = $ra < $rb ? $ra : $rb; $m -= $m % $B;
-        for (my $i = 0; $i < $m; $i += $B) {
-          my $p = substr($x, $i, $B); my $q = substr($y, $i, $B); next if $p eq $q;
-          print 'X ', $off + $i, " $B\n", $p ^ $q; $sent += $B; $pages++;
-        }
-        # Past the last common whole page (a file that grew, a short tail): plain pages.
-        for (my $i = $m; $i < $ra; $i += $B) {
-          my $p = substr($x, $i, $B); my $q = $i < $rb ? substr($y, $i, $B) : '';
-          next if $p eq $q;
-          print 'B ', $off + $i, ' ', length($p), "\n", $p; $sent += length($p); $pages++;
-        }
-      }
-      $off += $ra;
-    }
+    compare($a, $b, $bs, 0, $size, $n);
     close $b;
   } else {
     print "W $n $size\n"; $whole++;
@@ -222,12 +229,25 @@ sub scan {
   }
   close $a; print "E\n";
 }
-# Scans these files, the big ones' CRCs computed beside (cksum, its own process), the small ones'
-# here after the scan; returns the CRC lines.
+# The CRC lines of these files: the big ones' by cksum (its own process, started now, so it runs
+# beside whatever comes next), the small ones' here. Returns the sub that gives them.
+sub sums {
+  my ($here, $big) = small_first(@_); my $ck;
+  if (@$big) { push @ckpids, open($ck, '-|', 'cksum', '--', @$big) || die "cksum: $!\n" }
+  sub {
+    my @s = map { cksum_line($_) } @$here;
+    if ($ck) {
+      my $in = ''; vec($in, fileno($ck), 1) = 1;
+      unnice() while $niced && !select(my $r = $in, undef, undef, 0.002);
+      push @s, <$ck>; close $ck or die "cksum failed\n";
+    }
+    @s;
+  };
+}
+# Scans these files; their CRCs (the big ones' computed beside the scan); returns the CRC lines.
 sub phase {
   my @f = @_; return () unless @f;
-  my ($here, $big) = small_first(@f); my $ck;
-  if (@$big) { open($ck, '-|', 'cksum', '--', @$big) or die "cksum: $!\n" }
+  my $sums = sums(@f);
   # A pagemap byte-identical to the basis's means the same layout: no need to parse it (13 ms for
   # the lab game's two maps, while the game is frozen).
   if (grep { /^pages-/ } @f) {
@@ -235,24 +255,73 @@ sub phase {
     %vnew = maps('.', @same); %vold = maps($base, @same);
   }
   scan($_) for @f;
-  my @s = map { cksum_line($_) } @$here;
-  if ($ck) { push @s, <$ck>; close $ck or die "cksum failed\n" }
-  @s;
+  $sums->();
 }
-# Waiting in the tail chain (DUMP_WAIT before this): the task's pages files go out once CRIU wrote
-# its last task, while it dumps the mounts and the rest; the other files once it finished. Alone:
-# the image is complete, all at once.
+# Waiting in the tail chain (DUMP_WAIT before this): CRIU writes the game's memory for most of the
+# freeze, appending to pages-<id>.img one task after another, so the sender follows each pages file
+# the basis has as it grows and streams its changed pages while CRIU still writes (a file is
+# whole once CRIU began the next one, or its log says its last task is written). Those files go
+# at equal offsets: a memory layout that moved costs bytes, not correctness (the CRCs below say
+# the copy is exact). What it could not follow (a file there before it looked, one without a
+# basis) goes at CRIU's line after its last task, while it dumps the mounts and the rest; the other
+# files once it finished. Alone: the image is complete, all at once.
 my ($wait, @sums, %early) = ($main::DUMP_WAIT);
 # Size, modification and change time: what a later write to the file would move.
 sub stamp { join(' ', (stat $_[0])[7, 9, 10]) }
-# (The runtime makes the image dir: it may not be there before the wait.)
+my $followed = 0;
+# The pages files in the dir now (no checks: CRIU is still writing it).
+sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
+sub follow {
+  my ($since, %did, $n, $fa, $fb, $bs, $off, @mine);
+  # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so
+  # is a pages file changed since it appeared (whole seconds: perl-base has no finer stat); an
+  # older one is some other dump's, which CRIU would truncate once it opens it.
+  return () if $main::DW_LOG eq '';
+  while (1) {
+    # CRIU's word first, then the file's size: what the log said is written is in the file.
+    my $all = $main::DW_MEM || $main::DW_END || -e $main::DW_RC;
+    # (The runtime makes the image dir.)
+    if (!defined $since) {
+      $since = (stat $main::DW_LOG)[10] if -d $img && chdir $img;
+      return @mine if $all && !defined $since;
+    }
+    my @next = defined $since && (!defined $n || $all || -s $fa == $off) ? grep { !$did{$_} && (stat $_)[10] >= $since } pagefiles() : ();
+    if (!defined $n && @next) {
+      ($n) = map { $_->[1] } sort { $a->[0] <=> $b->[0] } map { [/(\d+)/, $_] } @next; $did{$n} = 1;
+      undef $fa; undef $fb;
+      if (open($fa, '<:raw', $n) && open($fb, '<:raw', "$base/$n")) { $bs = -s $fb; $off = 0; print "P $n $bs $bs\n"; next }
+      # No basis for it: it goes later, whole.
+      undef $n; next;
+    }
+    if (defined $n) {
+      my $whole = $all || grep { $_ ne $n } @next;
+      my $size = -s $fa; my $upto = $whole ? $size : $size - $size % $B;
+      if ($off < $upto) { compare($fa, $fb, $bs, $off, $upto, $n); $off = $upto; next }
+      if ($whole) {
+        # (A file that shrank: the destination cuts its copy to the new size.)
+        print "T $size\n" if $size < $bs;
+        print "E\n"; $total += $size; close $fa; close $fb; $early{$n} = stamp($n); push @mine, $n; $followed++; undef $n; next;
+      }
+    }
+    return @mine if $all && !defined $n;
+    $main::DW_READ->() or select(undef, undef, undef, 0.002);
+  }
+}
+my $follow;
+if ($wait) {
+  # CRIU is still the one the players wait for: it keeps its CPU (nice 10 here, cksum too).
+  setpriority(0, 0, 10); $niced = 1;
+  $follow = sums(follow());
+}
 my $part = $wait && $wait->(1);
 chdir $img or die "cannot enter $img: $!\n";
 if ($part) {
-  my @p = grep { /^pages-\d+\.img$/ } files(); %early = map { $_ => stamp($_) } @p;
-  # CRIU is still the one the players wait for: it keeps its CPU (nice 10 here, cksum too).
-  setpriority(0, 0, 10); push @sums, phase(@p); $wait->(0); setpriority(0, 0, 0);
+  my @p = grep { /^pages-\d+\.img$/ && !exists $early{$_} } files(); $early{$_} = stamp($_) for @p;
+  push @sums, phase(@p);
+  $wait->(0);
 }
+if ($niced) { setpriority(0, $_, 0) for 0, @ckpids; $niced = 0 }
+push @sums, $follow->() if $follow;
 my @f = files();
 # CRIU writes no task's pages after its task loop: one that did would make the copy wrong.
 for (keys %early) { die "$_ changed after CRIU's last task was dumped\n" unless stamp($_) eq $early{$_} }
@@ -260,7 +329,7 @@ push @sums, phase(grep { !exists $early{$_} } @f);
 print "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";
 # One string, one write: the counter beside us writes to the same stderr.
-my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole\n";
+my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole followed $followed\n";
 `.replace('CKSUM_SMALL', () => CKSUM_SMALL)
 
 /**
@@ -352,6 +421,7 @@ while (defined(my $l = <STDIN>)) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($old, $o, 0) or die "seek: $!\n";
     (sysread($old, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
   }
+  elsif ($l =~ /^T (\d+)\n$/) { die "a cut outside a patched file\n" unless $fh && !defined $part; truncate($fh, $1) or die "$cur: $!\n" }
   elsif ($l =~ /^A (\d+)\n$/) { my $p = rd($1); syswrite($fh, $p) == $1 or die "write: $!\n" }
   elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; syswrite($fh, $p) == $2 or die "write: $!\n" }
   elsif ($l =~ /^X (\d+) (\d+)\n$/) {

@@ -115,23 +115,29 @@ export interface TailChainArgs {
 // with the mounts (a tar and a gzip per tmpfs: 17 ms each on the lab), the cgroups and the
 // inventory (cr-dump.c: the task loop, then dump_mnt_namespaces, whose first line this is).
 const DUMP_WAIT = String.raw`
-our ($DW_LOG, $DW_RC) = splice(@ARGV, 2, 2); our ($DW_POS, $DW_TAIL, $DW_FROZEN) = (0, '', 0);
+our ($DW_LOG, $DW_RC) = splice(@ARGV, 2, 2); our ($DW_POS, $DW_TAIL, $DW_FROZEN, $DW_MEM, $DW_END) = (0, '', 0, 0, 0);
 open(our $DW_TELL, '>&=', 5) or die "fd 5: $!
 "; select((select($DW_TELL), $| = 1)[0]);
+# Reads what CRIU's log gained since the last look; true when there was something.
+our $DW_READ = sub {
+  return 0 if $DW_LOG eq '' || !open(my $l, '<:raw', $DW_LOG);
+  seek($l, $DW_POS, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
+  return 0 unless $n;
+  $DW_POS += $n; my $s = $DW_TAIL . $d; $DW_TAIL = substr($s, -80);
+  if (!$DW_FROZEN && $s =~ /freezing cgroup \S+: \d+ x \d+ms attempts|freezing processes: \d+ attempts (?:with|done)|SEIZE \d+ \(comm [^\n]*\): success/) { print $DW_TELL "FROZEN_MARK\n"; $DW_FROZEN = 1 }
+  $DW_END = 1 if index($s, 'Dumping finished successfully') >= 0;
+  $DW_MEM = 1 if index($s, 'mnt: Dumping mountpoints') >= 0;
+  1;
+};
+# One look, without waiting: true once the log says the dump finished.
+our $DUMP_DONE = sub { $DW_READ->() unless $DW_END; $DW_END };
 # 1: every task's memory is written (only when $_[0] asks for it); 0: the dump finished.
 our $DUMP_WAIT = sub {
   my ($early) = @_;
   while (1) {
-    if ($DW_LOG ne '' && open(my $l, '<:raw', $DW_LOG)) {
-      seek($l, $DW_POS, 0); my $n = read($l, my $d, 1 << 20) // 0; close $l;
-      if ($n) {
-        $DW_POS += $n; my $s = $DW_TAIL . $d; $DW_TAIL = substr($s, -80);
-        if (!$DW_FROZEN && $s =~ /freezing cgroup \S+: \d+ x \d+ms attempts|freezing processes: \d+ attempts (?:with|done)|SEIZE \d+ \(comm [^\n]*\): success/) { print $DW_TELL "FROZEN_MARK\n"; $DW_FROZEN = 1 }
-        if (index($s, 'Dumping finished successfully') >= 0) { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 }
-        if ($early && index($s, 'mnt: Dumping mountpoints') >= 0) { return 1 }
-        next;
-      }
-    }
+    if ($DW_END) { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 }
+    return 1 if $early && $DW_MEM;
+    next if $DW_READ->();
     # (A line without its newline is still being written: looked at again.)
     if (-e $DW_RC) { open(my $r, '<', $DW_RC) or exit 1; my $v = <$r> // ''; if (chomp $v) { if ($v eq '0') { $THAWED_IMAGE->($ARGV[0]); close $DW_TELL; return 0 } exit 1 } }
     select(undef, undef, undef, 0.002);
