@@ -7,7 +7,9 @@
 // CRIU writes pages-*.img in pagemap order, and the pagemap stayed byte-identical between dumps
 // of the lab's game 12 s apart, so equal offsets hold equal pages; if the layout shifts, more
 // pages differ and more bytes go out, but the result is still exact (a file that grew or shrank
-// is compared over the common part). Then the destination checks
+// is compared over the common part). In the tail chain the sender follows each pages file as CRIU
+// appends to it (its records go out while CRIU still writes; a file that ended shorter than its
+// basis is cut there by a T record). Then the destination checks
 // size and CRC (POSIX cksum) of every file against the source's list before anyone restores.
 // Plain perl (Debian's perl-base, everywhere rsync runs), gzip and cksum: no tool to install.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
