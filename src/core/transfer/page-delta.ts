@@ -544,6 +544,8 @@ export interface PageDeltaFigures {
   sentBytes?: number
   pages?: number
   wholeFiles?: number
+  /** Pages files the tail chain's sender followed as CRIU wrote them. */
+  followedFiles?: number
   wireBytes?: number
   verifiedFiles?: number
 }
@@ -554,6 +556,8 @@ export function parsePageDelta(lines: readonly string[]): PageDeltaFigures {
   for (const l of lines) {
     let m = /globehop-delta: files (\d+) total (\d+) sent (\d+) pages (\d+) whole (\d+)/.exec(l)
     if (m) Object.assign(out, { files: +m[1]!, totalBytes: +m[2]!, sentBytes: +m[3]!, pages: +m[4]!, wholeFiles: +m[5]! })
+    m = /globehop-delta: files .* followed (\d+)/.exec(l)
+    if (m) out.followedFiles = +m[1]!
     m = /globehop-delta: wire (\d+)/.exec(l)
     if (m) out.wireBytes = +m[1]!
     m = /globehop-delta: verified (\d+) files/.exec(l)

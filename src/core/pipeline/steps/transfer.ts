@@ -70,11 +70,13 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
   ctx.figures.wireBytes += wire
   // A whole image (stop-and-copy) has no changed pages: every file went whole.
   const what = f.pages === 0 && f.wholeFiles === f.files ? `the whole image, ${f.files} files of ${formatBytes(f.totalBytes, '?')}` : `${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}`
+  const n = f.followedFiles ?? 0
+  const followed = n > 0 ? `; ${n} pages file${n === 1 ? '' : 's'} read as CRIU wrote ${n === 1 ? 'it' : 'them'}` : ''
   return {
     value: undefined,
     bytes: wire,
     bytesTotal: f.totalBytes,
-    detail: `${formatBytes(wire, '?')} on the wire: ${what}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+    detail: `${formatBytes(wire, '?')} on the wire: ${what}${followed}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
   }
 }
 
