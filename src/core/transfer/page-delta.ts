@@ -7,9 +7,9 @@
 // CRIU writes pages-*.img in pagemap order, and the pagemap stayed byte-identical between dumps
 // of the lab's game 12 s apart, so equal offsets hold equal pages; if the layout shifts, more
 // pages differ and more bytes go out, but the result is still exact (a file that grew or shrank
-// is compared over the common part). In the tail chain the sender follows each pages file as CRIU
-// appends to it (its records go out while CRIU still writes; a file that ended shorter than its
-// basis is cut there by a T record). Then the destination checks
+// is compared over the common part). In the tail chain the sender compares each pages file with its
+// basis as CRIU appends to it, and sends those records once CRIU's line says its last task is
+// written, if the memory layout held. Then the destination checks
 // size and CRC (POSIX cksum) of every file against the source's list before anyone restores.
 // Plain perl (Debian's perl-base, everywhere rsync runs), gzip and cksum: no tool to install.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
@@ -138,13 +138,14 @@ sub tarmembers {
   }
   @m;
 }
-# The records for bytes [$from, $to) of a file against its basis ($b, $bs bytes) at equal offsets:
+# The records for bytes [$from, $to) of a file against its basis ($b, $bs bytes) at equal offsets
+# (onto the stream, or appended to the string $out refers to):
 # a changed page goes as its XOR with the old one (mostly zeros), what lies past the basis's last
 # whole page as plain bytes. A chunk equal to the old one costs one compare in C; page by page
 # only where it differs (21 ms for the lab game's 88 MB, against 34 ms for XORing whole chunks and
 # searching them).
 sub compare {
-  my ($a, $b, $bs, $from, $to, $n) = @_;
+  my ($a, $b, $bs, $from, $to, $n, $out) = @_;
   for (my $o = $from; $o < $to;) {
     my $l = $to - $o < $C ? $to - $o : $C;
     sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
@@ -154,7 +155,8 @@ sub compare {
     if ($x ne $y) {
       for (my $i = 0; $i < $l; $i += $B) {
         my $p = substr($x, $i, $B); my $q = $i < length $y ? substr($y, $i, $B) : ''; next if $p eq $q;
-        if (length $p == $B && length $q == $B) { print 'X ', $o + $i, " $B\n", $p ^ $q } else { print 'B ', $o + $i, ' ', length($p), "\n", $p }
+        my $r = length $p == $B && length $q == $B ? 'X ' . ($o + $i) . " $B\n" . ($p ^ $q) : 'B ' . ($o + $i) . ' ' . length($p) . "\n$p";
+        if ($out) { $$out .= $r } else { print $r }
         $sent += length $p; $pages++;
       }
     }
@@ -261,12 +263,14 @@ sub phase {
 }
 # Waiting in the tail chain (DUMP_WAIT before this): CRIU writes the game's memory for most of the
 # freeze, appending to pages-<id>.img one task after another, so the sender follows each pages file
-# the basis has as it grows and streams its changed pages while CRIU still writes (a file is
-# whole once CRIU began the next one, or its log says its last task is written). Those files go
-# at equal offsets: a memory layout that moved costs bytes, not correctness (the CRCs below say
-# the copy is exact). What it could not follow (a file there before it looked, one without a
-# basis) goes at CRIU's line after its last task, while it dumps the mounts and the rest; the other
-# files once it finished. Alone: the image is complete, all at once.
+# the basis has as it grows and compares what is written with the basis at equal offsets while CRIU
+# still writes (a file is whole once CRIU began the next one, or its log says its last task is
+# written). The records wait in memory until CRIU's line after its last task: they go out then if
+# every pagemap is the basis's (the layout held: equal offsets hold equal pages), else they are
+# dropped and those files are scanned again as below, by virtual address (a layout that moved had
+# cost a lab hop 2.3 MB on the wire at equal offsets, against ~80 KB). What it did not follow (a
+# file there before it looked, one without a basis) goes at that line, while CRIU dumps the mounts
+# and the rest; the other files once it finished. Alone: the image is complete, all at once.
 my ($wait, @sums, %early) = ($main::DUMP_WAIT);
 # Size, modification and change time: what a later write to the file would move.
 sub stamp { join(' ', (stat $_[0])[7, 9, 10]) }
@@ -274,7 +278,8 @@ my $followed = 0;
 # The pages files in the dir now (no checks: CRIU is still writing it).
 sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
 sub follow {
-  my ($since, %did, $n, $fa, $fb, $bs, $off, @mine);
+  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, $s1, $p1);
+  my ($sent0, $pages0) = ($sent, $pages);
   # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so
   # is a pages file changed since it appeared (whole seconds: perl-base has no finer stat); an
   # older one is some other dump's, which CRIU would truncate once it opens it.
@@ -285,29 +290,39 @@ sub follow {
     # (The runtime makes the image dir.)
     if (!defined $since) {
       $since = (stat $main::DW_LOG)[10] if -d $img && chdir $img;
-      return @mine if $all && !defined $since;
+      last if $all && !defined $since;
     }
     my @next = defined $since && (!defined $n || $all || -s $fa == $off) ? grep { !$did{$_} && (stat $_)[10] >= $since } pagefiles() : ();
     if (!defined $n && @next) {
       ($n) = map { $_->[1] } sort { $a->[0] <=> $b->[0] } map { [/(\d+)/, $_] } @next; $did{$n} = 1;
-      undef $fa; undef $fb;
-      if (open($fa, '<:raw', $n) && open($fb, '<:raw', "$base/$n")) { $bs = -s $fb; $off = 0; print "P $n $bs $bs\n"; next }
+      undef $fa; undef $fb; $buf = '';
+      if (open($fa, '<:raw', $n) && open($fb, '<:raw', "$base/$n")) { $bs = -s $fb; $off = 0; ($s1, $p1) = ($sent, $pages); next }
       # No basis for it: it goes later, whole.
       undef $n; next;
     }
     if (defined $n) {
       my $whole = $all || grep { $_ ne $n } @next;
       my $size = -s $fa; my $upto = $whole ? $size : $size - $size % $B;
-      if ($off < $upto) { compare($fa, $fb, $bs, $off, $upto, $n); $off = $upto; next }
-      if ($whole) {
-        # (A file that shrank: the destination cuts its copy to the new size.)
-        print "T $size\n" if $size < $bs;
-        print "E\n"; $total += $size; close $fa; close $fb; $early{$n} = stamp($n); push @mine, $n; $followed++; undef $n; next;
+      if ($off < $upto) {
+        compare($fa, $fb, $bs, $off, $upto, $n, \$buf); $off = $upto;
+        # Past 64 MiB of records (a game that rewrote much of its memory) the file waits for the scan below.
+        if (length $buf > 1 << 26) { close $fa; close $fb; $buf = ''; ($sent, $pages) = ($s1, $p1); undef $n }
+        next;
       }
+      if ($whole) { push @held, [$n, $size, $bs, $buf, stamp($n)]; close $fa; close $fb; undef $n; next }
     }
-    return @mine if $all && !defined $n;
+    last if $all && !defined $n;
     $main::DW_READ->() or select(undef, undef, undef, 0.002);
   }
+  # Every pagemap the image has (CRIU wrote them with their tasks) must be the basis's.
+  my ($d, @pm);
+  @pm = grep { /^pagemap-\d+\.img$/ } readdir $d if defined $since && opendir($d, '.');
+  if (!@held || grep { my $o = slurp("$base/$_"); !defined $o || $o ne (slurp($_) // '') } @pm) { ($sent, $pages) = ($sent0, $pages0); return () }
+  for (@held) {
+    my ($f, $size, $was, $recs, $st) = @$_;
+    print "P $f $size $was\n", $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
+  }
+  map { $_->[0] } @held;
 }
 my $follow;
 if ($wait) {
@@ -423,7 +438,6 @@ while (defined(my $l = <STDIN>)) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($old, $o, 0) or die "seek: $!\n";
     (sysread($old, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
   }
-  elsif ($l =~ /^T (\d+)\n$/) { die "a cut outside a patched file\n" unless $fh && !defined $part; truncate($fh, $1) or die "$cur: $!\n" }
   elsif ($l =~ /^A (\d+)\n$/) { my $p = rd($1); syswrite($fh, $p) == $1 or die "write: $!\n" }
   elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; syswrite($fh, $p) == $2 or die "write: $!\n" }
   elsif ($l =~ /^X (\d+) (\d+)\n$/) {
