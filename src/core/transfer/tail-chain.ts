@@ -9,14 +9,16 @@
 // the go-ahead costs one RTT to the destination. Opening that session beside the dump still cost
 // CPU while the game was frozen (ssh's key exchange against CRIU on the same cores): it opens
 // before the freeze now, and a session that cannot open freezes nothing. The sender starts before
-// the freeze too and sends the game's memory while CRIU writes it (page-delta.ts follows the
-// pages files), the other files when CRIU's log says the dump finished, not when the runtime
-// exits after its cleanup (35-150 ms later on the lab); the go-ahead still waits for the
-// runtime's exit status. Measured side by side on the lab's 50 ms link (8 hops each way,
-// alternating): client gap median 798 ms against 907 ms with the memory sent after the finish;
-// following the pages files, instead of scanning them from CRIU's line after its last task, took
-// the delta's end from 64 ms after CRIU's end (44 with that scan back at nice 0 once CRIU ended)
-// to 8 ms (4 hops each, strasbourg <-> montreal, medians).
+// the freeze too and sends the game's memory at CRIU's line after its last task (page-delta.ts
+// compares the pages files with the snapshot while CRIU writes them), the other files when CRIU's
+// log says the dump finished, not when the runtime exits after its cleanup (35-150 ms later on
+// the lab); the go-ahead still waits for the runtime's exit status. Measured side by side on the
+// lab's 50 ms link (8 hops each way, alternating): client gap median 798 ms against 907 ms with
+// the memory sent after the finish. The scan back at nice 0 once CRIU ended took the delta's end
+// from 64 to 44 ms after CRIU's (4 hops each, strasbourg <-> montreal, medians); sending the
+// records as the scan found them, while CRIU still wrote, took it to 8 ms, but a hop whose memory
+// layout moved then sent MBs at equal offsets (2.3 MB once in 24 lab hops), so they wait for the
+// pagemaps now.
 // Warming the session before the freeze (its bandwidth-delay product of
 // zeros, read and answered for by the destination, so TCP's window is open for the delta) changed
 // nothing on the 183 ms path (8 hops each, alternating: checkpoint start to verified copy 653
