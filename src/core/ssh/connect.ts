@@ -144,9 +144,8 @@ function openOne(label: string, ep: SshEndpoint, sock: Readable | undefined, tun
         if (settled) return
         settled = true
         // No Nagle: the engine's writes are small and each one waits on the far side (a go-ahead,
-        // a fence, a command's stdin). Held behind an unacknowledged packet (a channel's close,
-        // a window adjust), the go-ahead reached the lab's Montreal one RTT late (~66 ms over its
-        // one-way delay) where OpenSSH's own sessions set TCP_NODELAY.
+        // a fence, a command's stdin). Held behind an unacknowledged packet on the connection, the
+        // go-ahead reached the lab's Montreal one RTT late (~66 ms over its one-way delay).
         client.setNoDelay(true)
         resolve({ client, hostKey: verified })
       })
