@@ -47,7 +47,8 @@ binmode STDOUT; my ($total, $sent, $pages, $whole) = (0, 0, 0, 0); my (%vnew, %v
 # finished (looked at once per MiB scanned) they get the CPU back at nice 0. Where they only went
 # back after the scan, it ran on at nice 10 for 40-65 ms past CRIU's end on the lab's two cores.
 my ($niced, @ckpids) = (0);
-sub unnice { return unless $niced && $main::DUMP_DONE && $main::DUMP_DONE->(); setpriority(0, $_, 0) for 0, @ckpids; $niced = 0 }
+# (unnice(1): at once, whatever the log says.)
+sub unnice { return unless $niced && ($_[0] || $main::DUMP_DONE && $main::DUMP_DONE->()); setpriority(0, $_, 0) for 0, @ckpids; $niced = 0 }
 # CRIU's pagemap-*.img say which virtual page each page of pages-<id>.img holds: [magic, magic],
 # then [u32 length, protobuf] records, a head (pages_id = 1) and entries (vaddr = 1, nr_pages = 5,
 # or 2 before CRIU 4; in_parent = 3; flags = 4: 1 parent, 4 present). Only whole, consistent maps count.
@@ -337,7 +338,7 @@ if ($part) {
   push @sums, phase(@p);
   $wait->(0);
 }
-if ($niced) { setpriority(0, $_, 0) for 0, @ckpids; $niced = 0 }
+unnice(1);
 push @sums, $follow->() if $follow;
 my @f = files();
 # CRIU writes no task's pages after its task loop: one that did would make the copy wrong.
