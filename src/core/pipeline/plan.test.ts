@@ -21,7 +21,7 @@ const run = promisify(execFile)
 const tour = testTour()
 const H = '/var/lib/globehop/images/xonotic/h1'
 const RSH = `ssh ${hostSshOpts().join(' ')} -p 22 -l root --`
-const RSYNC = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', '--timeout=60']
+const RSYNC = ['rsync', '--archive', '--ignore-times', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', '--timeout=60']
 const ZSTD = ['--compress', '--compress-choice=zstd', '--compress-level=1']
 
 function plan(technique: Technique, compress = true, t = tour) {

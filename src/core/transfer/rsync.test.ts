@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -38,6 +38,28 @@ describe('rsync argv: no tour value can be read as an option', () => {
       expect(call!.args.slice(dd - 4, dd + 3)).toEqual(['-p', '22', '-l', 'root', '--', address, 'rsync'])
       expect(call!.args.slice(dd + 1).at(-1)).toBe('/var/lib/globehop/images/x/')
     }
+  })
+})
+
+describe('rsync argv: what the destination holds after a snapshot', () => {
+  it('a file rewritten at its old size within the same second is still copied (real rsync, local dirs)', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gh-rsync-'))
+    const [src, dst] = [path.join(root, 'snap'), path.join(root, 'img')]
+    mkdirSync(src)
+    const file = (dir: string) => path.join(dir, 'pages-1.img')
+    writeFileSync(file(src), Buffer.alloc(8192, 1))
+    utimesSync(file(src), 1_800_000_000.1, 1_800_000_000.1)
+    // rsyncArgv's own options, with local dirs in place of the host (no ssh here).
+    const argv = rsyncArgv({ from: src, to: dst, target, compress: false, delta: true })
+    const opts = argv.slice(1, argv.indexOf('--rsh'))
+    const copy = () => spawnSync('rsync', [...opts, '--', `${src}/`, `${dst}/`], { encoding: 'utf8', timeout: 20_000 })
+    expect(copy().status).toBe(0)
+    // The second snapshot: the same size, a mtime in the same whole second.
+    writeFileSync(file(src), Buffer.alloc(8192, 2))
+    utimesSync(file(src), 1_800_000_000.6, 1_800_000_000.6)
+    expect(Math.floor(statSync(file(src)).mtimeMs / 1000)).toBe(Math.floor(statSync(file(dst)).mtimeMs / 1000))
+    expect(copy().status).toBe(0)
+    expect(readFileSync(file(dst)).equals(readFileSync(file(src)))).toBe(true)
   })
 })
 

@@ -66,7 +66,12 @@ export function rsyncArgv(a: RsyncArgs): string[] {
   checkTarget(a.target)
   // rsync appends the host and its server command to --rsh: the `--` keeps ssh from reading the host as an option.
   const rsh = ['ssh', ...HOST_SSH_OPTS, '-p', String(a.target.port), '-l', a.target.user, '--'].join(' ')
-  const argv = ['rsync', '--archive', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', `--timeout=${RSYNC_IO_TIMEOUT_S}`]
+  // --ignore-times: rsync's quick check skips a file whose size and mtime match, and it compares
+  // whole seconds (--modify-window 0). Two snapshots dumped within one second leave pages-1.img
+  // and most small images at equal sizes: the destination kept the first one's (lab, unthrottled
+  // link), and the final delta, made against the second, failed its verify ("size or CRC
+  // differs"). Every file goes through rsync's own block checksums instead; a new dir costs nothing.
+  const argv = ['rsync', '--archive', '--ignore-times', '--delete', '--no-inc-recursive', '--stats', '--info=progress2', `--timeout=${RSYNC_IO_TIMEOUT_S}`]
   if (a.delta) argv.push('--no-whole-file')
   if (a.compress) argv.push('--compress', '--compress-choice=zstd', `--compress-level=${compressLevel(a.mbitPerSec)}`)
   argv.push('--rsh', rsh, '--', trailing(a.from), `${hostPart(a.target.address)}:${trailing(a.to)}`)
