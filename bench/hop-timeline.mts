@@ -6,9 +6,10 @@
 // the lab's machines share one clock). Then the phases per hop and their medians. Issue 12's
 // "say where the remaining overhead goes".
 // Env: GLOBEHOP_BENCH_HOPS (default 4), GLOBEHOP_BENCH_PAIR (stuttgart,strasbourg),
-// GLOBEHOP_BENCH_MODE (pre-copy), GLOBEHOP_BENCH_VERBOSE=1 (every timeline line). Root, the lab.
+// GLOBEHOP_BENCH_MODE (pre-copy), GLOBEHOP_BENCH_VERBOSE=1 (every timeline line), GLOBEHOP_BENCH_UNSHAPED=1
+// (the pair's shaping off for the run, as the hop table's unthrottled link). Root, the lab.
 import { performance } from 'node:perf_hooks'
-import { FLOATING_IP, GAME_PORT, labRequirements, labTourPath } from '../lab/index'
+import { FLOATING_IP, GAME_PORT, labLink, labRequirements, labTourPath } from '../lab/index'
 import { watchFreeze } from '../lab/freeze-watch'
 import { readState } from '../lab/state'
 import { labResetGame } from '../lab/testing'
@@ -28,7 +29,9 @@ const hops = Math.max(1, Number(process.env.GLOBEHOP_BENCH_HOPS ?? 4))
 const pair = (process.env.GLOBEHOP_BENCH_PAIR ?? 'stuttgart,strasbourg').split(',').map((s) => s.trim())
 const mode = (process.env.GLOBEHOP_BENCH_MODE ?? 'pre-copy') as Mode
 const verbose = process.env.GLOBEHOP_BENCH_VERBOSE === '1'
-const delay = new Map((readState()?.hosts ?? []).map((h) => [h.name, h.link.delayMs]))
+const unshaped = process.env.GLOBEHOP_BENCH_UNSHAPED === '1'
+const shaping = new Map((readState()?.hosts ?? []).map((h) => [h.name, { ...h.link }]))
+const delay = new Map([...shaping].map(([h, l]) => [h, unshaped && pair.includes(h) ? 0 : l.delayMs]))
 
 /** CRIU's log lines on the epoch clock: the log's mtime dates its last line. */
 function datedLog(text: string): { at: number; line: string }[] {
@@ -60,6 +63,7 @@ const meter = new GapMeter(FLOATING_IP, GAME_PORT)
 meter.start()
 const phases: Record<string, number>[] = []
 try {
+  if (unshaped) for (const h of pair) await labLink(h, { off: true })
   await new Promise((r) => setTimeout(r, 3000))
   if (!pair.includes(rt.pipeline.currentHost ?? '')) await rt.pipeline.hop({ to: pair[0]!, mode: 'pre-copy' })
   for (let i = 0; i < hops; i++) {
@@ -134,6 +138,7 @@ try {
     }
   }
 } finally {
+  if (unshaped) for (const h of pair) await labLink(h, shaping.get(h)!)
   await meter.stop()
   await rt.close()
 }

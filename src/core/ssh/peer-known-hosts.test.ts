@@ -103,12 +103,12 @@ describe.skipIf(why !== null)(`peer known_hosts with a real sshd and OpenSSH's s
   })
 
   /** OpenSSH's client from this machine to the test sshd, with the options rsync gets. */
-  function ssh(knownHosts: string, address = '127.0.0.1'): { code: number | null; stderr: string; stdout: string } {
+  function ssh(knownHosts: string, address = '127.0.0.1', extra: string[] = []): { code: number | null; stderr: string; stdout: string } {
     const r = spawnSync(
       'ssh',
       [
         // First value wins in ssh: no user config, no master socket in root's ~/.ssh from a test.
-        '-F', '/dev/null', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'IdentitiesOnly=yes', '-i', sshd.clientKey,
+        ...extra, '-F', '/dev/null', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'IdentitiesOnly=yes', '-i', sshd.clientKey,
         ...hostSshOpts(knownHosts),
         '-p', String(sshd.port), '-l', 'root', '--', address, 'echo', 'in',
       ],
@@ -147,6 +147,8 @@ describe.skipIf(why !== null)(`peer known_hosts with a real sshd and OpenSSH's s
     const r = ssh(file)
     expect(r.stderr).toBe('')
     expect(r).toMatchObject({ code: 0, stdout: 'in\n' })
+    // The image's bytes cross with AES-GCM: what the client and the real sshd agreed on.
+    expect(ssh(file, '127.0.0.1', ['-v']).stderr).toMatch(/kex: server->client cipher: aes128-gcm@openssh\.com/)
   })
 
   it('and refuses, never trusting on first use, with no entry or another key; the file stays as it was', () => {

@@ -24,6 +24,9 @@ function checkPath(file: string): void {
   }
 }
 
+/** OpenSSH's default ciphers (9.x), AES-GCM moved first. */
+export const HOST_SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']
+
 /**
  * Options for every host-to-host ssh: strict checking against globehop's file only (no global
  * file, no IP-address entries, no key updates written into it), never asking, and one master
@@ -33,6 +36,9 @@ function checkPath(file: string): void {
  * sat in TCP's retransmission backoff after a 70 s cut held the next hop's link probe for its whole
  * 60 s deadline; without the master the next ssh opens a fresh one. Shorter cuts keep the master
  * (TCP resumes), and every transfer's own stall watch (15 s or more) fails a stuck copy first.
+ * AES-GCM first: the image's bytes cross this connection, and on the lab (x86 with AES-NI, two
+ * cores, shaping off) 95 MB took ~190 ms of copy with aes128-gcm against ~250 ms with OpenSSH's
+ * default first choice, chacha20-poly1305; the rest of the default list follows, for peers without it.
  */
 export function hostSshOpts(knownHostsFile: string = PEER_KNOWN_HOSTS): string[] {
   checkPath(knownHostsFile)
@@ -50,6 +56,7 @@ export function hostSshOpts(knownHostsFile: string = PEER_KNOWN_HOSTS): string[]
     '-o', 'ControlPersist=60',
     '-o', 'ServerAliveInterval=10',
     '-o', 'ServerAliveCountMax=3',
+    '-o', `Ciphers=${HOST_SSH_CIPHERS.join(',')}`,
   ]
 }
 
