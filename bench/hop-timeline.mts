@@ -7,7 +7,8 @@
 // "say where the remaining overhead goes".
 // Env: GLOBEHOP_BENCH_HOPS (default 4), GLOBEHOP_BENCH_PAIR (stuttgart,strasbourg),
 // GLOBEHOP_BENCH_MODE (pre-copy), GLOBEHOP_BENCH_VERBOSE=1 (every timeline line), GLOBEHOP_BENCH_UNSHAPED=1
-// (the pair's shaping off for the run, as the hop table's unthrottled link). Root, the lab.
+// (the pair's shaping off for the run, as the hop table's unthrottled link), GLOBEHOP_BENCH_COMPRESSION
+// (the tour's options.compression: auto, zstd, none). Root, the lab.
 import { performance } from 'node:perf_hooks'
 import { FLOATING_IP, GAME_PORT, labLink, labRequirements, labTourPath } from '../lab/index'
 import { watchFreeze } from '../lab/freeze-watch'
@@ -46,6 +47,9 @@ const first = (log: { at: number; line: string }[], re: RegExp) => log.find((x) 
 
 const tour = await loadTour(labTourPath())
 tour.options.keepLogs = true
+const compression = process.env.GLOBEHOP_BENCH_COMPRESSION
+if (compression === 'auto' || compression === 'zstd' || compression === 'none') tour.options.compression = compression
+else if (compression) throw new Error(`GLOBEHOP_BENCH_COMPRESSION: "${compression}" is not auto, zstd or none`)
 await labResetGame()
 const events: { at: number; what: string }[] = []
 const rt = startTourRuntime(tour, {

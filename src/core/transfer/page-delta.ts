@@ -269,18 +269,29 @@ sub phase {
 # written). The records wait in memory until CRIU's line after its last task: they go out then if
 # every pagemap is the basis's (the layout held: equal offsets hold equal pages), else they are
 # dropped and those files are scanned again as below, by virtual address (a layout that moved had
-# cost a lab hop 2.3 MB on the wire at equal offsets, against ~80 KB). What it did not follow (a
-# file there before it looked, one without a basis) goes at that line, while CRIU dumps the mounts
-# and the rest; the other files once it finished. Alone: the image is complete, all at once.
+# cost a lab hop 2.3 MB on the wire at equal offsets, against ~80 KB). A pages file without a basis
+# (a stop-and-copy's whole image, a new task's pages) goes as it grows, its bytes as CRIU writes
+# them: nothing there can move (lab, shaping off, 95 MB: the stream had started only once CRIU's
+# memory was written, 150-175 ms into the freeze, and ended ~400 ms after CRIU). What it did not
+# follow (a file there before it looked) goes at that line, while CRIU dumps the mounts and the
+# rest; the other files once it finished. Alone: the image is complete, all at once.
 my ($wait, @sums, %early) = ($main::DUMP_WAIT);
 # Size, modification and change time: what a later write to the file would move.
 sub stamp { join(' ', (stat $_[0])[7, 9, 10]) }
-my $followed = 0;
+my ($followed, $streamed) = (0, 0);
 # The pages files in the dir now (no checks: CRIU is still writing it).
 sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
+# Bytes [$from, $to) of a file with no basis, onto the stream as they are.
+sub stream {
+  my ($a, $from, $to, $n) = @_;
+  for (my $o = $from; $o < $to;) {
+    my $l = $to - $o < $C ? $to - $o : $C;
+    sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
+    print "A $l\n", $x; $sent += $l; $o += $l;
+  }
+}
 sub follow {
-  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, $s1, $p1);
-  my ($sent0, $pages0) = ($sent, $pages);
+  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, $s1, $p1);
   # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so
   # is a pages file changed since it appeared (whole seconds: perl-base has no finer stat); an
   # older one is some other dump's, which CRIU would truncate once it opens it.
@@ -296,21 +307,23 @@ sub follow {
     my @next = defined $since && (!defined $n || $all || -s $fa == $off) ? grep { !$did{$_} && (stat $_)[10] >= $since } pagefiles() : ();
     if (!defined $n && @next) {
       ($n) = map { $_->[1] } sort { $a->[0] <=> $b->[0] } map { [/(\d+)/, $_] } @next; $did{$n} = 1;
-      undef $fa; undef $fb; $buf = '';
-      if (open($fa, '<:raw', $n) && open($fb, '<:raw', "$base/$n")) { $bs = -s $fb; $off = 0; ($s1, $p1) = ($sent, $pages); next }
-      # No basis for it: it goes later, whole.
-      undef $n; next;
+      undef $fa; undef $fb; $buf = ''; $off = 0; ($s1, $p1) = ($sent, $pages);
+      if (!open($fa, '<:raw', $n)) { undef $n; next }
+      if (open($fb, '<:raw', "$base/$n")) { $bs = -s $fb } else { undef $fb; print "N $n\n" }
+      next;
     }
     if (defined $n) {
       my $whole = $all || grep { $_ ne $n } @next;
       my $size = -s $fa; my $upto = $whole ? $size : $size - $size % $B;
+      if ($off < $upto && !$fb) { stream($fa, $off, $upto, $n); $off = $upto; next }
       if ($off < $upto) {
         compare($fa, $fb, $bs, $off, $upto, $n, \$buf); $off = $upto;
         # Past 64 MiB of records (a game that rewrote much of its memory) the file waits for the scan below.
         if (length $buf > 1 << 26) { close $fa; close $fb; $buf = ''; ($sent, $pages) = ($s1, $p1); undef $n }
         next;
       }
-      if ($whole) { push @held, [$n, $size, $bs, $buf, stamp($n)]; close $fa; close $fb; undef $n; next }
+      if ($whole && !$fb) { print "E\n"; push @went, [$n, $size, stamp($n)]; close $fa; undef $n; next }
+      if ($whole) { push @held, [$n, $size, $bs, $buf, stamp($n), $sent - $s1, $pages - $p1]; close $fa; close $fb; undef $n; next }
     }
     last if $all && !defined $n;
     $main::DW_READ->() or select(undef, undef, undef, 0.002);
@@ -318,12 +331,16 @@ sub follow {
   # Every pagemap the image has (CRIU wrote them with their tasks) must be the basis's.
   my ($d, @pm);
   @pm = grep { /^pagemap-\d+\.img$/ } readdir $d if defined $since && opendir($d, '.');
-  if (!@held || grep { my $o = slurp("$base/$_"); !defined $o || $o ne (slurp($_) // '') } @pm) { ($sent, $pages) = ($sent0, $pages0); return () }
+  for (@went) { my ($f, $size, $st) = @$_; $total += $size; $early{$f} = $st; $whole++; $streamed++ }
+  if (grep { my $o = slurp("$base/$_"); !defined $o || $o ne (slurp($_) // '') } @pm) {
+    for (@held) { $sent -= $_->[5]; $pages -= $_->[6] }
+    @held = ();
+  }
   for (@held) {
     my ($f, $size, $was, $recs, $st) = @$_;
     print "P $f $size $was\n", $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
   }
-  map { $_->[0] } @held;
+  map { $_->[0] } @went, @held;
 }
 my $follow;
 if ($wait) {
@@ -347,7 +364,7 @@ push @sums, phase(grep { !exists $early{$_} } @f);
 print "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";
 # One string, one write: the counter beside us writes to the same stderr.
-my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole followed $followed\n";
+my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole followed $followed streamed $streamed\n";
 `.replace('CKSUM_SMALL', () => CKSUM_SMALL)
 
 /**
@@ -417,7 +434,7 @@ sub sum_early {
 }
 sub rd { my $n = shift; my $s = ''; while (length($s) < $n) { my $r = read(STDIN, $s, $n - length($s), length($s)); die "stream cut short\n" unless $r } $s }
 while (defined(my $l = <STDIN>)) {
-  if ($l =~ /^([PWR]) (\S+) /) { $cur = $2; early($cur) }
+  if ($l =~ /^([PWRN]) (\S+)[ \n]/) { $cur = $2; early($cur) }
   if ($l =~ /^P (\S+) (\d+) (\d+)\n$/) {
     open($fh, '+<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $fh == $3;
     truncate($fh, $2) or die "$1: $!\n" if $2 != $3;
@@ -427,6 +444,8 @@ while (defined(my $l = <STDIN>)) {
     while ($left > 0) { my $c = $left > 1048576 ? 1048576 : $left; print $fh rd($c) or die "$n: $!\n"; $left -= $c }
     close $fh or die "$n: $!\n"; rename(".$n.part", $n) or die "$n: $!\n"; undef $fh;
   }
+  # A file with no basis, its bytes in A records as the source's CRIU wrote them.
+  elsif ($l =~ /^N (\S+)\n$/) { $part = $1; undef $old; open($fh, '>:raw', ".$1.part") or die "$1: $!\n" }
   elsif ($l =~ /^R (\S+) (\d+) (\d+)\n$/) {
     $part = $1; open($old, '<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $old == $3;
     open($fh, '>:raw', ".$1.part") or die "$1: $!\n";
@@ -448,7 +467,7 @@ while (defined(my $l = <STDIN>)) {
   }
   elsif ($l eq "E\n") {
     if ($fh) { close $fh or die "close: $!\n"; undef $fh }
-    if (defined $part) { close $old; rename(".$part.part", $part) or die "$part: $!\n"; undef $part }
+    if (defined $part) { close $old if $old; rename(".$part.part", $part) or die "$part: $!\n"; undef $part }
     sum_early($cur) if defined $cur; undef $cur;
   }
   elsif ($l eq "S\n") { while (defined(my $s = <STDIN>)) { if ($s eq "Z\n") { $done = 1; last } $s =~ /^(\d+) (\d+) (\S+)\n$/ or die "bad sum line\n"; $want{$3} = "$1 $2" } last }
@@ -561,6 +580,8 @@ export interface PageDeltaFigures {
   wholeFiles?: number
   /** Pages files the tail chain's sender followed as CRIU wrote them. */
   followedFiles?: number
+  /** Pages files without a basis it sent as they grew (counted whole too). */
+  streamedFiles?: number
   wireBytes?: number
   verifiedFiles?: number
 }
@@ -573,6 +594,8 @@ export function parsePageDelta(lines: readonly string[]): PageDeltaFigures {
     if (m) Object.assign(out, { files: +m[1]!, totalBytes: +m[2]!, sentBytes: +m[3]!, pages: +m[4]!, wholeFiles: +m[5]! })
     m = /globehop-delta: files .* followed (\d+)/.exec(l)
     if (m) out.followedFiles = +m[1]!
+    m = /globehop-delta: files .* streamed (\d+)/.exec(l)
+    if (m) out.streamedFiles = +m[1]!
     m = /globehop-delta: wire (\d+)/.exec(l)
     if (m) out.wireBytes = +m[1]!
     m = /globehop-delta: verified (\d+) files/.exec(l)

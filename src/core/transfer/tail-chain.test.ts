@@ -169,6 +169,45 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(src.out.split('\n').includes(TAIL_MARK.frozen)).toBe(frozen)
   })
 
+  it('a whole image streams its pages file as CRIU writes it: the first half is on the destination before the second is written; exact, verified', async () => {
+    const w = world()
+    rmSync(w.remoteImg, { recursive: true })
+    const log = path.join(w.src, 'dump.log')
+    const seen = path.join(w.src, 'seen')
+    const half = path.join(w.next, 'half')
+    const rest = path.join(w.next, 'rest')
+    writeFileSync(half, w.nextPages.subarray(0, 32 * PAGE))
+    writeFileSync(rest, w.nextPages.subarray(32 * PAGE))
+    // The stand-in writes half the pages, waits (up to 5 s) until 16 pages of them are on the
+    // destination (in the file the receiver builds aside), then the rest and its last lines.
+    const part = path.join(w.remoteImg, '.pages-1.img.part')
+    const script = [
+      'echo "(00.006427) freezing processes: 0 attempts done" >>"$1"',
+      'mkdir -p "$2"',
+      `cat '${half}' >"$2/pages-1.img"`,
+      `i=0; until [ "$(stat -c %s '${part}' 2>/dev/null || echo 0)" -ge ${16 * PAGE} ]; do [ "$i" -lt 100 ] || break; sleep 0.05; i=$((i+1)); done`,
+      `if [ "$i" -lt 100 ]; then echo early >"$3"; else echo late >"$3"; fi`,
+      `cat '${rest}' >>"$2/pages-1.img"`,
+      `cp '${path.join(w.next, 'core-1.img')}' "$2"`,
+      'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
+      'echo "(00.159903) Dumping finished successfully" >>"$1"',
+    ].join('\n')
+    const checkpoint = ['sh', '-c', script, 'sh', log, w.img, seen]
+    // No compressor in the pipe: what the sender wrote is on the destination at once.
+    const argv = tailChainArgv({ checkpoint, dumpLog: log, img: w.img, basis: path.join(w.src, 'no-basis'), remoteImg: w.remoteImg, ssh: local, compress: false, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
+    const gate = exec(gateArgv({ marker: w.marker, waitMs: 15_000, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
+      if (l.startsWith(TAIL_MARK.verified)) stdin.end(GATE_GO)
+    })
+    const src = await exec(argv)
+    expect(readFileSync(seen, 'utf8')).toBe('early\n')
+    expect(src.code).toBe(0)
+    expect((await gate).code).toBe(0)
+    expect(parsePageDelta(src.err.split('\n'))).toMatchObject({ files: 2, pages: 0, wholeFiles: 2, streamedFiles: 1, followedFiles: 0 })
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+    expect(readFileSync(path.join(w.remoteImg, 'core-1.img'), 'utf8')).toBe('core')
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+  })
+
   it("the task's pages go out at CRIU's line after its last task, while CRIU still dumps the rest", async () => {
     const w = world()
     const log = path.join(w.src, 'dump.log')

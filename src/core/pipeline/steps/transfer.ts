@@ -70,8 +70,8 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
   ctx.figures.wireBytes += wire
   // A whole image (stop-and-copy) has no changed pages: every file went whole.
   const what = f.pages === 0 && f.wholeFiles === f.files ? `the whole image, ${f.files} files of ${formatBytes(f.totalBytes, '?')}` : `${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}`
-  const n = f.followedFiles ?? 0
-  const followed = n > 0 ? `; ${n} pages file${n === 1 ? '' : 's'} read as CRIU wrote ${n === 1 ? 'it' : 'them'}` : ''
+  const asWritten = (n: number, how: string) => (n > 0 ? `; ${n} pages file${n === 1 ? '' : 's'} ${how} as CRIU wrote ${n === 1 ? 'it' : 'them'}` : '')
+  const followed = asWritten(f.followedFiles ?? 0, 'read') + asWritten(f.streamedFiles ?? 0, 'sent')
   return {
     value: undefined,
     bytes: wire,
