@@ -186,11 +186,11 @@ describe('pre-copy with rsync tracking', () => {
     // The gate: the marker it waits for (and how long), the restore claim, runc's CRIU held in a
     // shim until the go-ahead (runc runs \`criu\` from PATH), then the restore itself.
     const g = p.tailChain(2)!.gate(4000)
-    expect(g.slice(GATE_ARGV_AT.marker, GATE_ARGV_AT.marker + 7)).toEqual([`${H}/tail.verified`, '4000', `${H}/restore.claim`, `${H}/restore.done`, `${H}/criu-hold`, `${H}/restore.go`, `${H}/restore.held`])
+    expect(g.slice(GATE_ARGV_AT.marker, GATE_ARGV_AT.marker + 8)).toEqual([`${H}/tail.verified`, '4000', `${H}/restore.claim`, `${H}/restore.done`, `${H}/criu-hold`, `${H}/restore.go`, `${H}/restore.held`, `${H}/img`])
     expect(g.slice(GATE_ARGV_AT.restore)).toEqual(p.restore)
     // A runtime that does not say its restore runs \`criu\` from PATH restores after the go line only.
     const viaCrun = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, runtime: crun }).tailChain(2)!.gate(4000)
-    expect(viaCrun.slice(GATE_ARGV_AT.marker + 4, GATE_ARGV_AT.marker + 7)).toEqual(['', '', ''])
+    expect(viaCrun.slice(GATE_ARGV_AT.marker + 4, GATE_ARGV_AT.marker + 8)).toEqual(['', '', '', ''])
     expect(p.tailChain(0)).toBeNull()
     expect(plan({ kind: 'stop-and-copy' }).tailChain(1)).toBeNull()
     expect(p.fenceDestination(2000).slice(-6)).toEqual([H, `${H}/restore.claim`, `${H}/restore.done`, `${H}/restore.held`, `${H}/restore.go`, '20'])

@@ -282,7 +282,7 @@ export function planHop(input: PlanInput): HopPlan {
                 claim: paths.restoreClaim,
                 done: paths.restoreDone,
                 restore,
-                hold: rt.restoreRunsCriu ? { shimDir: paths.criuShimDir, fifo: paths.restoreGo, held: paths.restoreHeld } : undefined,
+                hold: rt.restoreRunsCriu ? { shimDir: paths.criuShimDir, fifo: paths.restoreGo, held: paths.restoreHeld, images: paths.img } : undefined,
               }),
           }
         : null,

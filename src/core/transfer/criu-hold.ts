@@ -7,7 +7,8 @@
 // shim first on PATH as `criu`: runc runs `criu swrk FD` by name for both calls. A request that
 // only asks (CRIU's version, a feature or kernel check) waits until the copy is verified (the
 // gate's marker: runc reads the image's descriptors.json right after its version check) and then
-// goes to the real CRIU. The restore waits for the verified copy too and then runs, with the shim
+// goes to the real CRIU; where the snapshot's descriptors.json is in the image dir already, it goes
+// at once, and the restore fails unless the verified copy's is the same. The restore waits for the verified copy too and then runs, with the shim
 // between runc and CRIU, up to CRIU's post-restore notification: the game is restored but has not
 // run, and CRIU waits for that answer until the gate writes the go-ahead into a FIFO. The gate's
 // "no" (a file for the asking calls, a word in the FIFO for the restore), any other word, the
@@ -36,15 +37,17 @@ export const CRIU_HOLD_ENV = {
   secs: 'GLOBEHOP_GO_SECS',
   /** A file the shim makes when the restore waits in it (the gate then says "held"). */
   waiting: 'GLOBEHOP_HELD',
+  /** The image dir the restore reads (where runc finds descriptors.json). */
+  images: 'GLOBEHOP_IMAGES',
 } as const
 
 /**
  * A perl script's `@ENV{qw(...)}` of the hold's inputs, in the order the gate sets them and the shim
- * reads them (real criu, FIFO, verified marker, bound, waiting file): the script writes HOLD_ENV_NAMES.
+ * reads them (real criu, FIFO, verified marker, bound, waiting file, image dir): the script writes HOLD_ENV_NAMES.
  */
 export function withHoldEnvNames(script: string): string {
   const e = CRIU_HOLD_ENV
-  return script.replace('HOLD_ENV_NAMES', [e.criu, e.fifo, e.verified, e.secs, e.waiting].join(' '))
+  return script.replace('HOLD_ENV_NAMES', [e.criu, e.fifo, e.verified, e.secs, e.waiting, e.images].join(' '))
 }
 
 // CRIU's RPC request (images/rpc.proto, criu_req) starts with its type: field 1, a varint, so the
@@ -69,7 +72,7 @@ export function withHoldEnvNames(script: string): string {
 // (Linux's MSG_PEEK, F_SETFD, F_DUPFD, AF_UNIX and SOCK_SEQPACKET by number), 10 ms a start on the
 // lab against 22 ms with Socket's.
 const SHIM = withHoldEnvNames(String.raw`
-my ($real, $go, $verified, $secs, $waiting) = @ENV{qw(HOLD_ENV_NAMES)};
+my ($real, $go, $verified, $secs, $waiting, $images) = @ENV{qw(HOLD_ENV_NAMES)};
 exit 127 unless defined $real && $real ne '' && defined $go && $go ne '';
 $SIG{ALRM} = sub { exit 1 }; alarm($secs && $secs > 0 ? $secs : 600);
 # A protobuf message's fields: [number, varint] or [number, bytes]; () when it does not read that way.
@@ -87,6 +90,19 @@ sub fields {
 }
 sub field { my ($n, @f) = @_; for (@f) { return $_->[1] if $_->[0] == $n } undef }
 my $wait_copy = sub { until (defined $verified && -e $verified) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) } };
+sub slurp { open(my $f, '<', $_[0]) or return undef; local $/; my $d = <$f>; close $f; $d // '' }
+# runc reads the image's descriptors.json right after its version check, and nothing else of the
+# image before CRIU's restore. Where the snapshot's is there already (pre-copy), the asking calls go
+# at once with a copy of it beside the FIFO, so runc's own start (the second shim's included) is over
+# before the copy is verified (lab: 12-23 ms from the verified copy to CRIU's first log line when
+# runc started then); the restore compares the verified copy's with it and fails where they differ.
+my $seen = "$go.desc";
+my $early = sub {
+  return 1 if -e $seen;
+  my $d = defined $images && $images ne '' ? slurp("$images/descriptors.json") : undef;
+  return 0 unless defined $d;
+  my $o; open($o, '>', "$seen.part") && (print $o $d) && close($o) && rename("$seen.part", $seen);
+};
 # The gate's word, once: "go" or anything else. The waiting file says where the restore waits.
 my $word = sub {
   my ($where) = @_;
@@ -108,9 +124,12 @@ if (@ARGV == 2 && $ARGV[0] eq 'swrk' && $ARGV[1] =~ /^\d+$/ && open($sock, '+<&=
   fcntl($sock, 2, 0);
 }
 if ($type == 3 || $type == 9 || $type == 10) {
-  $wait_copy->();
+  $wait_copy->() unless $early->();
 } elsif ($notify) {
   $wait_copy->();
+  # What runc read early must be what the copy holds: else its restore fails here (the gate's done
+  # says so, the engine rolls back), before CRIU.
+  if (-e $seen) { my ($was, $now) = (slurp($seen), slurp("$images/descriptors.json")); exit 1 unless defined $was && defined $now && $was eq $now }
   # CRIU's restore runs from the verified copy on: at 0 (PRIO_PGRP is 1; root may raise a priority).
   setpriority(1, 0, 0);
   my $pp = getppid(); my %have = map { m{/(\d+)$} ? ($1 => 1) : () } glob("/proc/$$/fd/*");

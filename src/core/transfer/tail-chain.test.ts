@@ -419,11 +419,20 @@ open(my $l, '>>', $ENV{CRIU_LOG}) or die; print $l "criu " . ord(substr($b, 1, 1
 
 // runc's restore as runc 1.3 really asks for it: with CRIU's notifications (criu_opts field 12,
 // notify_scripts), each answered with success (criu_req: NOTIFY, notify_success) and logged, until
-// CRIU's final answer says whether the restore succeeded.
+// CRIU's final answer says whether the restore succeeded. Given an image dir, first its version
+// check and its read of the image's descriptors.json (logged), as runc's Restore does.
 const RUNC_NOTIFY_STANDIN = String.raw`
 use Socket; use Fcntl qw(F_SETFD);
-my ($restored, $log) = @ARGV;
+my ($restored, $log, $images) = @ARGV;
 open(my $l, '>>', $log) or die; select((select($l), $| = 1)[0]);
+if (defined $images) {
+  socketpair(my $us, my $them, AF_UNIX, SOCK_SEQPACKET, 0) or die "socketpair: $!";
+  my $pid = fork // die;
+  if (!$pid) { close $us; fcntl($them, F_SETFD, 0); exec { 'criu' } 'criu', 'swrk', fileno($them); exit 127 }
+  close $them; send($us, "\x08\x0a", 0); recv($us, my $v, 4096, 0); waitpid($pid, 0);
+  open(my $d, '<', "$images/descriptors.json") or do { print STDERR "open descriptors.json: $!\n"; exit 1 };
+  my $fds = <$d>; print $l "runc: read descriptors $fds\n";
+}
 socketpair(my $us, my $them, AF_UNIX, SOCK_SEQPACKET, 0) or die "socketpair: $!";
 my $pid = fork // die;
 if (!$pid) { close $us; fcntl($them, F_SETFD, 0); exec { 'criu' } 'criu', 'swrk', fileno($them); exit 127 }
@@ -446,6 +455,7 @@ const CRIU_NOTIFY_STANDIN = String.raw`#!/usr/bin/perl
 open(my $s, '+<&=', $ARGV[1]) or die "fd $ARGV[1]: $!"; recv($s, my $b, 4096, 0);
 open(my $l, '>>', $ENV{CRIU_LOG}) or die; select((select($l), $| = 1)[0]);
 print $l "criu " . ord(substr($b, 1, 1)) . " " . length($b) . "\n";
+if (ord(substr($b, 1, 1)) == 10) { send($s, "\x08\x0a\x10\x01", 0); exit 0 }
 sub notify { my ($n) = @_; my $sub = "\x0a" . chr(length $n) . $n; send($s, "\x08\x06\x10\x01\x2a" . chr(length $sub) . $sub, 0) or return 0; my $r = ''; recv($s, $r, 4096, 0); $r eq "\x08\x06\x18\x01" }
 notify('setup-namespaces') or do { print $l "criu: aborted\n"; exit 1 };
 print $l "criu: restored, not running\n";
@@ -462,7 +472,8 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
     const log = path.join(bin, 'criu.log')
     writeFileSync(log, '')
     if (o.criuOnPath !== false) writeFileSync(path.join(bin, 'criu'), o.notify ? CRIU_NOTIFY_STANDIN : CRIU_STANDIN, { mode: 0o755 })
-    const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: w.go, held: w.held }
+    // The restore's image dir: no descriptors.json there unless a test puts the snapshot's.
+    const hold = { shimDir: path.join(w.dst, 'criu-hold'), fifo: w.go, held: w.held, images: w.remoteImg }
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CRIU_LOG: log }
     const criuLog = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
     return { ...w, hold, env, criuLog, log }
@@ -472,9 +483,9 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
   // Whole when it appears, as the receiver writes it (aside, then renamed).
   const verify = (w: Held) => (writeFileSync(`${w.marker}.part`, 'globehop-delta: verified 2 files 10 bytes\n'), renameSync(`${w.marker}.part`, w.marker))
   /** The gate with the held restore, its marker already there (the copy verified) unless told. */
-  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number; notify?: boolean } = {}) {
+  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number; notify?: boolean; version?: boolean } = {}) {
     if (o.verified !== false) verify(w)
-    const restore = o.notify ? ['perl', '-e', RUNC_NOTIFY_STANDIN, '--', w.restored, w.log] : ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)]
+    const restore = o.notify ? ['perl', '-e', RUNC_NOTIFY_STANDIN, '--', w.restored, w.log, ...(o.version ? [w.remoteImg] : [])] : ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)]
     const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, claim: w.claim, done: w.done, restore, hold: w.hold })
     const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: w.env })
     let out = ''
@@ -546,6 +557,42 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
     expect(w.criuLog()).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'runc: notify post-restore', 'criu: resumed'])
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
     expect(readFileSync(w.done, 'utf8')).toBe('0\n')
+  })
+
+  it("with the snapshot's descriptors.json in the image dir, runc's version check and its read of it go before the copy is verified; CRIU's restore waits for the copy", async () => {
+    const w = heldWorld({ notify: true })
+    writeFileSync(path.join(w.remoteImg, 'descriptors.json'), '["/dev/null","pipe:[5]"]')
+    const g = gate(w, [], { verified: false, notify: true, version: true })
+    await until(() => w.criuLog().length >= 2)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(w.criuLog()).toEqual(['criu 10 2', 'runc: read descriptors ["/dev/null","pipe:[5]"]'])
+    verify(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    expect(existsSync(w.restored)).toBe(false)
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code, r.err).toBe(0)
+    expect(w.criuLog().slice(2)).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'runc: notify post-restore', 'criu: resumed'])
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+  })
+
+  it('a copy whose descriptors.json is not the one runc read early: the restore fails before CRIU, nothing is restored', async () => {
+    const w = heldWorld({ notify: true })
+    const fds = path.join(w.remoteImg, 'descriptors.json')
+    writeFileSync(fds, '["/dev/null"]')
+    const g = gate(w, [], { verified: false, notify: true, version: true })
+    await until(() => w.criuLog().length >= 2)
+    // The copy brings another one (written aside and renamed, as the receiver does), then verifies.
+    writeFileSync(`${fds}.part`, '["pipe:[7]"]')
+    renameSync(`${fds}.part`, fds)
+    verify(w)
+    await until(() => existsSync(w.done))
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code).not.toBe(0)
+    expect(w.criuLog()).toEqual(['criu 10 2', 'runc: read descriptors ["/dev/null"]'])
+    expect(existsSync(w.restored)).toBe(false)
   })
 
   it('held at post-restore, a "no" (the gate ends without a go line, or a fence) is a failed answer: CRIU aborts its restore, runc restores nothing', async () => {

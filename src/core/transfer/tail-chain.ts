@@ -215,7 +215,7 @@ export interface GateArgs {
    * Start the restore with the gate, CRIU's version check held until the copy is verified and its
    * restore until the go-ahead (criu-hold.ts): only for a runtime whose restore runs `criu` from PATH.
    */
-  hold?: { shimDir: string; fifo: string; held: string }
+  hold?: { shimDir: string; fifo: string; held: string; images?: string }
 }
 
 // One perl process: polls for the marker (2 ms: a perl sleep, no process per look), then waits for
@@ -223,7 +223,8 @@ export interface GateArgs {
 // restore). With a hold, the restore starts with the gate, before the freeze, in its own session (a
 // kill of the gate's command does not reach it: the gate ends it): runc's own start is over before
 // anything is frozen, its CRIU version check waits for the gate's marker (the copy is verified: runc
-// reads the image's descriptors.json after that check), CRIU restores the game from the verified
+// reads the image's descriptors.json after that check) unless the snapshot's is in `images` already
+// (then it goes at once and the restore checks the copy's against it), CRIU restores the game from the verified
 // copy on, and the game's resume waits for its "go" (once the gate holds the claim: criu-hold.ts);
 // "no" without a go line, on a fence, when the copy never came or the gate is stopped. `held` says
 // the restore's process (its pid) before anything is frozen, so a fence that claims waits for that
@@ -231,7 +232,7 @@ export interface GateArgs {
 const GATE = withHoldEnvNames(String.raw`
 use strict; use POSIX (); use Fcntl qw(O_RDWR); use Time::HiRes ();
 $| = 1; $SIG{PIPE} = 'IGNORE';
-my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $text, @restore) = @ARGV;
+my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $images, $text, @restore) = @ARGV;
 print "GATE_READY\n";
 # The held restore needs the real criu (first on PATH) and the shim beside nothing else.
 my $real = '';
@@ -259,7 +260,7 @@ my $start = sub {
     # verified must not take the CPU from the gate's "verified" line on its way to the engine.
     setpriority(0, 0, 10);
     $ENV{PATH} = "$shim:$ENV{PATH}";
-    @ENV{qw(HOLD_ENV_NAMES)} = ($real, $fifo, $marker, int($ms / 1000) + 1, "$fifo.waiting");
+    @ENV{qw(HOLD_ENV_NAMES)} = ($real, $fifo, $marker, int($ms / 1000) + 1, "$fifo.waiting", $images);
     open(STDIN, '<', '/dev/null');
   }
   exec { $restore[0] } @restore; exit 127;
@@ -269,7 +270,7 @@ my $say = sub { my ($w) = @_; return if $said; $said = $w; if ($w eq 'no' && ope
 # No restore here: a held one ends first.
 my $give_up = sub { my ($code) = @_; exit $code unless $go; $say->('no'); $finish->($code) };
 if ($real ne '') {
-  unlink $fifo, "$fifo.waiting", "$fifo.no";
+  unlink $fifo, "$fifo.waiting", "$fifo.no", "$fifo.desc";
   if (POSIX::mkfifo($fifo, 0600) && sysopen($go, $fifo, O_RDWR)) {
     $start->();
     my ($t, $h) = ("$held.part");
@@ -319,12 +320,12 @@ $finish->();
   .replace('SHIM_NAME', CRIU_SHIM_NAME)
 
 /** Where the gate's argv holds its marker, and where the restore's own argv starts in it. */
-export const GATE_ARGV_AT = { marker: 4, restore: 12 } as const
+export const GATE_ARGV_AT = { marker: 4, restore: 13 } as const
 
 /** The destination's restore gate: started before the freeze, restores only after the go line. */
 export function gateArgv(a: GateArgs): string[] {
   const h = a.hold
-  return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', CRIU_SHIM, ...a.restore]
+  return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', h?.images ?? '', CRIU_SHIM, ...a.restore]
 }
 
 /** A hop's restore claim on the destination (pipeline/paths.ts restoreClaim). */
