@@ -433,6 +433,9 @@ sub sum_early {
   $early{$n} = $ck;
 }
 sub rd { my $n = shift; my $s = ''; while (length($s) < $n) { my $r = read(STDIN, $s, $n - length($s), length($s)); die "stream cut short\n" unless $r } $s }
+# All of it into the file being built, or why not: a filling disk first writes short without a
+# reason, and only the next write says ENOSPC (lab, an 8 MiB tmpfs: the error read "write: ").
+sub put { my ($d) = @_; my $o = 0; while ($o < length $d) { my $w = syswrite($fh, $d, length($d) - $o, $o); die "$cur: " . ($! || 'nothing written') . "\n" unless $w; $o += $w } }
 while (defined(my $l = <STDIN>)) {
   if ($l =~ /^([PWRN]) (\S+)[ \n]/) { $cur = $2; early($cur) }
   if ($l =~ /^P (\S+) (\d+) (\d+)\n$/) {
@@ -452,18 +455,18 @@ while (defined(my $l = <STDIN>)) {
   }
   elsif ($l =~ /^C (\d+) (\d+)\n$/) {
     my ($o, $left) = ($1, $2); sysseek($old, $o, 0) or die "seek: $!\n";
-    while ($left > 0) { my $c = $left > 1048576 ? 1048576 : $left; (sysread($old, my $x, $c) // -1) == $c or die "the destination's copy is short at $o\n"; syswrite($fh, $x) == $c or die "write: $!\n"; $left -= $c }
+    while ($left > 0) { my $c = $left > 1048576 ? 1048576 : $left; (sysread($old, my $x, $c) // -1) == $c or die "the destination's copy is short at $o\n"; put($x); $left -= $c }
   }
   elsif ($l =~ /^Y (\d+) (\d+)\n$/) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($old, $o, 0) or die "seek: $!\n";
-    (sysread($old, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
+    (sysread($old, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n"; put($p ^ $q);
   }
-  elsif ($l =~ /^A (\d+)\n$/) { my $p = rd($1); syswrite($fh, $p) == $1 or die "write: $!\n" }
-  elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; syswrite($fh, $p) == $2 or die "write: $!\n" }
+  elsif ($l =~ /^A (\d+)\n$/) { put(rd($1)) }
+  elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; put($p) }
   elsif ($l =~ /^X (\d+) (\d+)\n$/) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($fh, $o, 0) or die "seek: $!\n";
     (sysread($fh, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n";
-    sysseek($fh, $o, 0) or die "seek: $!\n"; syswrite($fh, $p ^ $q) == $n or die "write: $!\n";
+    sysseek($fh, $o, 0) or die "seek: $!\n"; put($p ^ $q);
   }
   elsif ($l eq "E\n") {
     if ($fh) { close $fh or die "close: $!\n"; undef $fh }
