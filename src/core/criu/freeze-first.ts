@@ -92,8 +92,21 @@ sub more {
   $pos += $got; my $s = $carry . $d; $carry = substr($s, -60); $s;
 }
 sub thaw_now { if (put($thaw)) { $held = 0; $t_thaw = now() } }
+# CRIU logs its freezer attempts only when its first look found the cgroup thawed: our write came
+# too late, CRIU freezes (and thaws) the game itself, and ours must go at once.
+sub look {
+  my $s = more();
+  if ($s =~ /freezing processes: \d+ attempts done/) { $late = 1; thaw_now() }
+  elsif ($s =~ /Unfreezing tasks into/) { $line = 1; thaw_now() }
+}
 while (1) {
-  if (waitpid($kid, POSIX::WNOHANG()) == $kid) { $rc = $?; last }
+  if (waitpid($kid, POSIX::WNOHANG()) == $kid) {
+    $rc = $?;
+    # CRIU's unfreeze line and the checkpoint's end can fall between two looks (a loaded machine):
+    # the log's last lines still say which it was.
+    look() if $held;
+    last;
+  }
   if (!$tried) {
     unless (-e $log) { select(undef, undef, undef, 0.0002); next }
     $tried = 1; $t_log = now();
@@ -104,11 +117,7 @@ while (1) {
     next;
   }
   if ($held) {
-    my $s = more();
-    # CRIU logs its freezer attempts only when its first look found the cgroup thawed: our write
-    # came too late, CRIU freezes (and thaws) the game itself, and ours must go at once.
-    if ($s =~ /freezing processes: \d+ attempts done/) { $late = 1; thaw_now() }
-    elsif ($s =~ /Unfreezing tasks into/) { $line = 1; thaw_now() }
+    look();
     my $early = !defined $t_frozen && now() - $t_log < 50;
     $t_frozen = now() if $early && $frozen->();
     # Every 0.1 ms until the freeze holds (50 ms at most: CRIU may have thawed it already); then
