@@ -1,7 +1,7 @@
 // The held restore against the lab's real runc and CRIU: a snapshot of the running game
 // (`--leave-running`, into the lab's /dev/shm, which every lab machine shares) restored as a second
 // container on a host the game does not run on. runc waits in its version check until the copy is
-// verified; then CRIU restores the whole game and waits at its post-restore notification, in the
+// verified (or, where the image dir holds the snapshot's descriptors.json, in its restore); then CRIU restores the whole game and waits at its post-restore notification, in the
 // shim, until the go line: with it the game runs there; without it, with a rollback's fence, or with
 // the shim killed, CRIU aborts its restore and nothing is left. runc waits at nice 10 and CRIU
 // restores at 0.
@@ -48,14 +48,17 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
       const wrapper = `#!/bin/sh\necho "$(awk '{print $19}' /proc/$$/stat) $(awk '{print $19}' /proc/$PPID/stat) $1" >>"$0.nice"\nexec ${criu} "$@"\n`
       await r.run(['sh', '-c', 'mkdir -p "$1/bin" && printf %s "$2" >"$1/bin/criu" && chmod 755 "$1/bin/criu"', 'sh', dir, wrapper])
       try {
-        const attempt = async (ending: Ending) => {
+        const calls = async () => (await r.run(['sh', '-c', 'cat "$1" 2>/dev/null | wc -l', 'sh', `${dir}/bin/criu.nice`], { log: false })).stdout.trim()
+        // `early`: the image dir holds the snapshot's descriptors.json, as a pre-copy hop's does.
+        const attempt = async (ending: Ending, early = false) => {
           const d = `${dir}/${ending.replace(' ', '-')}`
           const work = `${d}/work`
           await r.run(['mkdir', '-p', work])
           const restore = withNullStdio(rt.restore({ id: ID, bundle: tour.container.bundle, imagePath: img, workPath: work }), `${d}/restore.err`)
           const stdin = new PassThrough()
           const lines: string[] = []
-          const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held` }
+          const hold = { shimDir: `${d}/criu-hold`, fifo: `${d}/restore.go`, held: `${d}/restore.held`, images: early ? img : undefined }
+          const before = Number(await calls())
           const gate = r.run(['env', `PATH=${dir}/bin:${path}`, ...gateArgv({ marker: `${d}/tail.verified`, waitMs: 20_000, claim: `${d}/restore.claim`, done: `${d}/restore.done`, restore, hold })], { stdin, allowFail: true, timeoutMs: 90_000, onLine: (_, l) => lines.push(l) })
           // (Awaited below; a failed expectation before that must not leave it unhandled.)
           gate.catch(() => undefined)
@@ -67,10 +70,12 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
             }
             return Date.now() - t
           }
-          // runc starts with the gate and waits in its CRIU version check until the copy is verified.
+          // runc starts with the gate and waits in its CRIU version check until the copy is verified;
+          // with the snapshot's descriptors.json there, its version check went and its restore waits.
           await until(hold.held)
           await new Promise((res) => setTimeout(res, 1000))
           expect(await exists(`${work}/restore.log`), 'CRIU restored before the copy was verified').toBe(false)
+          expect(Number(await calls()) - before, 'CRIU calls before the copy was verified').toBe(early ? 1 : 0)
           // Whole when it appears, as the receiver writes it (aside, then renamed).
           await r.run(['sh', '-c', 'echo "globehop-delta: verified 1 files 1 bytes" >"$1.part" && mv "$1.part" "$1"', 'sh', `${d}/tail.verified`])
           const ms = await until(`${hold.fifo}.waiting`)
@@ -121,7 +126,7 @@ describe.skipIf(!lab.available)(`the held restore with runc and CRIU${lab.availa
         expect(Number(killed.done)).toBeGreaterThan(0)
         expect(await gone(), `runc left ${ID} behind`).toBe(true)
 
-        const go = await attempt('go')
+        const go = await attempt('go', true)
         expect(go.res.code, go.lines.join(' | ')).toBe(0)
         // How long CRIU waited at post-restore (at least the 300 ms the test let pass): CRIU counts it
         // in its restore time, which the hop's figures therefore leave out (steps/restore.ts).
