@@ -25,7 +25,7 @@ function checkPath(file: string): void {
 }
 
 /** OpenSSH's default ciphers (9.x), AES-GCM moved first. */
-export const HOST_SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']
+const HOST_SSH_CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr']
 
 /**
  * Options for every host-to-host ssh: strict checking against globehop's file only (no global

@@ -8,9 +8,9 @@
 // only asks (CRIU's version, a feature or kernel check) waits until the copy is verified (the
 // gate's marker: runc reads the image's descriptors.json right after its version check) and then
 // goes to the real CRIU; where the snapshot's descriptors.json is in the image dir already, it goes
-// at once, and the restore fails unless the verified copy's is the same. The restore waits for the verified copy too and then runs, with the shim
-// between runc and CRIU, up to CRIU's post-restore notification: the game is restored but has not
-// run, and CRIU waits for that answer until the gate writes the go-ahead into a FIFO. The gate's
+// at once, and the restore fails unless the verified copy's is the same. The restore waits for the
+// verified copy too and then runs, with the shim between runc and CRIU, up to CRIU's post-restore
+// notification: the game is restored but has not run, and CRIU waits for that answer until the gate writes the go-ahead into a FIFO. The gate's
 // "no" (a file for the asking calls, a word in the FIFO for the restore), any other word, the
 // gate's end, the wait's bound or a killed shim abort CRIU's restore: it kills what it restored,
 // runc's restore fails and undoes its container. A restore request without notifications (not

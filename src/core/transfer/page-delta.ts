@@ -139,6 +139,16 @@ sub tarmembers {
   }
   @m;
 }
+# Bytes [$from, $to) of a file as they are, in A records (a rebuilt file's literal bytes, a file
+# with no basis).
+sub stream {
+  my ($a, $from, $to, $n) = @_;
+  for (my $o = $from; $o < $to;) {
+    my $l = $to - $o < $C ? $to - $o : $C;
+    sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
+    print "A $l\n", $x; $sent += $l; $o += $l;
+  }
+}
 # The records for bytes [$from, $to) of a file against its basis ($b, $bs bytes) at equal offsets
 # (onto the stream, or appended to the string $out refers to):
 # a changed page goes as its XOR with the old one (mostly zeros), what lies past the basis's last
@@ -190,7 +200,7 @@ sub scan {
     my %om = map { $_->[0] => $_ } @to;
     my ($same, $flush) = copier(); my $at = 0;
     my %vn = tarmaps($a, @tn); my %vo = tarmaps($b, @to);
-    my $lit = sub { my ($o, $l) = @_; $flush->(); sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n"; print "A $l\n", $x; $sent += $l };
+    my $lit = sub { my ($o, $l) = @_; $flush->(); stream($a, $o, $o + $l, $n) };
     for my $m (@tn) {
       my ($k, $d, $sz) = @$m; my $pad = ($sz + 511) & ~511;
       # Headers hold the dump's times: they go as they are (512 bytes each, mostly zeros).
@@ -281,15 +291,6 @@ sub stamp { join(' ', (stat $_[0])[7, 9, 10]) }
 my ($followed, $streamed) = (0, 0);
 # The pages files in the dir now (no checks: CRIU is still writing it).
 sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
-# Bytes [$from, $to) of a file with no basis, onto the stream as they are.
-sub stream {
-  my ($a, $from, $to, $n) = @_;
-  for (my $o = $from; $o < $to;) {
-    my $l = $to - $o < $C ? $to - $o : $C;
-    sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
-    print "A $l\n", $x; $sent += $l; $o += $l;
-  }
-}
 sub follow {
   my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, $s1, $p1);
   # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so

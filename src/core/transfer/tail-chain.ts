@@ -224,8 +224,8 @@ export interface GateArgs {
 // kill of the gate's command does not reach it: the gate ends it): runc's own start is over before
 // anything is frozen, its CRIU version check waits for the gate's marker (the copy is verified: runc
 // reads the image's descriptors.json after that check) unless the snapshot's is in `images` already
-// (then it goes at once and the restore checks the copy's against it), CRIU restores the game from the verified
-// copy on, and the game's resume waits for its "go" (once the gate holds the claim: criu-hold.ts);
+// (then it goes at once and the restore checks the copy's against it), CRIU restores the game from
+// the verified copy on, and the game's resume waits for its "go" (once the gate holds the claim: criu-hold.ts);
 // "no" without a go line, on a fence, when the copy never came or the gate is stopped. `held` says
 // the restore's process (its pid) before anything is frozen, so a fence that claims waits for that
 // restore to end (fenceArgv). The gate writes `done` once a restore it started ended.
