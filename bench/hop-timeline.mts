@@ -134,7 +134,7 @@ try {
         ...events,
         ...dump.map((x) => ({ at: x.at, what: `dump ${x.line.slice(0, 100)}` })),
         ...restore.map((x) => ({ at: x.at, what: `restore ${x.line.slice(0, 100)}` })),
-        { at: freeze, what: 'FREEZE' },
+        { at: freeze, what: `FREEZE (epoch ${(freeze / 1000).toFixed(3)} s)` },
         { at: lastReply, what: 'last reply before the gap' },
         { at: firstReply, what: 'first reply after the gap' },
       ].sort((a, b) => a.at - b.at)

@@ -77,6 +77,22 @@ describe('one-way page delta', () => {
       expect(readFileSync(path.join(dirs.dst, 'core-1.img'), 'utf8')).toBe('new core, longer')
     })
   }
+  it('a file without a basis leaves its pages of zeros out (a hole on arrival, a trailing one too), and the copy matches byte for byte', async () => {
+    const { dirs } = world()
+    // 1 MiB chunks: a run of zero pages across the first chunk's end, data, zeros to the end.
+    const mem = Buffer.alloc(300 * PAGE)
+    for (const p of [2, 3, 200, 201, 202]) mem.fill(p, p * PAGE, (p + 1) * PAGE)
+    mem[150 * PAGE + 7] = 1
+    writeFileSync(path.join(dirs.img, 'pages-9.img'), mem)
+    // Zero pages, then a last piece short of a page that is zeros too: it goes as data.
+    writeFileSync(path.join(dirs.img, 'tail.img'), Buffer.alloc(2 * PAGE + 5))
+    const f = await send(dirs, false)
+    const data = 6 * PAGE + 5
+    expect(f).toMatchObject({ zeroBytes: 300 * PAGE - 6 * PAGE + 2 * PAGE, verifiedFiles: 5 })
+    expect(f.sentBytes).toBe(4 * PAGE + 16 + 3 * PAGE + 5 + data)
+    expect(readFileSync(path.join(dirs.dst, 'pages-9.img')).equals(mem)).toBe(true)
+    expect(readFileSync(path.join(dirs.dst, 'tail.img')).equals(Buffer.alloc(2 * PAGE + 5))).toBe(true)
+  })
   for (const [what, pages] of [['grew by 3 pages', 303], ['shrank by 2 pages', 298]] as const) {
     it(`a pages file that ${what} is still compared page by page, and the copy matches byte for byte`, async () => {
       const { dirs } = world()

@@ -72,11 +72,12 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
   const what = f.pages === 0 && f.wholeFiles === f.files ? `the whole image, ${f.files} files of ${formatBytes(f.totalBytes, '?')}` : `${f.pages} changed pages (${formatBytes(f.sentBytes, '?')}) and ${f.wholeFiles} whole files of ${formatBytes(f.totalBytes, '?')}`
   const asWritten = (n: number, how: string) => (n > 0 ? `; ${n} pages file${n === 1 ? '' : 's'} ${how} as CRIU wrote ${n === 1 ? 'it' : 'them'}` : '')
   const followed = asWritten(f.followedFiles ?? 0, 'read') + asWritten(f.streamedFiles ?? 0, 'sent')
+  const zeros = f.zeroBytes ? `; ${formatBytes(f.zeroBytes)} of zero pages left out` : ''
   return {
     value: undefined,
     bytes: wire,
     bytesTotal: f.totalBytes,
-    detail: `${formatBytes(wire, '?')} on the wire: ${what}${followed}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+    detail: `${formatBytes(wire, '?')} on the wire: ${what}${zeros}${followed}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
   }
 }
 
