@@ -141,10 +141,14 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
     const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && /^pre-copy \(rsync delta\)/.test(e.detail ?? ''))
     expect(decided.length).toBe(rs.length)
     for (const e of decided) expect(e.detail).toMatch(/; snapshots and the final image in RAM \(\/dev\/shm\)/)
-    // Every snapshot froze the game itself first, or says that CRIU looked first (a busy machine).
+    // Every snapshot froze the game itself first, or says that CRIU looked first (a busy machine:
+    // after our freeze, or already before our first read of its log, as one snapshot in 6 did in
+    // a lab run); most froze it first.
     const snaps = events.filter((e) => e.step === 'snapshot' && e.phase === 'end')
     expect(snaps.length).toBeGreaterThanOrEqual(rs.length)
-    for (const e of snaps) expect(e.detail).toMatch(/^paused \d+ ms \((frozen by globehop just before CRIU looked|CRIU looked before globehop could freeze it first)/)
+    const first = /^paused \d+ ms \(frozen by globehop just before CRIU looked/
+    for (const e of snaps) expect(e.detail).toMatch(new RegExp(`${first.source}|^paused \\d+ ms \\(CRIU looked before globehop could freeze it first|^paused \\d+ ms \\(CRIU freezing \\+ frozen time\\).*; could not freeze first: CRIU was at the freezer before its log was read`))
+    expect(snaps.filter((e) => first.test(e.detail ?? '')).length).toBeGreaterThan(snaps.length / 2)
     // The final delta read the game's pages file as CRIU wrote it (page-delta.ts follows it) where
     // the memory layout held; a hop whose layout moved scans it by virtual address after CRIU (seen
     // on one hop of a tour here), so every hop verified and most followed.
