@@ -44,6 +44,7 @@ const slowPostCopy = process.env.GLOBEHOP_BENCH_POSTCOPY_SLOW === '1'
 // last reply comes up to an interval before the freeze, the first one up to an interval after the
 // game answers again). The lab tour's 20 Hz put ~50 ms of sampling into every overhead; 50 Hz, 20.
 const probeHz = Number(process.env.GLOBEHOP_BENCH_HZ ?? 50)
+if (!Number.isInteger(probeHz) || probeHz < 1 || probeHz > 50) throw new Error(`GLOBEHOP_BENCH_HZ: "${process.env.GLOBEHOP_BENCH_HZ}" is not a probe rate (a whole number of Hz, 1 to 50)`)
 // tbf at 10mbit carries ~9.1 Mbit/s of rsync (lab.md).
 const GOODPUT = 0.91
 
