@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs'
 import { median as ssMedian } from 'simple-statistics'
 import os from 'node:os'
 import type { HopResult } from '../src/shared/contract'
-import type { Mode } from '../src/shared/tour'
+import { OptionsSchema, type Mode } from '../src/shared/tour'
 import { labResetGame } from '../lab/testing'
 import { watchAddress } from '../src/core/floating-ip/testing/address-watch'
 import { watchFreeze } from '../lab/freeze-watch'
@@ -43,8 +43,10 @@ const slowPostCopy = process.env.GLOBEHOP_BENCH_POSTCOPY_SLOW === '1'
 // A gap is measured reply to reply, so it reads ~1 probe interval above the outage on average (the
 // last reply comes up to an interval before the freeze, the first one up to an interval after the
 // game answers again). The lab tour's 20 Hz put ~50 ms of sampling into every overhead; 50 Hz, 20.
-const probeHz = Number(process.env.GLOBEHOP_BENCH_HZ ?? 50)
-if (!Number.isInteger(probeHz) || probeHz < 1 || probeHz > 50) throw new Error(`GLOBEHOP_BENCH_HZ: "${process.env.GLOBEHOP_BENCH_HZ}" is not a probe rate (a whole number of Hz, 1 to 50)`)
+// The tour's own rule for a probe rate (src/shared/tour.ts), so the bench cannot ask for one the app refuses.
+const hz = OptionsSchema.shape.probeHz.safeParse(Number(process.env.GLOBEHOP_BENCH_HZ ?? 50))
+if (!hz.success) throw new Error(`GLOBEHOP_BENCH_HZ: "${process.env.GLOBEHOP_BENCH_HZ}" is not a probe rate: ${hz.error.issues[0]?.message}`)
+const probeHz = hz.data
 // tbf at 10mbit carries ~9.1 Mbit/s of rsync (lab.md).
 const GOODPUT = 0.91
 
