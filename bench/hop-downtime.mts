@@ -1,8 +1,8 @@
 // Hop downtime on the local lab, every mode beside its physical limit and the 2017 script's order,
 // measured side by side in one run by globehop's own prober (issue 12), at 50 Hz. Per link and mode:
 // the client gap (median), the physical limit of those runs (CRIU's frozen time of the final dump +
-// the bytes sent after the freeze at the link's goodput + one one-way delay + CRIU's restore
-// time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs, the median sum, and snapshotPauseMaxMs, the longest one of all runs), the IP move
+// the bytes sent after the freeze at the link's goodput (shaped: the tbf rate's; unshaped: measured
+// over the hops' own ssh, bench/bulk-rate.mts) + one one-way delay + CRIU's restore time), the ratio and the overhead, the snapshot pauses (hop result snapshotPauseMs, the median sum, and snapshotPauseMaxMs, the longest one of all runs), the IP move
 // from the game's freeze (its freezer or a tracer on its task, lab/freeze-watch.ts) to the
 // destination holding the IP (`ip monitor` on every host); the 2017 order
 // (bench/baseline-2017.mts) on the same pair and globehop's ratio to it; `auto` against the best
@@ -26,6 +26,7 @@ import { readState, type LinkSettings } from '../lab/state'
 import { startTourRuntime } from '../src/core/tour-runtime'
 import { loadTour } from '../src/core/tour/load'
 import { baselineHop } from './baseline-2017.mjs'
+import { bulkRateMbit } from './bulk-rate.mjs'
 
 const why = labRequirements()
 if (why) {
@@ -77,6 +78,8 @@ const s2 = (n: number) => (Number.isFinite(n) ? (n / 1000).toFixed(2) : '-')
 interface Run {
   gap: number
   limit: number
+  /** The limit with the copy counted as free (unshaped links only differ). */
+  freeLimit: number
   /** Step time beyond its share of the limit: checkpoint past CRIU's frozen time, transfer past the
    *  wire time and one one-way delay, restore past CRIU's restore time. */
   extra: { dump: number; transfer: number; restore: number }
@@ -113,6 +116,8 @@ const thp = hugePageMode(readFileSync(THP_ENABLED, 'utf8')) ?? 'unknown'
 const started = new Date()
 const rows: Row[] = []
 const baselines = new Map<string, number[]>()
+/** Unshaped links: the bulk rate measured over the hops' ssh, Mbit/s. */
+const bulkRates = new Map<string, number>()
 const notes: string[] = []
 try {
   const lab = await loadTour(labTourPath())
@@ -143,7 +148,10 @@ try {
       if (c.off) for (const h of c.pair) await labLink(h, { off: true })
       try {
         const link = c.off ? null : c.pair.map((h) => original.get(h)!)
-        const rate = link ? Math.min(...link.map((l) => l.rateMbit ?? Infinity)) * 1e6 * GOODPUT : Infinity
+        // An unshaped link's rate is measured over the hops' own ssh once its first hop has run (the
+        // peer's host key and the master connection are there then): the bytes are not free there,
+        // SSH's cipher and the copy on these cores are the link.
+        let rate = link ? Math.min(...link.map((l) => l.rateMbit ?? Infinity)) * 1e6 * GOODPUT : NaN
         const oneWay = link ? link.reduce((a, l) => a + l.delayMs, 0) : 0
         // The modes take turns, run by run: a VM that drifts over the minutes of a link (CRIU's
         // frozen time rose by ~60 ms from pre-copy's runs to auto's when each mode ran its runs in
@@ -172,19 +180,27 @@ try {
               freeze = (await fw.stop()) ?? undefined
             }
             await new Promise((res) => setTimeout(res, 1500)) // the outage's end settles
+            if (Number.isNaN(rate) && r.ok) {
+              const mbit = await bulkRateMbit(await rt.pool.get(r.from), tour.hosts.find((h) => h.name === r.to)!)
+              rate = mbit * 1e6
+              bulkRates.set(c.name, mbit)
+              console.log(`  bulk rate ${r.from} -> ${r.to} over the hops' ssh: ${mbit.toFixed(0)} Mbit/s (best of 3 x 64 MiB)`)
+            }
             const v = rt.prober!.clientView(r.hopId)
             if (!r.ok || v.downtimeMs == null) throw new Error(`${mode} ${r.from} -> ${r.to} failed: ${r.error ?? 'no downtime measured'}`)
             const xfer = r.steps.filter((x) => x.step === 'transfer').reduce((a, x) => a + (x.bytes ?? 0), 0)
             const frozen = (r.criuDump?.frozenTimeUs ?? 0) / 1000
             const restore = (r.criuRestore?.restoreTimeUs ?? 0) / 1000
             const limit = frozen + (xfer * 8 * 1000) / rate + oneWay + restore
+            // The limit as the tables before 2026-12-04 had it on an unshaped link: the copy free.
+            const freeLimit = frozen + (c.off ? 0 : (xfer * 8 * 1000) / rate) + oneWay + restore
             const arrival = watch.events.find((e) => e.host === to && e.added && e.epoch >= sinceEpoch)?.epoch
             const started = stepAt.get(r.hopId)
             row.technique = r.technique
             const stepMs = (name: string) => r.steps.filter((x) => x.step === name).reduce((a, x) => a + x.ms, 0)
             const extra = { dump: stepMs('checkpoint') - frozen, transfer: stepMs('transfer') - (xfer * 8 * 1000) / rate - oneWay, restore: stepMs('restore') - restore }
             const delay = (h: string) => (c.off ? 0 : (original.get(h)?.delayMs ?? 0))
-            row.runs.push({ gap: v.downtimeMs, limit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN, to: r.to, commit: 2 * delay(r.to), clientPath: delay(r.to) - delay(r.from) })
+            row.runs.push({ gap: v.downtimeMs, limit, freeLimit, extra, pause: r.snapshotPauseMs, pauseMax: r.snapshotPauseMaxMs, ipMove: arrival !== undefined && freeze !== undefined ? arrival - freeze : NaN, toFreeze: freeze !== undefined && started !== undefined ? freeze - started : NaN, to: r.to, commit: 2 * delay(r.to), clientPath: delay(r.to) - delay(r.from) })
             console.log(
               `  ${mode.padEnd(13)} ${`${r.from} -> ${r.to}`.padEnd(24)} gap ${ms(v.downtimeMs)} ms, limit ${ms(limit)} ms (frozen ${ms(frozen)}, ${(xfer / 1024).toFixed(0)} KiB after the freeze, restore ${ms(restore)}), ` +
                 `IP at the destination ${ms(row.runs.at(-1)!.ipMove)} ms after the freeze (${ms(row.runs.at(-1)!.toFreeze)} ms after the checkpoint started); ${r.technique}`,
@@ -270,7 +286,12 @@ for (const r of rows) {
 lines.push('')
 lines.push("Overhead past the go-ahead and the client's path: the overhead less the go-ahead's round trip (the destination's verified line to the engine and the go line back, 2 x the destination's one-way delay from the engine on the lab's bridge; no restore may start before it, or a destination cut off while the delta is on its way could restore while the rollback brings the game back on the source) and less the change in the prober's one-way delay (it hears the last reply from the source and the first from the destination). Targets are checked on the overhead itself.")
 lines.push('')
-lines.push('Unshaped links count the copy as free in the limit (the veth is not the bottleneck; SSH and CPU are). IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
+for (const [link, mbit] of bulkRates) {
+  const free = rows.filter((r) => r.link === link).map((r) => `${r.mode} ${median(r.runs.map((x) => x.gap / x.freeLimit)).toFixed(2)}`)
+  lines.push(`${link}: the copy at the bulk rate measured over the hops' own ssh, from the source after the link's first hop (64 MiB from RAM to \`cat >/dev/null\`, less an empty command, best of 3): ${mbit.toFixed(0)} Mbit/s. Ratios with the copy counted as free instead, as the tables before 2026-12-04 had it: ${free.join(', ')}.`)
+  lines.push('')
+}
+lines.push('IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')
 lines.push(rows.map((r) => `${r.link}, ${r.mode}: ${ms(median(r.runs.map((x) => x.toFreeze).filter(Number.isFinite)))}`).join('; '))
 console.log('\n' + lines.join('\n'))
 for (const n of notes) console.log(n)
