@@ -8,7 +8,9 @@ import { HOST_SSH_OPTS } from '../src/core/transfer/rsync'
 
 export const BULK_BYTES = 64 * 1024 * 1024
 
-export function bulkRateArgv(to: Host, bytes = BULK_BYTES, tries = 3): string[] {
+export const BULK_TRIES = 5
+
+export function bulkRateArgv(to: Host, bytes = BULK_BYTES, tries = BULK_TRIES): string[] {
   const script = [
     'a=$1; p=$2; u=$3; n=$4; k=$5',
     `ssh_() { ssh ${HOST_SSH_OPTS.join(' ')} -p "$p" -l "$u" -- "$a" "$@"; }`,

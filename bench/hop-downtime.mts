@@ -26,7 +26,7 @@ import { readState, type LinkSettings } from '../lab/state'
 import { startTourRuntime } from '../src/core/tour-runtime'
 import { loadTour } from '../src/core/tour/load'
 import { baselineHop } from './baseline-2017.mjs'
-import { bulkRateMbit } from './bulk-rate.mjs'
+import { BULK_TRIES, bulkRateMbit } from './bulk-rate.mjs'
 
 const why = labRequirements()
 if (why) {
@@ -184,7 +184,7 @@ try {
               const mbit = await bulkRateMbit(await rt.pool.get(r.from), tour.hosts.find((h) => h.name === r.to)!)
               rate = mbit * 1e6
               bulkRates.set(c.name, mbit)
-              console.log(`  bulk rate ${r.from} -> ${r.to} over the hops' ssh: ${mbit.toFixed(0)} Mbit/s (best of 3 x 64 MiB)`)
+              console.log(`  bulk rate ${r.from} -> ${r.to} over the hops' ssh: ${mbit.toFixed(0)} Mbit/s (best of ${BULK_TRIES} x 64 MiB)`)
             }
             const v = rt.prober!.clientView(r.hopId)
             if (!r.ok || v.downtimeMs == null) throw new Error(`${mode} ${r.from} -> ${r.to} failed: ${r.error ?? 'no downtime measured'}`)
@@ -288,7 +288,7 @@ lines.push("Overhead past the go-ahead and the client's path: the overhead less 
 lines.push('')
 for (const [link, mbit] of bulkRates) {
   const free = rows.filter((r) => r.link === link).map((r) => `${r.mode} ${median(r.runs.map((x) => x.gap / x.freeLimit)).toFixed(2)}`)
-  lines.push(`${link}: the copy at the bulk rate measured over the hops' own ssh, from the source after the link's first hop (64 MiB from RAM to \`cat >/dev/null\`, less an empty command, best of 3): ${mbit.toFixed(0)} Mbit/s. Ratios with the copy counted as free instead, as the tables before 2026-12-04 had it: ${free.join(', ')}.`)
+  lines.push(`${link}: the copy at the bulk rate measured over the hops' own ssh, from the source after the link's first hop (64 MiB from RAM to \`cat >/dev/null\`, less an empty command, best of ${BULK_TRIES}): ${mbit.toFixed(0)} Mbit/s. Ratios with the copy counted as free instead, as the tables before 2026-12-04 had it: ${free.join(', ')}.`)
   lines.push('')
 }
 lines.push('IP move: from the freeze (the source\'s freezer cgroup leaving THAWED or a tracer on the game\'s task, read every 1 ms) to the destination holding the IP (`ip monitor`); the checkpoint step started before that freeze by (medians, ms):')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideHop, RAM_SNAPSHOTS, snapshotsInRam } from './decide'
+import { decideHop, RAM_SNAPSHOTS, snapshotsInRam, WARM_MAX_BYTES, warmBytes } from './decide'
 import type { HopFigures } from './gap-model'
 import type { HostFacts, LinkFacts } from './facts'
 import { labFacts } from './testing/facts-fixture'
@@ -65,5 +65,32 @@ describe('snapshots in RAM', () => {
     expect(pre.words).toMatch(/; snapshots and the final image in RAM \(\/dev\/shm\)/)
     expect(decide('stop-and-copy', withZstd('stuttgart'), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
     expect(decide('pre-copy', withZstd('stuttgart', { shm: { tmpfs: true, availBytes: 100e6, memAvailBytes: 4e9 } }), withZstd('strasbourg')).decision.snapshotRoot).toBeUndefined()
+  })
+})
+
+describe('free memory kept warm', () => {
+  const MiB = 2 ** 20
+  const reporting = (host: string, memAvailBytes = 23e9) => withZstd(host, { freePageReporting: true, shm: { tmpfs: true, availBytes: 12e9, memAvailBytes } })
+  it("as much as the image, in whole MiB, up to 256 MiB and a quarter of what the host has available", () => {
+    expect(warmBytes(reporting('stuttgart'), 95e6)).toBe(90 * MiB)
+    expect(warmBytes(reporting('stuttgart'), 4e9)).toBe(WARM_MAX_BYTES)
+    expect(warmBytes(reporting('stuttgart', 200 * MiB), 95e6)).toBe(50 * MiB)
+  })
+  it('none where the hypervisor keeps freed memory, or the image or the memory left is not known', () => {
+    expect(warmBytes(withZstd('stuttgart'), 95e6)).toBe(0)
+    expect(warmBytes(withZstd('stuttgart', { freePageReporting: null }), 95e6)).toBe(0)
+    expect(warmBytes(reporting('stuttgart'), null)).toBe(0)
+    expect(warmBytes(withZstd('stuttgart', { freePageReporting: true, shm: null }), 95e6)).toBe(0)
+  })
+  it('per side, in the preflight words, and nowhere when neither side reports free pages', () => {
+    const d = decide('pre-copy', reporting('stuttgart'), withZstd('strasbourg'))
+    expect(d.decision.warm).toEqual({ src: 90 * MiB, dst: 0 })
+    expect(d.words).toMatch(/; free memory kept warm on stuttgart \(90\.0 MiB\): the hypervisor takes freed memory back there/)
+    const both = decide('stop-and-copy', reporting('stuttgart'), reporting('strasbourg'))
+    expect(both.decision.warm).toEqual({ src: 90 * MiB, dst: 90 * MiB })
+    expect(both.words).toMatch(/on stuttgart \(90\.0 MiB\) and strasbourg \(90\.0 MiB\)/)
+    const none = decide('pre-copy', withZstd('stuttgart'), withZstd('strasbourg'))
+    expect(none.decision.warm).toBeUndefined()
+    expect(none.words).not.toMatch(/warm/)
   })
 })

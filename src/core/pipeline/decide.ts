@@ -1,6 +1,7 @@
 // The technique for one hop and everything the hop needs to know about it, from the hosts'
 // facts and the measured link, in words for the hop's preflight step. Pure.
 import type { Mode, Tour } from '../../shared/tour'
+import { formatBytes } from '../../shared/format'
 import type { HostFacts, LinkFacts } from './facts'
 import { SHM_DIR } from './host-facts'
 import { predictGap, type HopFigures } from './gap-model'
@@ -44,6 +45,20 @@ export function snapshotsInRam(sf: HostFacts, imageBytes: number | null): boolea
   return s.availBytes >= 2.5 * imageBytes && s.memAvailBytes >= 2 * imageBytes + 2 ** 30
 }
 
+/** The most a hop keeps warm on a host (steps/warm-memory.ts): touched every 0.3 s at nice 19. */
+export const WARM_MAX_BYTES = 256 * 2 ** 20
+
+/**
+ * How much free memory the hop keeps warm on a host whose hypervisor takes freed memory back: as
+ * much as the image (what CRIU's dump writes and its restore reads in), up to WARM_MAX_BYTES and a
+ * quarter of what the host has available; 0 elsewhere.
+ */
+export function warmBytes(f: HostFacts, imageBytes: number | null | undefined): number {
+  const avail = f.shm?.memAvailBytes
+  if (!f.freePageReporting || !imageBytes || !avail) return 0
+  return Math.max(0, Math.floor(Math.min(imageBytes, WARM_MAX_BYTES, avail / 4) / 2 ** 20)) * 2 ** 20
+}
+
 /** Where the snapshots go in RAM (the container's and the hop's dirs below it). */
 export const RAM_SNAPSHOTS = `${SHM_DIR}/globehop`
 
@@ -61,10 +76,15 @@ export function decideHop(i: DecideInput): { ok: true; decision: Decision; words
   const prediction = predictGap(c.technique.kind, link, i.image, compress, streamImage)
   const decision: Decision = { technique: c.technique, why: c.why + (c.why === 'asked for' ? lw : ''), compress, dstNonlocalBind: df.nonlocalBind, link, prediction, oneWayDelta, streamImage, freezeFirst, past: i.past }
   const rsyncTracked = c.technique.kind === 'pre-copy' && c.technique.tracking === 'rsync'
-  if (rsyncTracked && !i.tour.options.sharedStorage && snapshotsInRam(sf, i.image.imageBytes ?? sf.containerRssBytes)) decision.snapshotRoot = RAM_SNAPSHOTS
+  const imageBytes = i.image.imageBytes ?? sf.containerRssBytes
+  if (rsyncTracked && !i.tour.options.sharedStorage && snapshotsInRam(sf, imageBytes)) decision.snapshotRoot = RAM_SNAPSHOTS
+  const warm = { src: warmBytes(sf, imageBytes), dst: warmBytes(df, imageBytes) }
+  if (warm.src || warm.dst) decision.warm = warm
+  const warmed = [[sf, warm.src] as const, [df, warm.dst] as const].filter(([, b]) => b > 0).map(([f, b]) => `${f.host} (${formatBytes(b)})`)
+  const ww = warmed.length ? `; free memory kept warm on ${warmed.join(' and ')}: the hypervisor takes freed memory back there` : ''
   const missing = [sf, df].filter((f) => !f.deltaTools.ok).map((f) => `${f.host}: ${f.deltaTools.detail}`)
   const noDelta = rsyncTracked && !oneWayDelta ? `; final delta with rsync (${missing.join('; ')})` : ''
   const pw = prediction ? `; predicted gap ${prediction.words}` : ''
   const sw = streamImage ? '; the image streams one way as CRIU writes it' : decision.snapshotRoot ? `; snapshots and the final image in RAM (${SHM_DIR})` : ''
-  return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${sw}${pw}` }
+  return { ok: true, decision, words: `${techniqueLabel(c.technique)}: ${decision.why}${compress ? '; zstd compression' : ''}${noDelta}${sw}${ww}${pw}` }
 }

@@ -42,6 +42,11 @@ export interface HostFacts {
   deltaTools: Capability & { missing: string[]; zstd: boolean }
   /** /dev/shm (RAM) and the memory left: pre-copy's snapshots may be written there (decide.ts). */
   shm: ShmFacts | null
+  /**
+   * The host hands freed memory back to its hypervisor (virtio-balloon free page reporting): memory
+   * touched first after that is slow, so the hop keeps some warm (steps/warm-memory.ts). null: not known.
+   */
+  freePageReporting: boolean | null
 }
 
 export interface ShmFacts {
@@ -83,5 +88,6 @@ export function unreachableFacts(host: string, why: string): HostFacts {
     hugePages: null,
     deltaTools: { ...no, missing: [], zstd: false },
     shm: null,
+    freePageReporting: null,
   }
 }

@@ -25,6 +25,7 @@ import { snapshot } from './steps/snapshot'
 import { startTailChain } from './steps/tail-chain'
 import { transfer } from './steps/transfer'
 import { fragLine, verify } from './steps/verify'
+import { startWarmMemory } from './steps/warm-memory'
 
 export interface ClientObserver {
   hopStarted(hopId: string): void
@@ -67,6 +68,8 @@ export interface Decision {
   snapshotRoot?: string
   /** Earlier hops' figures: rsync's snapshot stop rule weighs each pause with them. */
   past?: HopFigures | null
+  /** Bytes of free memory kept warm through the hop on each side (decide.ts warmBytes; 0: none). */
+  warm?: { src: number; dst: number }
 }
 
 /** The hop cannot be done as asked; nothing was frozen. */
@@ -116,11 +119,15 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
   let containerOn: string | null = a.from.name
   let warning: string | null = null
   a.client?.hopStarted(a.hopId)
+  // From the hop's start to its end, rollback included: both dumps and both restores meet warm memory.
+  const warm = startWarmMemory(ctx, decision.warm)
   try {
     // The IP move's commands open beside the hop's own preparation, so the freeze only has to say
     // "go" (one one-way delay) instead of starting them. The tail chain arms its own.
     if (decision.technique.kind === 'stop-and-copy' && !tailChainFor(ctx, decision, 0)) ctx.armedIp = armIpMove(ctx) ?? undefined
     const before = await prepare(ctx, a)
+    // The loops' first round (cold memory, the slowest) runs before the first dump, not beside it.
+    await warm.ready
     const t = decision.technique
     const last = await preCopy(ctx, t, decision)
     if (control.signal.aborted) throw new HopCancelled()
@@ -151,6 +158,7 @@ export async function runHop(a: HopArgs): Promise<HopResult> {
     // Snapshots kept in RAM serve no rollback or `recover` (they restore from the hop dir's image).
     if (plan.cleanup.removeSnapshots) await a.src.run(plan.cleanup.removeSnapshots, { allowFail: true }).catch(() => undefined)
   } finally {
+    warm.stop()
     control.thaw()
     a.client?.hopEnded(a.hopId)
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { configDigests, criuWords, deltaToolsArgv, deltaToolsCapability, featureCapability, hugePageMode, parseShm, shmArgv } from './host-facts'
+import { readdirSync, readFileSync } from 'node:fs'
+import { configDigests, criuWords, deltaToolsArgv, deltaToolsCapability, featureCapability, freePageReportingArgv, hugePageMode, parseFreePageReporting, parseShm, shmArgv } from './host-facts'
 import { parseLinkProbe, PROBE_BYTES } from './link'
 import { parseRuntimeState } from './remote-files'
 
@@ -31,6 +32,27 @@ describe('preflight parsing', () => {
     expect(parseShm({ code: 0, stdout: 'ext2/ext3 1000 2000\n', stderr: '', ms: 1 })).toEqual({ tmpfs: false, availBytes: 1000, memAvailBytes: 2048000 })
     expect(parseShm({ code: 0, stdout: '- \n', stderr: '', ms: 1 })).toEqual({ tmpfs: false, availBytes: null, memAvailBytes: null })
     expect(parseShm({ code: 127, stdout: '', stderr: 'sh: not found', ms: 1 })).toBeNull()
+  })
+
+  it("free page reporting, asked of a real sh: what this machine's virtio balloon says (feature bit 5)", async () => {
+    const a = freePageReportingArgv()
+    const r = await promisify(execFile)(a[0]!, a.slice(1))
+    // The same question read here in Node: any virtio device 5 (a balloon) with bit 5 set.
+    const dir = '/sys/bus/virtio/devices'
+    let expected = false
+    try {
+      for (const d of readdirSync(dir)) {
+        const read = (f: string) => readFileSync(`${dir}/${d}/${f}`, 'utf8').trim()
+        if (read('device') === '0x0005' && read('features')[5] === '1') expected = true
+      }
+    } catch {
+      // No virtio bus: no balloon.
+    }
+    expect(parseFreePageReporting({ code: 0, stdout: r.stdout, stderr: '', ms: 1 })).toBe(expected)
+    expect(parseFreePageReporting({ code: 0, stdout: '0\n1\n', stderr: '', ms: 1 })).toBe(true)
+    expect(parseFreePageReporting({ code: 0, stdout: '0\n', stderr: '', ms: 1 })).toBe(false)
+    expect(parseFreePageReporting({ code: 0, stdout: '', stderr: '', ms: 1 })).toBe(false)
+    expect(parseFreePageReporting({ code: 126, stdout: '', stderr: 'sh: not found', ms: 1 })).toBeNull()
   })
 
   it("CRIU's words without its log prefix", () => {

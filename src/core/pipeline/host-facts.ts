@@ -52,6 +52,21 @@ export const diskFreeArgv = (dir: string): string[] => [
   dir,
 ]
 
+/**
+ * One line per virtio balloon: its feature bit 5, VIRTIO_BALLOON_F_REPORTING (the virtio spec, 5.5.3):
+ * the guest reports free pages and the hypervisor may take them back. `features` lists bit 0 first.
+ */
+export const freePageReportingArgv = (): string[] => [
+  'sh',
+  '-c',
+  'for d in /sys/bus/virtio/devices/*; do [ "$(cat "$d/device" 2>/dev/null)" = 0x0005 ] && cut -c6 "$d/features" 2>/dev/null; done; true',
+]
+
+export function parseFreePageReporting(r: RunResult): boolean | null {
+  if (r.code !== 0) return null
+  return r.stdout.split('\n').some((l) => l.trim() === '1')
+}
+
 /** The one-way final delta's tools (transfer/page-delta.ts) that are missing, one per line; zstd
  *  too, which a whole image's stream needs (stop-and-copy) and the delta does not. */
 export const DELTA_TOOLS = ['perl', 'gzip', 'cksum'] as const
@@ -110,6 +125,7 @@ export function factsQueries(tour: Tour): Query[] {
     ['tools', deltaToolsArgv()],
     ['thp', ['cat', THP_ENABLED]],
     ['shm', shmArgv()],
+    ['reporting', freePageReportingArgv()],
     ['state', runtimeOf(tour).state(tour.container.id)],
     ...filesystemQueries(tour),
   ]
@@ -208,5 +224,6 @@ export async function gatherHostFacts(r: Remote, tour: Tour): Promise<HostFacts>
     hugePages: thp.code === 0 ? hugePageMode(thp.stdout) : null,
     deltaTools: deltaToolsCapability(tools),
     shm: parseShm(q('shm')),
+    freePageReporting: parseFreePageReporting(q('reporting')),
   }
 }

@@ -14,6 +14,8 @@ import { SshPool } from '../ssh/pool'
 import { loadTour } from '../tour/load'
 import { fragSum, gameStatus, labForTests, labResetGame, scoredStatus, whereIsEverything } from '../../../lab/testing'
 import { PipelineSession, type ClientObserver } from './session'
+import { freePageReportingArgv, parseFreePageReporting } from './host-facts'
+import { WARM_NAME } from './steps/warm-memory'
 
 const lab = labForTests()
 const skipWhy = lab.available ? '' : ` (skipped: ${lab.reason})`
@@ -62,6 +64,24 @@ async function tourIn(mode: 'stop-and-copy' | 'post-copy' | 'pre-copy', expectTe
     return results
   } finally {
     await prober.stop()
+  }
+}
+
+/** The hops keep free memory warm where this VM hands freed memory back (the lab's hosts share its
+ *  kernel), and no loop outlives its hop on any host. */
+async function checkWarmMemory(events: StepEvent[], hops: number): Promise<void> {
+  const a = freePageReportingArgv()
+  const { execFileSync } = await import('node:child_process')
+  const reporting = parseFreePageReporting({ code: 0, stdout: execFileSync(a[0]!, a.slice(1), { encoding: 'utf8' }), stderr: '', ms: 0 })
+  const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && / \(link \d+ Mbit\/s|: asked for/.test(e.detail ?? ''))
+  expect(decided.length).toBe(hops)
+  for (const e of decided) {
+    if (reporting) expect(e.detail).toMatch(/; free memory kept warm on \w+ \([\d.]+ MiB\) and \w+ \([\d.]+ MiB\): the hypervisor takes freed memory back there/)
+    else expect(e.detail).not.toMatch(/kept warm/)
+  }
+  for (const h of tour.hosts) {
+    const left = await (await pool.get(h.name)).run(['pgrep', '-f', WARM_NAME], { allowFail: true })
+    expect(left.stdout.trim(), `warm-memory loops left on ${h.name}`).toBe('')
   }
 }
 
@@ -131,7 +151,9 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
   })
 
   it('a full tour in stop-and-copy', async () => {
-    await tourIn('stop-and-copy', 'stop-and-copy')
+    const from = stepLog.length
+    const rs = await tourIn('stop-and-copy', 'stop-and-copy')
+    await checkWarmMemory(stepLog.slice(from), rs.length)
   })
 
   it('a full tour in pre-copy (rsync tracking on this kernel)', async () => {
@@ -141,6 +163,7 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
     const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && /^pre-copy \(rsync delta\)/.test(e.detail ?? ''))
     expect(decided.length).toBe(rs.length)
     for (const e of decided) expect(e.detail).toMatch(/; snapshots and the final image in RAM \(\/dev\/shm\)/)
+    await checkWarmMemory(events, rs.length)
     // Every snapshot froze the game itself first, or says that CRIU looked first (a busy machine:
     // after our freeze, or already before our first read of its log, as one snapshot in 6 did in
     // a lab run); most froze it first.

@@ -25,6 +25,7 @@ export function labFacts(host: string, over: Partial<HostFacts> = {}): HostFacts
     hugePages: 'always',
     deltaTools: { ok: true, detail: 'perl, gzip, cksum', missing: [], zstd: false },
     shm: { tmpfs: true, availBytes: 12e9, memAvailBytes: 23e9 },
+    freePageReporting: false,
     ...over,
   }
 }
