@@ -5,7 +5,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HostSchema, SshTargetSchema, type Host } from '../../shared/tour'
 import { stubCommands } from '../../../test/stub-commands'
-import { linkProbeArgv, parseLinkProbe } from './link'
+import { FAST_TRY_MS, linkProbeArgv, parseLinkProbe, PROBE_BYTES, PROBE_TRIES } from './link'
 
 const host = (address: string): Host => ({ name: 'montreal', label: 'Montreal', lat: 45.5, lon: -73.6, address, ssh: { host: address, port: 2222, user: 'root', agent: true } })
 
@@ -33,7 +33,8 @@ describe('link probe: the address is never an option to ping or ssh', () => {
       ssh: 'cat >/dev/null; exit 0',
     })
     expect(r.status).toBe(0)
-    expect(calls.map((c) => c.name)).toEqual(['ping', 'ssh', 'ssh', 'ssh'])
+    // An instant stub is a fast link: PROBE_TRIES tries of data and an empty command each.
+    expect(calls.map((c) => c.name)).toEqual(['ping', 'ssh', ...Array<string[]>(PROBE_TRIES).fill(['ssh', 'ssh']).flat()])
     for (const c of calls) {
       const dd = c.args.indexOf('--')
       expect(dd, `${c.name} ${c.args.join(' ')}`).toBeGreaterThan(0)
@@ -41,12 +42,22 @@ describe('link probe: the address is never an option to ping or ssh', () => {
       expect(c.args.slice(0, dd)).not.toContain(address)
     }
     expect(calls[0]!.args).toEqual(['-c', '3', '-i', '0.2', '-q', '--', address])
-    expect(calls.slice(1).map((c) => c.args.slice(c.args.indexOf('--') - 4))).toEqual([
+    expect(calls.slice(1, 4).map((c) => c.args.slice(c.args.indexOf('--') - 4))).toEqual([
       ['-p', '2222', '-l', 'root', '--', address, 'true'],
       ['-p', '2222', '-l', 'root', '--', address, 'cat >/dev/null'],
       ['-p', '2222', '-l', 'root', '--', address, 'true'],
     ])
     expect(parseLinkProbe(r.stdout).rttMs).toBe(2)
+  })
+
+  it('tries again only while a try is fast (a stall is most of it there), and the fastest try counts', () => {
+    // A slow link: its one try took longer than FAST_TRY_MS, so it is the measure.
+    const slow = runProbe('198.51.100.13', { ping: 'exit 0', ssh: `cat >/dev/null; case "$*" in *cat*) sleep ${(FAST_TRY_MS + 50) / 1000} ;; esac` })
+    expect(slow.r.status).toBe(0)
+    expect(slow.calls.filter((c) => c.args.includes('cat >/dev/null'))).toHaveLength(1)
+    expect(parseLinkProbe(slow.r.stdout).mbitPerSec).toBeLessThan((PROBE_BYTES * 8) / (FAST_TRY_MS * 1000))
+    const out = 'xfer 61000 9000\nxfer 14000 9000\nxfer 16000 10000\n'
+    expect(parseLinkProbe(out).mbitPerSec).toBeCloseTo((PROBE_BYTES * 8) / 5000, 5)
   })
 
   it('with the real OpenSSH client: the address after `--` is a host name, not -oProxyCommand (and without it, it would be)', () => {
