@@ -73,6 +73,24 @@ describe('warmMemoryArgv', () => {
   })
 })
 
+describe('startWarmMemory without a host to run on', () => {
+  it('never throws: a start that throws or a size that is not bytes leaves the memory cold and the hop ready', async () => {
+    const broken: Remote = {
+      host: { name: 'broken', label: 'broken', lat: 0, lon: 0, address: '198.51.100.99', ssh: { host: '198.51.100.99', port: 22, user: 'root', agent: false } },
+      run: () => Promise.reject(new Error('not connected')),
+      start: () => {
+        throw new Error('not connected')
+      },
+      close: async () => undefined,
+    }
+    for (const warm of [{ src: 8 * MiB, dst: 0 }, { src: 1.5, dst: Number.NaN }, undefined]) {
+      const w = startWarmMemory({ src: broken, dst: broken }, warm)
+      await w.ready
+      w.stop()
+    }
+  })
+})
+
 const why = sshdUnavailable()
 
 describe.skipIf(why !== null)(`the loops over a real sshd${why ? ` (skipped: ${why})` : ''}`, { timeout: 30_000 }, () => {

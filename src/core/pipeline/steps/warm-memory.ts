@@ -48,7 +48,7 @@ export interface WarmMemory {
 
 export const noWarmMemory: WarmMemory = { ready: Promise.resolve(), stop: () => undefined }
 
-/** Starts the loops the decision asked for (bytes per side; 0: none there). */
+/** Starts the loops the decision asked for (bytes per side; 0: none there). Never throws. */
 export function startWarmMemory(ctx: Pick<HopContext, 'src' | 'dst'>, warm: { src: number; dst: number } | undefined): WarmMemory {
   const procs: RemoteProcess[] = []
   const firsts: Promise<void>[] = []
@@ -56,13 +56,17 @@ export function startWarmMemory(ctx: Pick<HopContext, 'src' | 'dst'>, warm: { sr
     [ctx.src, warm?.src ?? 0],
     [ctx.dst, warm?.dst ?? 0],
   ] as const) {
-    if (bytes <= 0) continue
+    if (!(bytes > 0)) continue
     let first: () => void = () => undefined
-    firsts.push(new Promise<void>((r) => (first = r)))
-    const p = remote.start(warmMemoryArgv(bytes), { log: 'command', timeoutMs: WARM_BOUND_MS + 10_000, onLine: (s, l) => s === 'stdout' && l === WARM_LINE && first() })
     // A loop that could not start or was stopped only leaves that memory cold: never the hop's failure.
-    p.done.then(first, first)
-    procs.push(p)
+    try {
+      const p = remote.start(warmMemoryArgv(bytes), { log: 'command', timeoutMs: WARM_BOUND_MS + 10_000, onLine: (s, l) => s === 'stdout' && l === WARM_LINE && first() })
+      firsts.push(new Promise<void>((r) => (first = r)))
+      p.done.then(first, first)
+      procs.push(p)
+    } catch {
+      continue
+    }
   }
   if (!procs.length) return noWarmMemory
   let timer: NodeJS.Timeout | undefined
