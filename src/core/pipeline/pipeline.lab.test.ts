@@ -80,7 +80,8 @@ async function checkWarmMemory(events: StepEvent[], hops: number): Promise<void>
     else expect(e.detail).not.toMatch(/kept warm/)
   }
   for (const h of tour.hosts) {
-    const left = await (await pool.get(h.name)).run(['pgrep', '-f', WARM_NAME], { allowFail: true })
+    // (The bracket keeps pgrep's own shell, whose command line holds the pattern, from matching.)
+    const left = await (await pool.get(h.name)).run(['pgrep', '-af', `[${WARM_NAME[0]}]${WARM_NAME.slice(1)}`], { allowFail: true })
     expect(left.stdout.trim(), `warm-memory loops left on ${h.name}`).toBe('')
   }
 }
