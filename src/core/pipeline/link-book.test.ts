@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Host } from '../../shared/tour'
 import type { Remote, RunResult } from '../ssh/types'
+import { PEER_KNOWN_HOSTS } from '../ssh/peer-known-hosts'
 import { LinkBook } from './link'
 
 const host = (name: string, address: string): Host => ({ name, label: name, lat: 0, lon: 0, address, ssh: { host: address, port: 22, user: 'root', agent: false } })
@@ -56,5 +57,40 @@ describe('LinkBook', () => {
     await expect(book.measure(flaky, 'stuttgart', 'strasbourg')).rejects.toThrow(/connection lost/)
     fail = false
     expect((await book.measure(flaky, 'stuttgart', 'strasbourg')).mbitPerSec).toBeGreaterThan(2000)
+  })
+})
+
+describe('LinkBook.between (preflight, outside a hop)', () => {
+  /** An ed25519 host key blob: the SSH wire format's type string, then 32 key bytes. */
+  const blob = (fill: number) => {
+    const t = Buffer.from('ssh-ed25519')
+    const len = (n: number) => Buffer.from([0, 0, 0, n])
+    return Buffer.concat([len(t.length), t, len(32), Buffer.alloc(32, fill)])
+  }
+  it("writes the pair's known_hosts for host-to-host ssh on both hosts before the probe", async () => {
+    const calls: string[] = []
+    const remote = (h: Host, fill: number): Remote => ({
+      host: h,
+      verifiedHostKey: () => blob(fill),
+      run: async (argv, o): Promise<RunResult> => {
+        const written = argv.includes(PEER_KNOWN_HOSTS)
+        calls.push(`${h.name}: ${written ? `known_hosts ${String(o?.stdin).split('\n').length - 2} keys` : 'probe'}`)
+        return { code: 0, stdout: written ? '' : GOOD, stderr: '', ms: 1 }
+      },
+      start: () => {
+        throw new Error('not used')
+      },
+      close: async () => undefined,
+    })
+    const remotes = new Map(tour.hosts.map((h, i) => [h.name, remote(h, i + 1)]))
+    const book = new LinkBook(tour, async (n) => remotes.get(n)!)
+    expect((await book.between(['stuttgart', 'strasbourg']))?.mbitPerSec).toBeGreaterThan(2000)
+    expect(calls.slice(0, 2).sort()).toEqual(['strasbourg: known_hosts 2 keys', 'stuttgart: known_hosts 2 keys'])
+    expect(calls.slice(2)).toEqual(['stuttgart: probe'])
+  })
+
+  it('is null when a host cannot be reached', async () => {
+    const book = new LinkBook(tour, () => Promise.reject(new Error('no route to host')))
+    expect(await book.between(['stuttgart', 'strasbourg'])).toBeNull()
   })
 })

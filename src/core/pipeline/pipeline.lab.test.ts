@@ -97,9 +97,13 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
 
   it('preflight reports CRIU pre-dump unavailable with the kernel reason; forcing it is refused before anything is frozen', async () => {
     await labResetGame()
+    // The source's known_hosts for host-to-host ssh without its peer (as after hops between other
+    // pairs): preflight writes the pair's before its link probe, so the link is measured.
+    await (await pool.get('stuttgart')).run(['sh', '-c', ': >"$HOME/.ssh/globehop_known_hosts"'])
     const { s, prober } = session()
     try {
       const rep = await s.preflight()
+      for (const m of ['stop-and-copy', 'pre-copy'] as const) expect(rep.modes.find((x) => x.mode === m)?.predictedGapMs, `${m}: predicted from the measured link`).toBeGreaterThan(0)
       for (const h of rep.hosts) {
         expect(h.checks.find((c) => c.id === 'mem-dirty-track')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/kernel has no soft-dirty memory tracking \(criu check --feature mem_dirty_track: .*Dirty tracking is OFF/) })
       }
