@@ -116,7 +116,8 @@ describe.skipIf(why !== null)(`the loops over a real sshd${why ? ` (skipped: ${w
     const bytes = 3 * MiB
     const w = startWarmMemory({ src: remote, dst: remote }, { src: bytes, dst: bytes })
     await w.ready
-    expect(loops(bytes)).toHaveLength(2)
+    // (On a loaded machine ready may come from its 1 s bound before both loops ran a round.)
+    expect(await until(() => loops(bytes).length === 2, 3000)).toBe(true)
     w.stop()
     w.stop()
     expect(await until(() => loops(bytes).length === 0, 3000)).toBe(true)
@@ -127,7 +128,7 @@ describe.skipIf(why !== null)(`the loops over a real sshd${why ? ` (skipped: ${w
     const bytes = 5 * MiB
     const w = startWarmMemory({ src: own, dst: remote }, { src: bytes, dst: 0 })
     await w.ready
-    expect(loops(bytes)).toHaveLength(1)
+    expect(await until(() => loops(bytes).length === 1, 3000)).toBe(true)
     await own.close()
     expect(await until(() => loops(bytes).length === 0, 3000)).toBe(true)
   })
@@ -139,18 +140,19 @@ describe.skipIf(why !== null)(`the loops over a real sshd${why ? ` (skipped: ${w
     const w = startWarmMemory({ src: running(['sh', '-c', 'exit 0']), dst: remote }, { src: 7 * MiB, dst: 0 })
     const t0 = Date.now()
     await w.ready
-    expect(Date.now() - t0).toBeLessThan(WARM_FIRST_MS / 2)
+    // Its end, not the 1 s bound, let the hop go on.
+    expect(Date.now() - t0).toBeLessThan(WARM_FIRST_MS - 100)
     w.stop()
   })
 
   it('waits no longer than WARM_FIRST_MS for a loop that says nothing, and stops it', async () => {
-    const w = startWarmMemory({ src: running(['sh', '-c', 'sleep 30', WARM_NAME, String(9 * MiB)]), dst: remote }, { src: 9 * MiB, dst: 0 })
+    const w = startWarmMemory({ src: running(['sh', '-c', 'sleep 30; exit 0', WARM_NAME, String(9 * MiB)]), dst: remote }, { src: 9 * MiB, dst: 0 })
     const t0 = Date.now()
     await w.ready
     const waited = Date.now() - t0
     expect(waited).toBeGreaterThanOrEqual(WARM_FIRST_MS - 50)
     expect(waited).toBeLessThan(WARM_FIRST_MS + 1500)
-    expect(loops(9 * MiB)).toHaveLength(1)
+    expect(await until(() => loops(9 * MiB).length === 1, 3000)).toBe(true)
     w.stop()
     expect(await until(() => loops(9 * MiB).length === 0, 3000)).toBe(true)
   })
