@@ -2,6 +2,7 @@
 // keepalived moving the floating IP, and the game answering at it. Each tour runs start to end
 // with an independent UDP prober as the client, and after every hop the test asks the game
 // itself whether it answers at the floating IP and whether its bots' frags carried over.
+import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HopResult, StepEvent } from '../../shared/contract'
 import type { Tour } from '../../shared/tour'
@@ -71,7 +72,6 @@ async function tourIn(mode: 'stop-and-copy' | 'post-copy' | 'pre-copy', expectTe
  *  kernel), and no loop outlives its hop on any host. */
 async function checkWarmMemory(events: StepEvent[], hops: number): Promise<void> {
   const a = freePageReportingArgv()
-  const { execFileSync } = await import('node:child_process')
   const reporting = parseFreePageReporting({ code: 0, stdout: execFileSync(a[0]!, a.slice(1), { encoding: 'utf8' }), stderr: '', ms: 0 })
   const decided = events.filter((e) => e.step === 'preflight' && e.phase === 'end' && / \(link \d+ Mbit\/s|: asked for/.test(e.detail ?? ''))
   expect(decided.length).toBe(hops)
