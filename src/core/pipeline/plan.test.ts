@@ -180,9 +180,11 @@ describe('pre-copy with rsync tracking', () => {
     expect(c.slice(4, 8)).toEqual([`${H}/tail.fifo`, `${H}/img`, `${H}/snap-2`, '6'])
     // The checkpoint as one quoted word, then the ssh argv ending at the destination.
     expect(c[11]).toBe(`runc checkpoint --image-path ${H}/img --work-path ${H}/dump-work xonotic`)
-    // runc's CRIU log (the pages go out on its last line), the compressor, then the ssh argv.
+    // runc's CRIU log (the pages go out on its last line), the compressor, the files runc writes
+    // before CRIU starts (a whole image sends them first), then the ssh argv.
     expect(c[12]).toBe(`${H}/dump-work/dump.log`)
-    expect(c.slice(14)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
+    expect(c[14]).toBe('descriptors.json')
+    expect(c.slice(15)).toEqual(['ssh', ...HOST_SSH_OPTS, '-p', '22', '-l', 'root', '--', '198.51.100.12'])
     // The gate: the marker it waits for (and how long), the restore claim, runc's CRIU held in a
     // shim until the go-ahead (runc runs \`criu\` from PATH), then the restore itself.
     const g = p.tailChain(2)!.gate(4000)

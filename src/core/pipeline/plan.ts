@@ -264,6 +264,7 @@ export function planHop(input: PlanInput): HopPlan {
             source: tailChainArgv({
               checkpoint: finalCheckpoint(last),
               dumpLog: rt.dumpLog && `${paths.dumpWork}/${rt.dumpLog}`,
+              leadFiles: rt.leadFiles,
               img: paths.img,
               // No snapshot for a whole image: a dir that is not there, so every file goes whole.
               basis: wholeOk ? `${paths.hopDir}/no-basis` : paths.snap(last),

@@ -7,8 +7,9 @@
 // shim first on PATH as `criu`: runc runs `criu swrk FD` by name for both calls. A request that
 // only asks (CRIU's version, a feature or kernel check) waits until the copy is verified (the
 // gate's marker: runc reads the image's descriptors.json right after its version check) and then
-// goes to the real CRIU; where the snapshot's descriptors.json is in the image dir already, it goes
-// at once, and the restore fails unless the verified copy's is the same. The restore waits for the
+// goes to the real CRIU; where descriptors.json is in the image dir first (the snapshot's, or the
+// one a whole image's stream sends ahead: tail-chain.ts leadFiles), it goes then, and the restore
+// fails unless the verified copy's is the same. The restore waits for the
 // verified copy too and then runs, with the shim between runc and CRIU, up to CRIU's post-restore
 // notification: the game is restored but has not run, and CRIU waits for that answer until the gate writes the go-ahead into a FIFO. The gate's
 // "no" (a file for the asking calls, a word in the FIFO for the restore), any other word, the
@@ -124,7 +125,8 @@ if (@ARGV == 2 && $ARGV[0] eq 'swrk' && $ARGV[1] =~ /^\d+$/ && open($sock, '+<&=
   fcntl($sock, 2, 0);
 }
 if ($type == 3 || $type == 9 || $type == 10) {
-  $wait_copy->() unless $early->();
+  # (A whole image's stream brings descriptors.json first, long before the copy is verified.)
+  until ($early->() || (defined $verified && -e $verified)) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) }
 } elsif ($notify) {
   $wait_copy->();
   # What runc read early must be what the copy holds: else its restore fails here (the gate's done

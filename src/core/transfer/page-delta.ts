@@ -34,7 +34,7 @@ sub cksum_line {
 
 /** Source side: `perl -e SENDER IMG BASIS` writes the stream to stdout, figures to stderr. */
 export const SENDER = String.raw`
-use strict; my ($img, $base) = @ARGV; my $B = 4096; my $C = 1 << 20; $| = 1;
+use strict; my ($img, $base, $lead) = @ARGV; my $B = 4096; my $C = 1 << 20; $| = 1;
 # A 1 MiB pipe (F_SETPIPE_SZ) to what reads the stream: fewer wake-ups between us and ssh; 100 MB
 # of the lab game's image to its destination took 178 ms so against 208 (medians of 6, shaping
 # off, with the counter below gone too).
@@ -317,7 +317,7 @@ my ($followed, $streamed) = (0, 0);
 # The pages files in the dir now (no checks: CRIU is still writing it).
 sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
 sub follow {
-  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, $s1, $p1);
+  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, @led, $s1, $p1);
   # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so
   # is a pages file changed since it appeared (whole seconds: perl-base has no finer stat); an
   # older one is some other dump's, which CRIU would truncate once it opens it.
@@ -329,6 +329,13 @@ sub follow {
     if (!defined $since) {
       $since = (stat $main::DW_LOG)[10] if -d $img && chdir $img;
       last if $all && !defined $since;
+      # The files the runtime wrote before it started CRIU ($lead: runc's descriptors.json) go first
+      # where the basis lacks them (a whole image): the destination's held restore starts on them.
+      for my $f (defined $since ? split(' ', $lead // '') : ()) {
+        next if -l $f || !-f _ || -e "$base/$f" || !open(my $h, '<:raw', $f);
+        my $size = -s $h; out "N $f\n"; stream($h, 0, $size, $f); out "E\n"; close $h;
+        push @led, [$f, $size, stamp($f)]; $did{$f} = 1;
+      }
     }
     my @next = defined $since && (!defined $n || $all || -s $fa == $off) ? grep { !$did{$_} && (stat $_)[10] >= $since } pagefiles() : ();
     if (!defined $n && @next) {
@@ -357,7 +364,8 @@ sub follow {
   # Every pagemap the image has (CRIU wrote them with their tasks) must be the basis's.
   my ($d, @pm);
   @pm = grep { /^pagemap-\d+\.img$/ } readdir $d if defined $since && opendir($d, '.');
-  for (@went) { my ($f, $size, $st) = @$_; $total += $size; $early{$f} = $st; $whole++; $streamed++ }
+  for (@went, @led) { my ($f, $size, $st) = @$_; $total += $size; $early{$f} = $st; $whole++ }
+  $streamed += @went;
   if (grep { my $o = slurp("$base/$_"); !defined $o || $o ne (slurp($_) // '') } @pm) {
     for (@held) { $sent -= $_->[5]; $pages -= $_->[6] }
     @held = ();
@@ -366,7 +374,7 @@ sub follow {
     my ($f, $size, $was, $recs, $st) = @$_;
     out "P $f $size $was\n", $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
   }
-  map { $_->[0] } @went, @held;
+  map { $_->[0] } @led, @went, @held;
 }
 my $follow;
 if ($wait) {
@@ -387,8 +395,9 @@ if ($part) {
 unnice(1);
 push @sums, $follow->() if $follow;
 my @f = files();
-# CRIU writes no task's pages after its task loop: one that did would make the copy wrong.
-for (keys %early) { die "$_ changed after CRIU's last task was dumped\n" unless stamp($_) eq $early{$_} }
+# CRIU writes no task's pages after its task loop, nor the runtime its lead files after CRIU started:
+# one that did would make the copy wrong.
+for (keys %early) { die "$_ changed after it was sent (after CRIU's last task was dumped)\n" unless stamp($_) eq $early{$_} }
 push @sums, phase(grep { !exists $early{$_} } @f);
 out "S\n", @sums, "Z\n";
 close STDOUT or die "stream: $!\n";

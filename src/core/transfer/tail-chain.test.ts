@@ -208,6 +208,45 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 
+  it("a whole image sends the runtime's lead files first (runc's descriptors.json, there before CRIU's log), before CRIU writes its pages; a lead file the basis has waits as before", async () => {
+    for (const whole of [true, false]) {
+      const w = world()
+      if (whole) rmSync(w.remoteImg, { recursive: true })
+      else writeFileSync(path.join(w.remoteImg, 'descriptors.json'), '["old"]'), writeFileSync(path.join(w.basis, 'descriptors.json'), '["old"]')
+      const log = path.join(w.src, 'dump.log')
+      const seen = path.join(w.src, 'seen')
+      const there = path.join(w.remoteImg, 'descriptors.json')
+      // runc writes descriptors.json, then CRIU starts its log; the stand-in's pages wait (up to
+      // 1 s) until the lead file is on the destination.
+      const script = [
+        'mkdir -p "$2"',
+        `echo '["/dev/null"]' >"$2/descriptors.json"`,
+        'echo "(00.006427) freezing processes: 0 attempts done" >>"$1"',
+        `i=0; until grep -q null '${there}' 2>/dev/null; do [ "$i" -lt 20 ] || break; sleep 0.05; i=$((i+1)); done`,
+        `if [ "$i" -lt 20 ]; then echo early >"$3"; else echo late >"$3"; fi`,
+        `cp '${path.join(w.next, 'pages-1.img')}' '${path.join(w.next, 'core-1.img')}' "$2"`,
+        'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
+        'echo "(00.159903) Dumping finished successfully" >>"$1"',
+      ].join('\n')
+      const checkpoint = ['sh', '-c', script, 'sh', log, w.img, seen]
+      const argv = tailChainArgv({ checkpoint, dumpLog: log, leadFiles: ['descriptors.json'], img: w.img, basis: whole ? path.join(w.src, 'no-basis') : w.basis, remoteImg: w.remoteImg, ssh: local, compress: false, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
+      const gate = exec(gateArgv({ marker: w.marker, waitMs: 15_000, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
+        if (l.startsWith(TAIL_MARK.verified)) stdin.end(GATE_GO)
+      })
+      const src = await exec(argv)
+      expect(readFileSync(seen, 'utf8')).toBe(whole ? 'early\n' : 'late\n')
+      expect(src.code, src.err).toBe(0)
+      expect((await gate).code).toBe(0)
+      expect(parsePageDelta([...src.out.split('\n'), ...src.err.split('\n')])).toMatchObject({ files: 3, verifiedFiles: 3 })
+      expect(readFileSync(there, 'utf8')).toBe('["/dev/null"]\n')
+      expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
+    }
+  })
+  it('lead file names are plain names', () => {
+    const w = world()
+    expect(() => tailChainArgv({ checkpoint: ['true'], leadFiles: ['../x'], img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: local, compress: false, fifo: 'f', marker: 'm' })).toThrow(/odd lead file name/)
+  })
+
   it("the task's pages go out at CRIU's line after its last task, while CRIU still dumps the rest", async () => {
     const w = world()
     const log = path.join(w.src, 'dump.log')
@@ -308,7 +347,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     ].join('\n')
     const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, w.img, w.remoteImg], GATE_GO, 2000, { dumpLog: log })
     expect(src.code).not.toBe(0)
-    expect(src.err).toContain("pages-1.img changed after CRIU's last task was dumped")
+    expect(src.err).toContain("pages-1.img changed after it was sent (after CRIU's last task was dumped)")
     expect(gate.code).toBe(GATE_EXIT.noCopy)
     expect(existsSync(w.restored)).toBe(false)
   })
@@ -573,6 +612,28 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
     const r = await g.ended
     expect(r.code, r.err).toBe(0)
     expect(w.criuLog().slice(2)).toEqual(['criu 2 6', 'runc: notify setup-namespaces', 'criu: restored, not running', 'runc: notify post-restore', 'criu: resumed'])
+    expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+  })
+
+  it("a descriptors.json that arrives after the gate started (a whole image's stream sends it first) lets runc's version check go then, before the copy is verified", async () => {
+    const w = heldWorld({ notify: true })
+    const g = gate(w, [], { verified: false, notify: true, version: true })
+    await until(() => existsSync(w.held))
+    await new Promise((r) => setTimeout(r, 200))
+    expect(w.criuLog()).toEqual([])
+    const fds = path.join(w.remoteImg, 'descriptors.json')
+    writeFileSync(`${fds}.part`, '["/dev/null"]')
+    renameSync(`${fds}.part`, fds)
+    await until(() => w.criuLog().length >= 2)
+    await new Promise((r) => setTimeout(r, 200))
+    // The copy is not verified yet: runc's start went on, CRIU's restore waits.
+    expect(w.criuLog()).toEqual(['criu 10 2', 'runc: read descriptors ["/dev/null"]'])
+    expect(existsSync(`${w.hold.fifo}.waiting`)).toBe(false)
+    verify(w)
+    await until(() => existsSync(`${w.hold.fifo}.waiting`))
+    g.p.stdin.end(GATE_GO)
+    const r = await g.ended
+    expect(r.code, r.err).toBe(0)
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
   })
 

@@ -101,6 +101,12 @@ export interface TailChainArgs {
    * memory, at a fifth of the CPU). Only with `compress`.
    */
   zstdLevel?: number
+  /**
+   * Files the runtime writes into the image before it starts CRIU and never after (runc's
+   * descriptors.json): a whole image sends them first, once CRIU's log appeared, so the
+   * destination's held restore (criu-hold.ts) gets runc's own start done while the pages cross.
+   */
+  leadFiles?: readonly string[]
   /** Source: the FIFO the stream goes through. */
   fifo: string
   /** Destination: the file the verified copy leaves (the receiver's last line). */
@@ -151,7 +157,7 @@ our $DUMP_WAIT = sub {
 `.replace('FROZEN_MARK', TAIL_MARK.frozen)
 
 const SOURCE = [
-  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 deflate=${10}; shift 10',
+  'fifo=$1 img=$2 base=$3 zip=$4 sender=$5 remote=$6 count=$7 ckpt=$8 log=$9 deflate=${10} lead=${11}; shift 11',
   'rc_file="$fifo.rc"',
   'rm -f "$fifo" "$fifo.back" "$rc_file"; mkfifo "$fifo" "$fifo.back" || exit 97',
   // The destination's session opens first; nothing freezes until its receiver says it is there.
@@ -173,7 +179,7 @@ const SOURCE = [
   `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file"; } 3>&- 4<&- 5>&- &`,
   'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
-  senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" 4<&-', '>&3'),
+  senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" "$lead" 4<&-', '>&3'),
   'exec 3>&- 5>&-',
   // Past this point the destination verifies and restores (on the lab, on these same two cores):
   // the shell's own read and printf instead of cat, and the rc file's rm once that is over.
@@ -195,13 +201,19 @@ const DESTINATION = (codec: StreamCodec) =>
     receiverScript(codec, true),
   ].join('\n')
 
+// The lead files as one word list: plain names only (the image's files are checked the same way).
+function leadWords(names: readonly string[] = []): string {
+  for (const n of names) if (!/^[A-Za-z0-9._-]+$/.test(n) || n.startsWith('.')) throw new Error(`tail chain: odd lead file name ${JSON.stringify(n)}`)
+  return names.join(' ')
+}
+
 /** One command on the source; it ends once the destination verified the copy (or failed). */
 export function tailChainArgv(a: TailChainArgs): string[] {
   // The destination's login shell may be any shell: the command reaches sh unchanged (quote.ts).
   const zstd = a.compress && a.zstdLevel !== undefined
   const remote = shNeutralCommand(quoteArgv(['sh', '-c', DESTINATION(zstd ? 'zstd' : a.compress ? 'gzip' : 'none'), 'sh', RECEIVER, a.remoteImg, a.marker, INFLATE]))
   const zip = zstd ? `zstd${a.zstdLevel}` : gzipArg(a)
-  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, zip, THAWED_IMAGE + DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, ...a.ssh]
+  return ['sh', '-c', SOURCE, 'sh', a.fifo, a.img, a.basis, zip, THAWED_IMAGE + DUMP_WAIT + SENDER, remote, COUNT, quoteArgv(a.checkpoint), a.dumpLog ?? '', DEFLATE, leadWords(a.leadFiles), ...a.ssh]
 }
 
 export interface GateArgs {

@@ -26,6 +26,7 @@ export const runc: Runtime = {
   // runc writes descriptors.json before it starts CRIU and only its state dir after (the "post-dump"
   // notification); CRIU's log is `dump.log` in the work path.
   dumpLog: 'dump.log',
+  leadFiles: ['descriptors.json'],
   freezerCgroup: true,
   // runc (1.0-1.3) and its go-criu run `criu swrk FD` by name, for the version check and the restore.
   restoreRunsCriu: true,

@@ -80,6 +80,11 @@ export interface Runtime extends RuntimeArgv {
    */
   readonly dumpLog?: string
   /**
+   * Files the runtime writes into the image dir before it starts CRIU and never after: a whole
+   * image's stream sends them first (transfer/tail-chain.ts leadFiles).
+   */
+  readonly leadFiles?: readonly string[]
+  /**
    * CRIU freezes this runtime's container through the container's cgroup freezer (runc hands it
    * over as freeze_cgroup) and logs to `dumpLog`: a `--leave-running` snapshot may freeze the cgroup
    * itself just before CRIU looks, which spares the game CRIU's 100 ms freezer sleep (criu/freeze-first.ts).
