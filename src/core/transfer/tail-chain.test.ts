@@ -212,7 +212,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     for (const whole of [true, false]) {
       const w = world()
       if (whole) rmSync(w.remoteImg, { recursive: true })
-      else writeFileSync(path.join(w.remoteImg, 'descriptors.json'), '["old"]'), writeFileSync(path.join(w.basis, 'descriptors.json'), '["old"]')
+      else for (const d of [w.remoteImg, w.basis]) writeFileSync(path.join(d, 'descriptors.json'), '["old"]')
       const log = path.join(w.src, 'dump.log')
       const seen = path.join(w.src, 'seen')
       const there = path.join(w.remoteImg, 'descriptors.json')
