@@ -28,9 +28,31 @@ let tour: Tour
 let pool: SshPool
 let stateDir: string
 
-/** One running copy, the IP with it, the game answering, frags not reset. */
+/**
+ * No restore a hop's gate started before its go-ahead is still waiting on any host (its shim sits in
+ * the container's cgroup there, and a later restore on that host would find the cgroup not empty).
+ * A gate cut off from its engine gives up once the copy stopped arriving for its idle bound: waited
+ * for that long.
+ */
+async function noHeldRestore(): Promise<void> {
+  const until = Date.now() + 90_000
+  for (;;) {
+    const left: string[] = []
+    for (const h of tour.hosts) {
+      // (The bracket keeps pgrep's own shell out of its match.)
+      const r = await (await pool.get(h.name)).run(['sh', '-c', 'pgrep -af "criu-hol[d]/criu swrk" || true'], { log: false })
+      if (r.stdout.trim()) left.push(`${h.name}: ${r.stdout.trim()}`)
+    }
+    if (left.length === 0) return
+    if (Date.now() > until) expect(left, 'held restores still waiting').toEqual([])
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+/** One running copy, the IP with it, the game answering, frags not reset, no held restore left. */
 async function oneServerOn(host: string, before: { players: { frags: number }[] } | null): Promise<void> {
   expect(await whereIsEverything(pool, tour)).toEqual({ running: [host], ip: [host] })
+  await noHeldRestore()
   const now = await gameStatus(tour)
   if (before) expect(stateCarried(before as never, now), `frags before ${JSON.stringify(before.players)} after ${JSON.stringify(now.players)}`).toBe(true)
   expect(fragSum(now)).toBeGreaterThan(0)

@@ -55,7 +55,8 @@ export interface Snapshot {
 /** Pre-copy's tail: the source's one command and the destination's restore gate. */
 export interface TailCommands {
   source: string[]
-  gate: (waitMs: number) => string[]
+  /** `idleMs`: the gate gives up once no byte of the copy arrived for that long (a whole image). */
+  gate: (waitMs: number, idleMs?: number) => string[]
 }
 
 export interface HopPlan {
@@ -276,10 +277,11 @@ export function planHop(input: PlanInput): HopPlan {
               fifo: paths.tailFifo,
               marker: paths.tailMarker,
             }),
-            gate: (waitMs) =>
+            gate: (waitMs, idleMs) =>
               gateArgv({
                 marker: paths.tailMarker,
                 waitMs,
+                idle: idleMs ? { dir: paths.img, ms: idleMs } : undefined,
                 claim: paths.restoreClaim,
                 done: paths.restoreDone,
                 restore,

@@ -522,10 +522,11 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
   // Whole when it appears, as the receiver writes it (aside, then renamed).
   const verify = (w: Held) => (writeFileSync(`${w.marker}.part`, 'globehop-delta: verified 2 files 10 bytes\n'), renameSync(`${w.marker}.part`, w.marker))
   /** The gate with the held restore, its marker already there (the copy verified) unless told. */
-  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number; notify?: boolean; version?: boolean } = {}) {
+  function gate(w: Held, types = [10, 2], o: { verified?: boolean; waitMs?: number; idleMs?: number; notify?: boolean; version?: boolean } = {}) {
     if (o.verified !== false) verify(w)
     const restore = o.notify ? ['perl', '-e', RUNC_NOTIFY_STANDIN, '--', w.restored, w.log, ...(o.version ? [w.remoteImg] : [])] : ['perl', '-e', RUNC_STANDIN, '--', w.restored, ...types.map(String)]
-    const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, claim: w.claim, done: w.done, restore, hold: w.hold })
+    const idle = o.idleMs ? { dir: w.remoteImg, ms: o.idleMs } : undefined
+    const argv = gateArgv({ marker: w.marker, waitMs: o.waitMs ?? 5000, idle, claim: w.claim, done: w.done, restore, hold: w.hold })
     const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: w.env })
     let out = ''
     let err = ''
@@ -702,6 +703,56 @@ describe("the held restore: runc starts with the gate, CRIU's restore waits in a
     expect(existsSync(w.restored)).toBe(false)
     expect(existsSync(w.claim)).toBe(false)
     expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+  })
+
+  it("the engine's stdin ends before the copy is verified (it gave up, or its session closed): the held restore is told no at once, not at the bound", async () => {
+    const w = heldWorld({ notify: true })
+    const g = gate(w, [], { verified: false, notify: true, version: true, waitMs: 60_000 })
+    // As a whole image's stream does: descriptors.json first, so runc's restore waits in CRIU's.
+    writeFileSync(path.join(w.remoteImg, 'descriptors.json'), '["/dev/null"]')
+    await until(() => w.criuLog().length >= 2)
+    const t0 = Date.now()
+    g.p.stdin.end()
+    const r = await g.ended
+    expect(Date.now() - t0).toBeLessThan(3000)
+    expect(r.code).toBe(GATE_EXIT.noGo)
+    expect(r.out).not.toContain(TAIL_MARK.verified)
+    expect(existsSync(w.restored)).toBe(false)
+    expect(existsSync(w.claim)).toBe(false)
+    expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+  })
+
+  it('a whole image that stops arriving: the gate gives up after its idle bound, long before its wait; bytes still arriving keep it waiting', async () => {
+    for (const arriving of [false, true]) {
+      const w = heldWorld()
+      const g = gate(w, [10, 2], { verified: false, waitMs: 60_000, idleMs: 400 })
+      await until(() => existsSync(w.held))
+      const t0 = Date.now()
+      let k = 0
+      const feed = setInterval(() => arriving && writeFileSync(path.join(w.remoteImg, 'pages-1.img'), 'x'.repeat(++k)), 50)
+      try {
+        if (arriving) {
+          await new Promise((r) => setTimeout(r, 1500))
+          expect(existsSync(w.done), 'gave up while the copy still arrived').toBe(false)
+          verify(w)
+          await until(() => existsSync(`${w.hold.fifo}.waiting`))
+          g.p.stdin.end(GATE_GO)
+        }
+        const r = await g.ended
+        if (arriving) {
+          expect(r.code, r.err).toBe(0)
+          expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+        } else {
+          expect(Date.now() - t0).toBeLessThan(5000)
+          expect(r.code).toBe(GATE_EXIT.noCopy)
+          expect(r.err).toContain('criu failed: type 10 exit 1')
+          expect(existsSync(w.restored)).toBe(false)
+          expect(readFileSync(w.done, 'utf8')).toBe('1\n')
+        }
+      } finally {
+        clearInterval(feed)
+      }
+    }
   })
 
   it('a copy that never comes: the held restore ends at the bound without CRIU, and nothing is restored', async () => {

@@ -228,6 +228,12 @@ export interface GateArgs {
    * restore until the go-ahead (criu-hold.ts): only for a runtime whose restore runs `criu` from PATH.
    */
   hold?: { shimDir: string; fifo: string; held: string; images?: string }
+  /**
+   * A whole image's copy has no fixed time: the gate gives up once nothing new reached `dir` (the
+   * receiver's image dir) for `ms`, so a held restore does not wait out `waitMs` where the source or
+   * the link died and no engine is left to say no.
+   */
+  idle?: { dir: string; ms: number }
 }
 
 // One perl process: polls for the marker (2 ms: a perl sleep, no process per look), then waits for
@@ -244,7 +250,7 @@ export interface GateArgs {
 const GATE = withHoldEnvNames(String.raw`
 use strict; use POSIX (); use Fcntl qw(O_RDWR); use Time::HiRes ();
 $| = 1; $SIG{PIPE} = 'IGNORE';
-my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $images, $text, @restore) = @ARGV;
+my ($marker, $ms, $claim, $done, $shim, $fifo, $held, $images, $idle_dir, $idle_ms, $text, @restore) = @ARGV;
 print "GATE_READY\n";
 # The held restore needs the real criu (first on PATH) and the shim beside nothing else.
 my $real = '';
@@ -297,13 +303,25 @@ if ($real ne '') {
     undef $go;
   }
 }
-my $n = 0;
+# The engine writes nothing before the copy is verified; an end of its stdin before that (the
+# engine gave up on the hop, or its session here closed) means no go line will come: a held restore
+# (in the container's cgroup once runc's own start is over) must not wait out the bound for it.
+my ($n, $in, $eof, $rin, $seen, $still) = (0, '', 0, '', '', 0);
+vec($rin, fileno(STDIN), 1) = 1;
+# (A held restore's end interrupts the read: SIGCHLD, not the end of stdin.)
+my $read = sub { my $r = sysread(STDIN, $in, 64, length $in); $eof = 1 unless $r || (!defined $r && $! == POSIX::EINTR()) };
+# What the receiver's dir holds (names and bytes), to see that the copy still arrives.
+my $arrived = sub { opendir(my $h, $idle_dir) or return ''; my ($k, $b) = (0, 0); for (readdir $h) { next if /^\.\.?$/; $k++; $b += -s "$idle_dir/$_" // 0 } closedir $h; "$k $b" };
 until (-e $marker) {
   $give_up->(GATE_NO_COPY) if ++$n * 2 > $ms;
-  select(undef, undef, undef, 0.002);
+  if (!$eof && select(my $r = $rin, undef, undef, 0.002) > 0) { $read->(); $give_up->(GATE_NO_GO) if $eof && index($in, "\n") < 0 }
+  else { select(undef, undef, undef, 0.002) if $eof }
+  # Every 100 ms: a whole image's copy that stopped arriving for the idle bound will not come.
+  if ($idle_ms > 0 && $n % 50 == 0) { my $s = $arrived->(); if ($s ne $seen) { ($seen, $still) = ($s, $n) } elsif (($n - $still) * 2 > $idle_ms) { $give_up->(GATE_NO_COPY) } }
 }
 open(my $m, '<', $marker) or $give_up->(GATE_NO_COPY); my $v = <$m> // ''; chomp $v; print "GATE_VERIFIED $v\n";
-my $line = <STDIN>;
+$read->() until $eof || index($in, "\n") >= 0;
+my $line = index($in, "\n") >= 0 ? substr($in, 0, index($in, "\n") + 1) : undef;
 my $ok = defined $line && $line eq "go\n";
 my $claimed = $ok && mkdir($claim);
 print STDERR "GATE_FENCED: a rollback claimed the restore first\n" if $ok && !$claimed;
@@ -332,12 +350,12 @@ $finish->();
   .replace('SHIM_NAME', CRIU_SHIM_NAME)
 
 /** Where the gate's argv holds its marker, and where the restore's own argv starts in it. */
-export const GATE_ARGV_AT = { marker: 4, restore: 13 } as const
+export const GATE_ARGV_AT = { marker: 4, restore: 15 } as const
 
 /** The destination's restore gate: started before the freeze, restores only after the go line. */
 export function gateArgv(a: GateArgs): string[] {
   const h = a.hold
-  return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', h?.images ?? '', CRIU_SHIM, ...a.restore]
+  return ['perl', '-e', GATE, '--', a.marker, String(Math.max(1, Math.round(a.waitMs))), a.claim, a.done, h?.shimDir ?? '', h?.fifo ?? '', h?.held ?? '', h?.images ?? '', a.idle?.dir ?? '', String(a.idle ? Math.max(1, Math.round(a.idle.ms)) : 0), CRIU_SHIM, ...a.restore]
 }
 
 /** A hop's restore claim on the destination (pipeline/paths.ts restoreClaim). */

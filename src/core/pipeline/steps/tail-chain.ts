@@ -84,7 +84,10 @@ export function startTailChain(ctx: HopContext, argv: TailCommands, last: number
   const gateStop = new AbortController()
   const commandMs = ctx.limits.commandMs
   let restoreTimer: NodeJS.Timeout | undefined
-  const gate = ctx.dst.run(argv.gate(whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 2), {
+  // A whole image's gate also gives up on its own once the copy stopped arriving for twice what this
+  // engine allows it (its stall watch, a command's time during the dump): where the source or the
+  // link died and this engine cannot reach the gate either, its held restore ends then, not at the bound.
+  const gate = ctx.dst.run(argv.gate(whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 2, whole ? 2 * Math.max(ctx.limits.stallMs, commandMs) : undefined), {
     stdin: go,
     signal: gateStop.signal,
     timeoutMs: whole ? WHOLE_IMAGE_BOUND_MS : commandMs * 3,
