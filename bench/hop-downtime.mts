@@ -61,8 +61,12 @@ interface LinkCase {
   preCopyTargetMs?: number
 }
 const fixedModes = (slow: boolean): Mode[] => (slow && !slowPostCopy ? ['stop-and-copy', 'pre-copy'] : ['stop-and-copy', 'pre-copy', 'post-copy'])
-/** The modes' turn order in a round (the table keeps CASES' order). */
-const TURNS: Mode[] = ['pre-copy', 'stop-and-copy', 'post-copy', 'auto']
+/**
+ * The modes' turn order in a round (the table keeps CASES' order): the mode whose after-effect
+ * would lean on whichever mode follows it goes between pre-copy and auto (see the loop below).
+ */
+const turnOrder = (modes: readonly Mode[]): Mode[] =>
+  (modes.includes('post-copy') ? (['stop-and-copy', 'pre-copy', 'post-copy', 'auto'] as Mode[]) : (['pre-copy', 'stop-and-copy', 'auto'] as Mode[])).filter((m) => modes.includes(m))
 const CASES: Record<string, LinkCase> = {
   unthrottled: { name: 'unthrottled (stuttgart <-> strasbourg, shaping off)', pair: ['stuttgart', 'strasbourg'], off: true, modes: [...fixedModes(false), 'auto'] },
   '50': { name: '50 ms / 10 Mbit/s (stuttgart <-> strasbourg)', pair: ['stuttgart', 'strasbourg'], modes: [...fixedModes(true), 'auto'], preCopyTargetMs: 1000 },
@@ -160,11 +164,18 @@ try {
         rows.push(...modeRows)
         // One round forward, the next backward: with the runs even, every mode hops as often one way
         // as the other, whatever the number of modes, and a mode at an end follows its neighbour in
-        // half its runs (itself in the others). Stop-and-copy goes in the middle, so pre-copy and
-        // auto follow it equally often: in a run where pre-copy always came right after it, the
-        // CRIU restore into Montreal took 305-322 ms against 158-204 for auto, which came after
-        // pre-copy (2026-12-02 07:52 UTC).
-        const turns = [...modeRows].sort((a, b) => TURNS.indexOf(a.mode) - TURNS.indexOf(b.mode))
+        // half its runs (itself in the others). Without post-copy, stop-and-copy goes in the middle,
+        // so pre-copy and auto follow it equally often: in a run where pre-copy always came right
+        // after it, the CRIU restore into Montreal took 305-322 ms against 158-204 for auto, which
+        // came after pre-copy (2026-12-02 07:52 UTC, before warm memory). With post-copy, post-copy
+        // goes there instead: its restore fills the game's memory 4 KiB at a time through
+        // userfaultfd (after one, 22 of the game's 101 MB were in huge pages, against 84-88 MB
+        // otherwise), and the hop after it is slower. With auto always right after it (2026-12-04,
+        // unthrottled, 8 runs), auto's median trailed pre-copy's in all five runs, once by more
+        // than the 10 % target; in three of four, its hops right after post-copy had median gaps
+        // 60-127 ms longer than its hops after auto.
+        const order = turnOrder(c.modes)
+        const turns = [...modeRows].sort((a, b) => order.indexOf(a.mode) - order.indexOf(b.mode))
         for (let i = 0; i < runs; i++) {
           for (const row of i % 2 === 0 ? turns : [...turns].reverse()) {
             const mode = row.mode
