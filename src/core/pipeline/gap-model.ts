@@ -64,6 +64,16 @@ export const DEFAULT_RESTORE_MS = 550
 export const LAZY_DUMP_MS = 200
 /** rsync's start (ssh session, file list, checksums): a few round trips before the first byte. */
 export const RSYNC_ROUND_TRIPS = 3
+/**
+ * Post-copy's steps that pre-copy's tail does not have, beyond their round trips: rsync of the
+ * non-lazy image (its ssh session and process starts) and the page server's start before the
+ * restore. Lab, shaping off, 4 post-copy hops (2026-12-04): the transfer step took 75-87 ms and the
+ * page server's 60-62 ms at ~0.1 ms RTT, and the game answered ~15 ms after the restore step, not
+ * the ~90 ms the stall term gives there. Without them, on a machine where the last full dump was
+ * slow, `auto` predicted post-copy shorter on that link and chose it for 2 of 8 hops: 863 and 489 ms
+ * against pre-copy's median 244.
+ */
+export const POST_COPY_STEPS_MS = 140
 /** How long a forced post-copy hop may wait for its game at most. */
 export const MAX_VERIFY_MS = 120_000
 export const MIN_VERIFY_MS = 15_000
@@ -130,13 +140,13 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
     const what = f.deltaWireBytes !== undefined ? 'the last hop measured' : `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image`
     return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${formatBytes(bytes)}, ${what})${end}` }
   }
-  const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
+  const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs + POST_COPY_STEPS_MS
   const stall = postCopyStallMs(f.imageBytes, l)
   const gap = LAZY_DUMP_MS + copy + oneWay + restore + stall.ms
   return {
     gapMs: gap,
     stallMs: stall.ms,
-    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
+    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image and the page server's start${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
   }
 }
 
