@@ -140,13 +140,13 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
     const what = f.deltaWireBytes !== undefined ? 'the last hop measured' : `~${(DIRTY_SHARE * 100).toFixed(0)}% of the image`
     return { gapMs: gap, words: `~${s(gap)}: ${tail}${s(copy)} for the final delta (${formatBytes(bytes)}, ${what})${end}` }
   }
-  const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs + POST_COPY_STEPS_MS
+  const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
   const stall = postCopyStallMs(f.imageBytes, l)
-  const gap = LAZY_DUMP_MS + copy + oneWay + restore + stall.ms
+  const gap = LAZY_DUMP_MS + copy + POST_COPY_STEPS_MS + oneWay + restore + stall.ms
   return {
     gapMs: gap,
     stallMs: stall.ms,
-    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image and the page server's start${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
+    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image + ${s(POST_COPY_STEPS_MS)} for rsync's and the page server's starts${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
   }
 }
 

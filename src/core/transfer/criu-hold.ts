@@ -90,7 +90,8 @@ sub fields {
   @f;
 }
 sub field { my ($n, @f) = @_; for (@f) { return $_->[1] if $_->[0] == $n } undef }
-my $wait_copy = sub { until (defined $verified && -e $verified) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) } };
+# Until the copy is verified, or the sub given says so first; the gate's "no" ends the wait and the shim.
+my $wait_copy = sub { my ($or) = @_; until (($or && $or->()) || (defined $verified && -e $verified)) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) } };
 sub slurp { open(my $f, '<', $_[0]) or return undef; local $/; my $d = <$f>; close $f; $d // '' }
 # runc reads the image's descriptors.json right after its version check, and nothing else of the
 # image before CRIU's restore. Where the snapshot's is there already (pre-copy), the asking calls go
@@ -126,7 +127,7 @@ if (@ARGV == 2 && $ARGV[0] eq 'swrk' && $ARGV[1] =~ /^\d+$/ && open($sock, '+<&=
 }
 if ($type == 3 || $type == 9 || $type == 10) {
   # (A whole image's stream brings descriptors.json first, long before the copy is verified.)
-  until ($early->() || (defined $verified && -e $verified)) { exit 1 if -e "$go.no"; select(undef, undef, undef, 0.002) }
+  $wait_copy->($early);
 } elsif ($notify) {
   $wait_copy->();
   # What runc read early must be what the copy holds: else its restore fails here (the gate's done
