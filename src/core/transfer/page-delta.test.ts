@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { CKSUM_SMALL, DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, sentSoFar } from './page-delta'
+import { CKSUM_SMALL, DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, RECEIVER, sentSoFar } from './page-delta'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -242,12 +242,12 @@ describe('one-way page delta', () => {
   })
 })
 
-/** A perl on PATH without zlib's module (Debian's perl-base alone): the check fails, the rest runs. */
+/** perl without zlib's module (Debian's perl-base alone): loading it fails, as `-M` or `require`. */
 function perlWithoutZlib(): NodeJS.ProcessEnv {
-  const bin = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
-  writeFileSync(path.join(bin, 'perl'), '#!/bin/sh\ncase "$*" in *Compress::Raw::Zlib*) exit 2;; esac\nexec /usr/bin/perl "$@"\n')
-  chmodSync(path.join(bin, 'perl'), 0o755)
-  return { ...process.env, PATH: `${bin}:${process.env.PATH}` }
+  const lib = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
+  mkdirSync(path.join(lib, 'Compress', 'Raw'), { recursive: true })
+  writeFileSync(path.join(lib, 'Compress', 'Raw', 'Zlib.pm'), 'die "Can\'t locate Compress/Raw/Zlib.pm in @INC (perl-base only)\\n";\n')
+  return { ...process.env, PERL5LIB: lib }
 }
 
 describe("the delta's compressor", () => {
@@ -301,6 +301,22 @@ describe("the delta's compressor", () => {
     // A stream cut short is an error, not a short file.
     const cut = await pipe(['perl', '-e', INFLATE], theirs.out.subarray(0, theirs.out.length - 20))
     expect(cut.code).not.toBe(0)
+  })
+
+  it("a file whose CRC came along reaching a perl without zlib's module is refused by name, not taken on trust", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gh-recv-'))
+    const stream = 'N a.img z\nA 3\nabcE\nS\nz 891568578 3 a.img\nZ\n'
+    const err = await new Promise<string>((resolve) => {
+      const p = spawn('perl', ['-e', RECEIVER, '--', dir], { env: perlWithoutZlib() })
+      let e = ''
+      p.stderr.on('data', (b: Buffer) => (e += b.toString()))
+      p.on('close', (code) => resolve(`${code} ${e}`))
+      p.stdin.end(stream)
+    })
+    expect(err).toMatch(/^[1-9]\d* a\.img: its CRC came along, but this perl has no Compress::Raw::Zlib to check it/)
+    // With the module the same stream verifies (891568578: zlib's CRC-32 of "abc").
+    const ok = execFileSync('perl', ['-e', RECEIVER, '--', dir], { input: stream }).toString()
+    expect(ok).toBe('globehop-delta: verified 1 files 3 bytes\n')
   })
 
   it('without zlib\'s perl module both ends fall back to gzip(1), and the copy still matches', async () => {

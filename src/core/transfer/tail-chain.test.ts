@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, execSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -44,9 +44,9 @@ interface Ran {
   err: string
 }
 
-function exec(argv: string[], onLine?: (l: string, stdin: NodeJS.WritableStream) => void): Promise<Ran> {
+function exec(argv: string[], onLine?: (l: string, stdin: NodeJS.WritableStream) => void, env?: NodeJS.ProcessEnv): Promise<Ran> {
   return new Promise((resolve) => {
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
+    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env })
     let out = ''
     let err = ''
     p.stdout.on('data', (b: Buffer) => {
@@ -110,6 +110,71 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(w.nextPages)).toBe(true)
     expect(readFileSync(path.join(w.remoteImg, 'core-1.img'), 'utf8')).toBe('core')
     expect(readFileSync(w.restored, 'utf8')).toBe('ran\n')
+  })
+
+  describe("a whole image's files carry their CRC along where both ends' perl has zlib", () => {
+    // 64 pages: data, a run of zero pages, data, and zero pages to the end (holes, folded into the CRC).
+    function wholeWorld() {
+      const w = world()
+      rmSync(w.remoteImg, { recursive: true })
+      const pages = Buffer.alloc(64 * PAGE)
+      for (let i = 0; i < 20 * PAGE; i += 3) pages[i] = (i * 7) & 0xff
+      pages.fill(9, 40 * PAGE, 61 * PAGE)
+      writeFileSync(path.join(w.next, 'pages-1.img'), pages)
+      return { w, pages }
+    }
+    // A cksum that logs what it is asked to sum, on the source and the destination alike.
+    function cksumLog() {
+      const bin = mkdtempSync(path.join(tmpdir(), 'gh-ck-'))
+      const log = path.join(bin, 'calls')
+      writeFileSync(path.join(bin, 'cksum'), `#!/bin/sh\necho "$*" >>'${log}'\nexec ${execSync('command -v cksum', { shell: '/bin/sh' }).toString().trim()} "$@"\n`)
+      chmodSync(path.join(bin, 'cksum'), 0o755)
+      return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) }
+    }
+    function wholeHop(w: World, ssh: string[], env: NodeJS.ProcessEnv, gateMs = 5000) {
+      const argv = tailChainArgv({ checkpoint: dump(w), img: w.img, basis: path.join(w.src, 'no-basis'), remoteImg: w.remoteImg, ssh, compress: false, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
+      const gate = exec(gateArgv({ marker: w.marker, waitMs: gateMs, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
+        if (l.startsWith(TAIL_MARK.verified)) stdin.end(GATE_GO)
+      })
+      return Promise.all([exec(argv, undefined, env), gate])
+    }
+
+    it('no cksum reads them again on either end, holes and all, and the copy is exact; a destination without the module gets cksum lines as before', async () => {
+      const { w, pages } = wholeWorld()
+      const ck = cksumLog()
+      const [src, gate] = await wholeHop(w, local, ck.env)
+      expect(src.code).toBe(0)
+      expect(gate.code).toBe(0)
+      expect(parsePageDelta(src.err.split('\n'))).toMatchObject({ wholeFiles: 2, zeroBytes: 23 * PAGE })
+      expect(src.out).toContain('globehop-delta: verified 2 files')
+      expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(pages)).toBe(true)
+      expect(ck.calls()).toEqual([])
+
+      const again = wholeWorld()
+      const ck2 = cksumLog()
+      // The destination's perl without zlib's module (perl-base alone); the source's has it.
+      const lib = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
+      mkdirSync(path.join(lib, 'Compress', 'Raw'), { recursive: true })
+      writeFileSync(path.join(lib, 'Compress', 'Raw', 'Zlib.pm'), 'die "Can\'t locate Compress/Raw/Zlib.pm (perl-base only)\\n";\n')
+      const [src2, gate2] = await wholeHop(again.w, ['sh', '-c', `export PERL5LIB='${lib}'; eval "$1"`, 'sh'], ck2.env)
+      expect(src2.code).toBe(0)
+      expect(gate2.code).toBe(0)
+      expect(readFileSync(path.join(again.w.remoteImg, 'pages-1.img')).equals(again.pages)).toBe(true)
+      // The pages file (256 KiB: past the 64 KiB summed in perl) on both ends.
+      expect(ck2.calls()).toEqual(['-- pages-1.img', '-- pages-1.img'])
+    })
+
+    it('a byte changed on the way fails the check: nothing is verified, nothing restores', async () => {
+      const { w } = wholeWorld()
+      // Flips the 101st byte of the pages file's first data record on its way in.
+      const flip = path.join(w.src, 'flip.pl')
+      writeFileSync(flip, 'binmode STDIN; binmode STDOUT; local $/; my $s = <STDIN>; $s =~ s/(N pages-1\\.img z\\nA \\d+\\n.{100})(.)/$1 . chr(ord($2) ^ 1)/se or die "no record to flip\\n"; print $s;\n')
+      const [src, gate] = await wholeHop(w, ['sh', '-c', `perl '${flip}' | (eval "$1")`, 'sh'], process.env, 800)
+      expect(src.code).not.toBe(0)
+      expect(src.err + src.out).toMatch(/pages-1\.img: size or CRC differs from the source/)
+      expect(gate.code).toBe(GATE_EXIT.noCopy)
+      expect(existsSync(w.restored)).toBe(false)
+    })
   })
 
   it("an image whose cgroup.img says FROZEN (the game frozen first: criu/freeze-first.ts) arrives, and stays on the source, saying THAWED", async () => {

@@ -165,8 +165,10 @@ const SOURCE = [
   'peer=$!',
   'exec 3>"$fifo" 4<"$fifo.back"; rm -f "$fifo" "$fifo.back"',
   // (A login script's chatter on stdout comes first; the receiver's line is the one that counts.)
-  `while IFS= read -r ready <&4; do [ "$ready" != "${TAIL_MARK.receiverReady}" ] || break; done`,
-  `if [ "$ready" != "${TAIL_MARK.receiverReady}" ]; then exec 3>&- 4<&-; wait "$peer"; echo "${TAIL_MARK.noReceiver} (ssh exit $?)"; exit ${NO_RECEIVER_EXIT}; fi`,
+  // Its line ends in "zlib" where its perl has zlib's module: then every file that goes whole carries
+  // its CRC along (page-delta.ts SENDER), if ours has it too.
+  `zcrc=0; while IFS= read -r ready <&4; do case $ready in "${TAIL_MARK.receiverReady}") break ;; "${TAIL_MARK.receiverReady} zlib") zcrc=1; break ;; esac; done`,
+  `case $ready in "${TAIL_MARK.receiverReady}" | "${TAIL_MARK.receiverReady} zlib") ;; *) exec 3>&- 4<&-; wait "$peer"; echo "${TAIL_MARK.noReceiver} (ssh exit $?)"; exit ${NO_RECEIVER_EXIT} ;; esac`,
   // The compressor is chosen before the freeze (a perl start). The waiting sender's frozen line
   // goes to fd 5, this command's stdout (its own is the stream).
   `case $zip in zstd*) zf=zstd zip=\${zip#zstd} ;; *) zf=gzip; ! ${HAS_ZLIB} || zf=perl ;; esac`,
@@ -179,7 +181,7 @@ const SOURCE = [
   `{ eval "$ckpt"; rc=$?; if [ "$rc" -eq 0 ]; then echo "${TAIL_MARK.dumped}"; else echo "${TAIL_MARK.dumpFailed} ($rc)"; fi; echo "$rc" >"$rc_file"; } 3>&- 4<&- 5>&- &`,
   'ck=$!',
   // No stream on a failed dump: the destination reads a cut-short stream and verifies nothing.
-  senderPipeline('perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" "$lead" 4<&-', '>&3'),
+  senderPipeline('GLOBEHOP_ZCRC=$zcrc perl -e "$sender" -- "$img" "$base" "$log" "$rc_file" "$lead" 4<&-', '>&3'),
   'exec 3>&- 5>&-',
   // Past this point the destination verifies and restores (on the lab, on these same two cores):
   // the shell's own read and printf instead of cat, and the rc file's rm once that is over.
@@ -197,7 +199,8 @@ const DESTINATION = (codec: StreamCodec) =>
   [
     'recv=$1 dir=$2 marker=$3 inflate=$4; set -- "$recv" "$dir" "$inflate" "$marker"',
     'mkdir -p -- "$dir" || exit 1',
-    `echo "${TAIL_MARK.receiverReady}"`,
+    // (A perl start before anything freezes: the source waits for this line.)
+    `if ${HAS_ZLIB}; then echo "${TAIL_MARK.receiverReady} zlib"; else echo "${TAIL_MARK.receiverReady}"; fi`,
     receiverScript(codec, true),
   ].join('\n')
 
