@@ -58,12 +58,14 @@ my ($wire, $next, $counting) = (0, 262144, ($ENV{GLOBEHOP_COUNT} // '') eq '1');
 # (for CRIU, for a cksum) or ends. perl's own buffered print wrote 8 KiB per write(2), each a wake-up
 # of ssh: a 95 MB image (57 MB sent, lab, shaping off) crossed in a median of 209 ms so, 192 ms this way.
 my $ob = '';
-sub oflush {
-  for (my $o = 0; $o < length $ob;) { my $w = syswrite(STDOUT, $ob, length($ob) - $o, $o); die "stream: $!\n" unless defined $w; $o += $w }
-  if ($counting) { $wire += length $ob; if ($wire >= $next) { syswrite(STDERR, "globehop-delta: sent $wire\n"); $next = $wire + 262144 } }
-  $ob = '';
+sub put_out {
+  for (my $o = 0; $o < length $_[0];) { my $w = syswrite(STDOUT, $_[0], length($_[0]) - $o, $o); die "stream: $!\n" unless defined $w; $o += $w }
+  return unless $counting; $wire += length $_[0];
+  if ($wire >= $next) { syswrite(STDERR, "globehop-delta: sent $wire\n"); $next = $wire + 262144 }
 }
-sub out { $ob .= $_ for @_; oflush() if length $ob >= 262144 }
+sub oflush { put_out($ob); $ob = '' }
+# (A piece of 64 KiB or more goes out as it is, after what gathered before it: not copied again.)
+sub out { for (@_) { if (length >= 65536) { oflush(); put_out($_) } else { $ob .= $_ } } oflush() if length $ob >= 262144 }
 CKSUM_SMALL
 # The image's files as they are now: plain files with plain names.
 sub files {
