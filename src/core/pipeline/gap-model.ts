@@ -57,9 +57,19 @@ export const DELTA_COMPRESSED_SHARE = 0.04
 export const DELTA_ROUND_TRIPS = 1
 /** The non-lazy part of a lazy dump (lab.md: ~1.5 MB). */
 export const NON_LAZY_BYTES = 1.5e6
-/** Step times of a hop when no previous hop measured them (lab: checkpoint 0.36-0.57 s, restore 0.5-0.6 s). */
-export const DEFAULT_DUMP_MS = 450
-export const DEFAULT_RESTORE_MS = 550
+/**
+ * Step times of a hop when no earlier hop measured them: a fixed part plus the image's bytes at
+ * CRIU's rate. Lab, shaping off, 2026-12-04 (95 MB image, its pages written to tmpfs): the final
+ * checkpoint step took 130-250 ms (CRIU frozen 92-230, the game's memory 68-84 of it) and the
+ * restore step, runc's start held beside the copy, 70-100 ms. (0.45 and 0.55 s before, from the
+ * first lab hops, when rsync and a restore started after the copy were in those steps.)
+ */
+export const DUMP_FIXED_MS = 85
+export const DUMP_BYTES_PER_MS = 1.2e6
+export const RESTORE_FIXED_MS = 40
+export const RESTORE_BYTES_PER_MS = 2.5e6
+export const defaultDumpMs = (imageBytes: number) => DUMP_FIXED_MS + imageBytes / DUMP_BYTES_PER_MS
+export const defaultRestoreMs = (imageBytes: number) => RESTORE_FIXED_MS + imageBytes / RESTORE_BYTES_PER_MS
 /** A lazy dump writes no memory: only the freeze and the small image (lab: checkpoint ~0.2 s). */
 export const LAZY_DUMP_MS = 200
 /** rsync's start (ssh session, file list, checksums): a few round trips before the first byte. */
@@ -121,8 +131,8 @@ export function postCopyStallMs(imageBytes: number, link: { rttMs: number; mbitP
 export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, compress: boolean, streamed = false): GapPrediction | null {
   if (!link || link.rttMs === null || link.mbitPerSec === null || !(link.mbitPerSec > 0) || !f.imageBytes) return null
   const l = { rttMs: link.rttMs, mbitPerSec: link.mbitPerSec }
-  const dump = f.dumpMs ?? DEFAULT_DUMP_MS
-  const restore = f.restoreMs ?? DEFAULT_RESTORE_MS
+  const dump = f.dumpMs ?? defaultDumpMs(f.imageBytes)
+  const restore = f.restoreMs ?? defaultRestoreMs(f.imageBytes)
   const oneWay = l.rttMs / 2
   const wire = (bytes: number) => (compress ? bytes * compressedShare(l.mbitPerSec) : bytes)
   const tail = `${s(dump)} dump + `
@@ -142,11 +152,13 @@ export function predictGap(kind: Kind, link: LinkFacts | null, f: ImageFigures, 
   }
   const copy = sendMs(NON_LAZY_BYTES, l.mbitPerSec) + RSYNC_ROUND_TRIPS * l.rttMs
   const stall = postCopyStallMs(f.imageBytes, l)
-  const gap = LAZY_DUMP_MS + copy + POST_COPY_STEPS_MS + oneWay + restore + stall.ms
+  // A lazy restore reads the non-lazy image only: no more than a full one took, or its default.
+  const lazyRestore = Math.min(restore, defaultRestoreMs(NON_LAZY_BYTES))
+  const gap = LAZY_DUMP_MS + copy + POST_COPY_STEPS_MS + oneWay + lazyRestore + stall.ms
   return {
     gapMs: gap,
     stallMs: stall.ms,
-    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image + ${s(POST_COPY_STEPS_MS)} for rsync's and the page server's starts${end} + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
+    words: `~${s(gap)}: ${s(LAZY_DUMP_MS)} lazy dump + ${s(copy)} for the non-lazy image + ${s(POST_COPY_STEPS_MS)} for rsync's and the page server's starts + ${s(oneWay)} one way + ${s(lazyRestore)} restore + ~${s(stall.ms)} stall (~${stall.faults} page faults, one at a time, each ${l.rttMs.toFixed(0)} ms RTT${l.mbitPerSec < 200 ? ' plus queueing behind the background fetch' : ''})`,
   }
 }
 

@@ -138,8 +138,10 @@ describe('auto weighs post-copy by its predicted stall', () => {
     const big = labFacts('stuttgart', { container: 'running', holdsIp: true, containerRssBytes: 106e6 })
     const small = labFacts('stuttgart', { container: 'running', holdsIp: true, containerRssBytes: 8e6 })
     expect(chooseTechnique('auto', tour, big, dst, { rttMs: 30, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'pre-copy' } })
-    // On a LAN the stall grows with the memory the game must fault back in.
-    expect(chooseTechnique('auto', tour, big, dst, { rttMs: 0.2, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'pre-copy' } })
-    expect(chooseTechnique('auto', tour, small, dst, { rttMs: 0.2, mbitPerSec: 2000 })).toMatchObject({ technique: { kind: 'post-copy' } })
+    // On a LAN the stall grows with the memory the game must fault back in, and so do pre-copy's
+    // dump and restore: a 10 Gbit/s LAN and 2 GB of memory tip it to post-copy, not 106 MB or 8 MB.
+    const huge = labFacts('stuttgart', { container: 'running', holdsIp: true, containerRssBytes: 2e9 })
+    for (const f of [big, small]) expect(chooseTechnique('auto', tour, f, dst, { rttMs: 0.1, mbitPerSec: 10_000 })).toMatchObject({ technique: { kind: 'pre-copy' } })
+    expect(chooseTechnique('auto', tour, huge, dst, { rttMs: 0.1, mbitPerSec: 10_000 })).toMatchObject({ technique: { kind: 'post-copy' } })
   })
 })
