@@ -1,11 +1,12 @@
-import { execFile, execFileSync, execSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { CKSUM_SMALL, DEFLATE, INFLATE, pageDeltaArgv, parsePageDelta, RECEIVER, sentSoFar } from './page-delta'
+import { loggingCksum, perlLibWithoutZlib } from './testing/tool-stubs'
 
 const run = promisify(execFile)
 const PAGE = 4096
@@ -207,15 +208,11 @@ describe('one-way page delta', () => {
   })
   it("a big file's CRC starts on the destination once its last record is in, the small ones' at the end", async () => {
     const { dirs, next } = world()
-    // A cksum that logs its files (the sender's and the receiver's calls alike) and then sums them.
-    const bin = mkdtempSync(path.join(tmpdir(), 'gh-ck-'))
-    const log = path.join(bin, 'calls')
-    writeFileSync(path.join(bin, 'cksum'), `#!/bin/sh\necho "$*" >>'${log}'\nexec ${execSync('command -v cksum', { shell: '/bin/sh' }).toString().trim()} "$@"\n`)
-    chmodSync(path.join(bin, 'cksum'), 0o755)
-    const f = await send(dirs, true, { ...process.env, PATH: `${bin}:${process.env.PATH}` })
+    const ck = loggingCksum()
+    const f = await send(dirs, true, ck.env)
     expect(f.verifiedFiles).toBe(3)
     expect(readFileSync(path.join(dirs.dst, 'pages-1.img')).equals(next)).toBe(true)
-    const calls = readFileSync(log, 'utf8').trim().split('\n')
+    const calls = ck.calls()
     // Only pages-1.img (1.2 MB) goes to cksum, once on each side; the small files are summed in perl.
     expect(calls).toEqual(['-- pages-1.img', '-- pages-1.img'])
   })
@@ -242,13 +239,8 @@ describe('one-way page delta', () => {
   })
 })
 
-/** perl without zlib's module (Debian's perl-base alone): loading it fails, as `-M` or `require`. */
-function perlWithoutZlib(): NodeJS.ProcessEnv {
-  const lib = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
-  mkdirSync(path.join(lib, 'Compress', 'Raw'), { recursive: true })
-  writeFileSync(path.join(lib, 'Compress', 'Raw', 'Zlib.pm'), 'die "Can\'t locate Compress/Raw/Zlib.pm in @INC (perl-base only)\\n";\n')
-  return { ...process.env, PERL5LIB: lib }
-}
+/** perl without zlib's module (Debian's perl-base alone). */
+const perlWithoutZlib = (): NodeJS.ProcessEnv => ({ ...process.env, PERL5LIB: perlLibWithoutZlib() })
 
 describe("the delta's compressor", () => {
   // XORed pages: mostly zeros, a few changed bytes each.

@@ -1,10 +1,11 @@
-import { execFile, execSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parsePageDelta } from './page-delta'
+import { loggingCksum, perlLibWithoutZlib } from './testing/tool-stubs'
 import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, NO_RECEIVER_EXIT, parseFence, postRestoreWaitMs, TAIL_MARK, tailChainArgv } from './tail-chain'
 
 const run = promisify(execFile)
@@ -123,14 +124,6 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
       writeFileSync(path.join(w.next, 'pages-1.img'), pages)
       return { w, pages }
     }
-    // A cksum that logs what it is asked to sum, on the source and the destination alike.
-    function cksumLog() {
-      const bin = mkdtempSync(path.join(tmpdir(), 'gh-ck-'))
-      const log = path.join(bin, 'calls')
-      writeFileSync(path.join(bin, 'cksum'), `#!/bin/sh\necho "$*" >>'${log}'\nexec ${execSync('command -v cksum', { shell: '/bin/sh' }).toString().trim()} "$@"\n`)
-      chmodSync(path.join(bin, 'cksum'), 0o755)
-      return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []) }
-    }
     function wholeHop(w: World, ssh: string[], env: NodeJS.ProcessEnv, gateMs = 5000) {
       const argv = tailChainArgv({ checkpoint: dump(w), img: w.img, basis: path.join(w.src, 'no-basis'), remoteImg: w.remoteImg, ssh, compress: false, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
       const gate = exec(gateArgv({ marker: w.marker, waitMs: gateMs, claim: w.claim, done: w.done, restore: ['sh', '-c', 'echo "$1" >"$2"', 'sh', 'ran', w.restored] }), (l, stdin) => {
@@ -141,7 +134,7 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
 
     it('no cksum reads them again on either end, holes and all, and the copy is exact; a destination without the module gets cksum lines as before', async () => {
       const { w, pages } = wholeWorld()
-      const ck = cksumLog()
+      const ck = loggingCksum()
       const [src, gate] = await wholeHop(w, local, ck.env)
       expect(src.code).toBe(0)
       expect(gate.code).toBe(0)
@@ -151,12 +144,9 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
       expect(ck.calls()).toEqual([])
 
       const again = wholeWorld()
-      const ck2 = cksumLog()
+      const ck2 = loggingCksum()
       // The destination's perl without zlib's module (perl-base alone); the source's has it.
-      const lib = mkdtempSync(path.join(tmpdir(), 'gh-perl-'))
-      mkdirSync(path.join(lib, 'Compress', 'Raw'), { recursive: true })
-      writeFileSync(path.join(lib, 'Compress', 'Raw', 'Zlib.pm'), 'die "Can\'t locate Compress/Raw/Zlib.pm (perl-base only)\\n";\n')
-      const [src2, gate2] = await wholeHop(again.w, ['sh', '-c', `export PERL5LIB='${lib}'; eval "$1"`, 'sh'], ck2.env)
+      const [src2, gate2] = await wholeHop(again.w, ['sh', '-c', `export PERL5LIB='${perlLibWithoutZlib()}'; eval "$1"`, 'sh'], ck2.env)
       expect(src2.code).toBe(0)
       expect(gate2.code).toBe(0)
       expect(readFileSync(path.join(again.w.remoteImg, 'pages-1.img')).equals(again.pages)).toBe(true)
