@@ -186,7 +186,9 @@ describe('one-way page delta', () => {
       const { dirs } = world()
       // (The sender writes up to 1 MiB at a time.)
       writeFileSync(path.join(dirs.img, 'big.img'), randomBytes(1_500_000))
-      const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: local, compress })
+      // A link that takes 64 KiB every 20 ms (~0.5 s for the stream): lines 50 ms apart and more.
+      const slow = ['sh', '-c', `perl -e 'binmode STDIN; binmode STDOUT; while (sysread(STDIN, my $b, 65536)) { syswrite(STDOUT, $b); select(undef, undef, undef, 0.02) }' | (eval "$1")`, 'sh']
+      const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: slow, compress })
       const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 24 })
       const sent = r.stderr.split('\n').map(sentSoFar).filter((n): n is number => n !== null)
       expect(sent.length).toBeGreaterThanOrEqual(2)
@@ -197,6 +199,20 @@ describe('one-way page delta', () => {
       if (!compress) expect(f.wireBytes!).toBeGreaterThan(f.sentBytes!)
       expect(f.verifiedFiles).toBe(f.files)
       expect(sentSoFar('globehop-delta: wire 5')).toBeNull()
+    })
+    it(`on a fast link no more than one line per 50 ms, however many 256 KiB go by (compress ${compress})`, async () => {
+      const { dirs } = world()
+      writeFileSync(path.join(dirs.img, 'big.img'), randomBytes(24 << 20))
+      const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: local, compress })
+      const t0 = performance.now()
+      const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 26 })
+      const ms = performance.now() - t0
+      const sent = r.stderr.split('\n').map(sentSoFar).filter((n): n is number => n !== null)
+      // 96 lines at 256 KiB each; at most one per 50 ms of the whole run.
+      expect(sent.length).toBeGreaterThanOrEqual(1)
+      expect(sent.length).toBeLessThanOrEqual(Math.ceil(ms / 50) + 1)
+      expect(sent.length).toBeLessThan(96)
+      expect(parsePageDelta(r.stderr.split('\n')).wireBytes).toBeGreaterThan(24 << 20)
     })
   }
   it('a destination copy that is not the snapshot fails the check instead of restoring from it', async () => {
