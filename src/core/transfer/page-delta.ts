@@ -53,8 +53,7 @@ const SENT_LINE = String.raw`
 my $SL_CLOCK = eval { require Time::HiRes; \&Time::HiRes::time }; my $SL_AT = -1;
 sub sent_line {
   return 0 if $SL_CLOCK && $SL_CLOCK->() - $SL_AT < 0.05;
-  syswrite(STDERR, "globehop-delta: sent $_[0]
-"); $SL_AT = $SL_CLOCK->() if $SL_CLOCK; 1;
+  syswrite(STDERR, "globehop-delta: sent $_[0]\n"); $SL_AT = $SL_CLOCK->() if $SL_CLOCK; 1;
 }
 `
 
