@@ -321,16 +321,15 @@ sub scan {
 }
 # The CRC lines of these files: the big ones' by cksum (its own process, started now, so it runs
 # beside whatever comes next), the small ones' here. Returns the sub that gives them.
-# A file sent whole with its CRC along (or to be, in this phase's scan: it has no basis) has its line
-# already, or will by the time the sub is called.
+# A file sent whole with its CRC along (or to be, in this phase's scan: without a basis it goes whole)
+# has its line already, or will by the time the sub is called.
 sub sums {
   my @along = grep { exists $zsum{$_} || ($ZC && !-e "$base/$_") } @_; my %along = map { $_ => 1 } @along;
   my ($here, $big) = small_first(grep { !$along{$_} } @_); my $ck;
   if (@$big) { push @ckpids, open($ck, '-|', 'cksum', '--', @$big) || die "cksum: $!\n" }
   sub {
     my @s = map { cksum_line($_) } @$here;
-    # (A file that went some other way after all, its basis unreadable: its CRC from cksum, now.)
-    for (@along) { if (exists $zsum{$_}) { push @s, $zsum{$_}; next } open(my $c, '-|', 'cksum', '--', $_) or die "cksum: $!\n"; push @s, <$c>; close $c or die "cksum failed\n" }
+    push @s, map { $zsum{$_} // die "$_: sent whole without its CRC\n" } @along;
     if ($ck) {
       my $in = ''; vec($in, fileno($ck), 1) = 1;
       oflush(); unnice() while $niced && !select(my $r = $in, undef, undef, 0.002);
@@ -519,7 +518,7 @@ ZERO_CRC
 my ($fh, %want, $done, $old, $part, $cur, %early, $end);
 # A file sent whole with its CRC along (its N line ends in z): its CRC and size as its bytes
 # arrive (the sender's note), checked against the source's z line without reading it again.
-my ($zcur, $zlen, %zin);
+my ($zcur, $zlen, %zin, %along);
 # A big file's CRC starts the moment its last record is in (cksum, niced: the source may share
 # these cores), while the rest of the stream is still on its way: the game's 97 MB of pages take
 # 35 ms to sum. On the lab the verify after the stream's end took 12-30 ms so, 24-45 ms where the
@@ -586,22 +585,22 @@ while (defined(my $l = line())) {
     if (defined $zcur) { $zin{$cur} = "$zcur $zlen"; undef $zcur } elsif (defined $cur) { sum_early($cur) }
     undef $cur;
   }
-  elsif ($l eq "S\n") { while (defined(my $s = line())) { if ($s eq "Z\n") { $done = 1; last } $s =~ /^(z )?(\d+) (\d+) (\S+)\n$/ or die "bad sum line\n"; $want{$4} = ($1 // '') . "$2 $3" } last }
+  elsif ($l eq "S\n") { while (defined(my $s = line())) { if ($s eq "Z\n") { $done = 1; last } $s =~ /^(z )?(\d+) (\d+) (\S+)\n$/ or die "bad sum line\n"; $want{$4} = "$2 $3"; $along{$4} = 1 if $1 } last }
   else { die "bad stream line\n" }
 }
 die "stream cut short\n" unless $done && %want;
 opendir(my $d, '.') or die "$!\n"; for (grep { !/^\.\.?$/ } readdir $d) { unlink $_ or die "$_: $!\n" unless exists $want{$_} } closedir $d;
 early($_) for grep { !exists $want{$_} } keys %early;
-my @n = sort keys %want; my @late = grep { !$early{$_} && $want{$_} !~ /^z / } @n; my ($ok, $bytes) = (0, 0);
+my @n = sort keys %want; my @late = grep { !$early{$_} && !$along{$_} } @n; my ($ok, $bytes) = (0, 0);
 my ($here, $big) = small_first(@late);
 my @ck = ((map { $early{$_} } sort keys %early), @$big ? do { open(my $c, '-|', 'cksum', '--', @$big) or die "cksum: $!\n"; $c } : ());
 sub check { $_[0] =~ /^(\d+) (\d+) (\S+)\n$/ or die "bad cksum line\n"; die "$3: size or CRC differs from the source (here $2 bytes, CRC $1; source $want{$3})\n" unless $want{$3} eq "$1 $2"; $ok++; $bytes += $2 }
 check(cksum_line($_)) for @$here;
-# The files whose CRC came along: what arrived, and what the file holds now (its size).
-for (grep { $want{$_} =~ /^z / } @n) {
-  my $h = $zin{$_} // die "$_: its CRC came along, but not its bytes\n"; my $size = -s $_ // -1;
-  die "$_: size or CRC differs from the source (here $size bytes, CRC $h; source $want{$_})\n" unless "z $h" eq $want{$_} && $h =~ / $size$/;
-  $ok++; $bytes += $size;
+# The files whose CRC came along: what arrived, and the file's size now.
+for (grep { $along{$_} } @n) {
+  my ($c, $len) = split(' ', $zin{$_} // die "$_: its CRC came along, but not its bytes\n"); my $size = -s $_ // -1;
+  die "$_: $len bytes arrived, the file holds $size\n" unless $len == $size;
+  check("$c $size $_\n");
 }
 for my $ck (@ck) {
   check($_) while <$ck>;
