@@ -12,6 +12,7 @@ import { hostSshOpts } from '../ssh/peer-known-hosts'
 import { freezeFirstArgv } from '../criu/freeze-first'
 import { quoteArgv } from '../ssh/quote'
 import { GATE_ARGV_AT } from '../transfer/tail-chain'
+import { crcTablesArgv } from '../transfer/page-crcs'
 import { crun } from './runtime/crun'
 import { DETACH_CRIU_ROOT } from './runtime/runc'
 import { podman } from './runtime/podman'
@@ -90,7 +91,9 @@ describe('pre-copy with rsync tracking', () => {
   it('snapshot 2: delta against the basis, previous snapshot dropped after', () => {
     const s = p.snapshot(2)
     expect(s.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/snap-2/`, `198.51.100.12:${H}/img/`])
-    expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`])
+    expect(s.dropPrevious).toEqual(['rm', '-rf', `${H}/snap-1`, `${H}/snap-1-work`, `${H}/snap-1.crc`])
+    // Its page CRC tables once it was sent: the source's of the snapshot, the destination's of its copy.
+    expect(s.crcTables).toEqual({ src: crcTablesArgv(`${H}/snap-2`), dst: crcTablesArgv(`${H}/img`) })
   })
   it('with perl on the source, each snapshot and the final dump freeze the game first (runc: CRIU freezes its cgroup)', () => {
     const ff = (runtime?: Runtime) => planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, freezeFirst: true, runtime })
@@ -111,7 +114,8 @@ describe('pre-copy with rsync tracking', () => {
     const S = '/dev/shm/globehop/xonotic/h1'
     expect(ram.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${S}/snap-2`, '--work-path', `${S}/snap-2-work`, '--leave-running', 'xonotic'])
     expect(ram.snapshot(2).transfer!.slice(-2)).toEqual([`${S}/snap-2/`, `198.51.100.12:${H}/img/`])
-    expect(ram.snapshot(2).dropPrevious).toEqual(['rm', '-rf', `${S}/snap-1`, `${S}/snap-1-work`])
+    expect(ram.snapshot(2).dropPrevious).toEqual(['rm', '-rf', `${S}/snap-1`, `${S}/snap-1-work`, `${S}/snap-1.crc`])
+    expect(ram.snapshot(2).crcTables!.src).toEqual(crcTablesArgv(`${S}/snap-2`))
     expect(ram.checkpoint(2)).toEqual(p.checkpoint(2))
     expect(ram.finalDelta(2)).toContain(`${S}/snap-2`)
     expect(ram.prepare.src.slice(4)).toEqual([H, 'pre-copy', '/dev/shm/globehop/xonotic', S, `${S}.final`])
@@ -202,6 +206,8 @@ describe('pre-copy with rsync tracking', () => {
   it("without the delta's tools on a host the final transfer is rsync's delta against the same basis", () => {
     const q = planHop({ tour, hopId: 'h1', from: tour.hosts[0]!, to: tour.hosts[1]!, technique: { kind: 'pre-copy', tracking: 'rsync' }, compress: true, oneWayDelta: false })
     expect(q.finalDelta(2)).toBeNull()
+    // No one-way delta to spare a pass: no page CRC tables either.
+    expect(q.snapshot(1).crcTables).toBeNull()
     expect(q.transfer).toEqual([...RSYNC, '--no-whole-file', ...ZSTD, '--rsh', RSH, '--', `${H}/img/`, `198.51.100.12:${H}/img/`])
   })
 })
@@ -213,6 +219,7 @@ describe('pre-copy with CRIU tracking', () => {
     expect(p.snapshot(2).checkpoint).toEqual(['runc', 'checkpoint', '--image-path', `${H}/pre-2`, '--work-path', `${H}/pre-2-work`, '--pre-dump', '--parent-path', '../pre-1', 'xonotic'])
     expect(p.snapshot(2).transfer).toEqual([...RSYNC, ...ZSTD, '--rsh', RSH, '--', `${H}/pre-2/`, `198.51.100.12:${H}/pre-2/`])
     expect(p.snapshot(2).dropPrevious).toBeNull()
+    expect(p.snapshot(2).crcTables).toBeNull()
   })
   it('final dump names the last pre-dump as parent', () => {
     expect(p.checkpoint(3)).toEqual(['runc', 'checkpoint', '--image-path', `${H}/img`, '--work-path', `${H}/dump-work`, '--parent-path', '../pre-3', 'xonotic'])

@@ -6,6 +6,7 @@ import type { Host, Tour } from '../../shared/tour'
 import { criuLazyPages } from '../criu/commands'
 import { freezeFirstArgv } from '../criu/freeze-first'
 import { SNAPSHOT_CRIU_CONF } from '../criu/snapshot-mounts'
+import { crcTableDir, crcTablesArgv } from '../transfer/page-crcs'
 import { pageDeltaArgv } from '../transfer/page-delta'
 import { fenceArgv, gateArgv, tailChainArgv } from '../transfer/tail-chain'
 import { compressLevel, hostSshArgv, rsyncArgv } from '../transfer/rsync'
@@ -50,6 +51,12 @@ export interface Snapshot {
   imageDir: string
   /** Source files no longer needed once this snapshot was sent. */
   dropPrevious: string[] | null
+  /**
+   * Once it was sent: the per-page CRC tables of what both hosts now hold (transfer/page-crcs.ts),
+   * which spare the final one-way delta a cksum of each pages file on either host while the game
+   * is frozen; null where no one-way delta can follow.
+   */
+  crcTables: { src: string[]; dst: string[] } | null
 }
 
 /** Pre-copy's tail: the source's one command and the destination's restore gate. */
@@ -176,6 +183,8 @@ export function planHop(input: PlanInput): HopPlan {
     input.freezeFirst && rt.freezerCgroup && rt.dumpLog ? freezeFirstArgv({ checkpoint, state: rt.state(id), log: `${work}/${rt.dumpLog}`, img, snapshotConf }) : checkpoint
   const parentOf = (last: number) => (criuTracked && last > 0 ? `../${`pre-${last}`}` : undefined)
 
+  const oneWayOk = (last: number) => rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
+
   const snapshot = (i: number): Snapshot => {
     if (criuTracked) {
       return {
@@ -185,6 +194,7 @@ export function planHop(input: PlanInput): HopPlan {
         imageDir: paths.pre(i),
         // Earlier pre-dumps stay: the chain of parents needs every link.
         dropPrevious: null,
+        crcTables: null,
       }
     }
     if (rsyncTracked) {
@@ -194,7 +204,8 @@ export function planHop(input: PlanInput): HopPlan {
         transfer: rsync(paths.snap(i), paths.img, i > 1),
         workDir: paths.snapWork(i),
         imageDir: paths.snap(i),
-        dropPrevious: i > 1 ? ['rm', '-rf', paths.snap(i - 1), paths.snapWork(i - 1)] : null,
+        dropPrevious: i > 1 ? ['rm', '-rf', paths.snap(i - 1), paths.snapWork(i - 1), crcTableDir(paths.snap(i - 1))] : null,
+        crcTables: oneWayOk(i) ? { src: crcTablesArgv(paths.snap(i)), dst: crcTablesArgv(paths.img) } : null,
       }
     }
     throw new Error(`${technique.kind} takes no snapshots`)
@@ -207,7 +218,6 @@ export function planHop(input: PlanInput): HopPlan {
     const ck = rt.checkpoint({ id, imagePath: paths.img, workPath: paths.dumpWork, parentPath: parentOf(last) })
     return criuTracked ? ck : freezingFirst(ck, paths.dumpWork, paths.img)
   }
-  const oneWayOk = (last: number) => rsyncTracked && !shared && last > 0 && input.oneWayDelta !== false
   const wholeOk = technique.kind === 'stop-and-copy' && !shared && input.streamImage === true
   const restore = withNullStdio(
     rt.restore(

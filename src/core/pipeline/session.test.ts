@@ -233,8 +233,10 @@ describe('snapshots that freeze the game first (criu/freeze-first.ts)', () => {
     world.override = (_host, argv) => (argv[0] === 'base64' && argv[2]?.endsWith('stats-dump') ? { stdout: statsDump } : undefined)
     const r = await session.hop({ to: 'strasbourg', mode: 'pre-copy' })
     expect(r).toMatchObject({ ok: true, technique: 'pre-copy (rsync delta)' })
-    const wrapped = ran('stuttgart', /^perl -e /)
+    // (The other perl there: each snapshot's page CRC tables, made on both hosts once it was sent.)
+    const wrapped = ran('stuttgart', /^perl -e [\s\S]*runc checkpoint/)
     expect(wrapped.length).toBeGreaterThan(0)
+    for (const host of ['stuttgart', 'strasbourg']) expect(ran(host, /globehop-crcs: \$files files/)).toHaveLength(wrapped.length - 1)
     expect(wrapped.at(-1)).toMatch(/\/dump-work\/dump\.log \S+\/img {2}3 runc state xonotic runc checkpoint --image-path \S+\/img --work-path \S+\/dump-work xonotic$/)
     // Each snapshot's with its CRIU config (the tmpfs mounts unarchived), the final dump's without.
     for (const w of wrapped.slice(0, -1)) expect(w).toMatch(/\/snap-\d+-work\/dump\.log \S+\/snap-\d+ \S+\/snap-\d+-work\/criu-snapshot\.conf 3 runc state xonotic runc checkpoint .*--leave-running xonotic$/)

@@ -13,6 +13,7 @@
 // size and CRC (POSIX cksum) of every file against the source's list before anyone restores.
 // Plain perl (Debian's perl-base, everywhere rsync runs), gzip and cksum: no tool to install.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
+import { PAGE_CRCS } from './page-crcs'
 
 // POSIX cksum's CRC (byte for byte what cksum(1) prints) of the image's small files, in the
 // process: a cksum process's start cost 20-46 ms on the lab's loaded cores, where it was the last
@@ -99,6 +100,17 @@ my ($zcur, %zsum);
 # The start and end of a file sent whole: its N line (with z when its CRC comes along) and its E line.
 sub whole_start { out $ZC ? "N $_[0] z\n" : "N $_[0]\n"; $zcur = 0 if $ZC }
 sub whole_end { my ($n, $size) = @_; if (defined $zcur) { $zsum{$n} = "z $zcur $size $n\n"; undef $zcur } out "E\n" }
+PAGE_CRCS
+# A pages file compared with its basis carries its CRC too where the basis has a valid table
+# (page-crcs.ts, made while the game ran): the CRCs of the pages that changed, the rest folded in.
+my %ztab;
+sub ztab { my ($n) = @_; return undef unless $ZC; $ztab{$n} //= crc_table("$base.crc/$n", "$base/$n") // 0; $ztab{$n} || undef }
+# The z line of a file compared with its basis: folded with the changes in %$ov, else summed whole.
+sub zline {
+  my ($n, $ov, $fh) = @_; my $own = !$fh; if ($own) { open($fh, '<:raw', $n) or die "$n: $!\n" }
+  my $size = -s $fh; my $t = $ov && ztab($n); my $c = $t ? crc_fold($t, $ov, $size, $fh) : undef; $c //= crc_whole($fh);
+  close $fh if $own; "z $c $size $n\n";
+}
 # The early scan and its cksum run at nice 10 while CRIU still dumps; the moment its log says it
 # finished (looked at once per MiB scanned) they get the CPU back at nice 0. Where they only went
 # back after the scan, it ran on at nice 10 for 40-65 ms past CRIU's end on the lab's two cores.
@@ -230,7 +242,7 @@ sub stream {
 # only where it differs (21 ms for the lab game's 88 MB, against 34 ms for XORing whole chunks and
 # searching them).
 sub compare {
-  my ($a, $b, $bs, $from, $to, $n, $out) = @_;
+  my ($a, $b, $bs, $from, $to, $n, $out, $ov) = @_;
   for (my $o = $from; $o < $to;) {
     my $l = $to - $o < $C ? $to - $o : $C;
     sysseek($a, $o, 0) // die "$n: $!\n"; (sysread($a, my $x, $l) // -1) == $l or die "$n: short at $o\n";
@@ -240,6 +252,8 @@ sub compare {
     if ($x ne $y) {
       for (my $i = 0; $i < $l; $i += $B) {
         my $p = substr($x, $i, $B); my $q = $i < length $y ? substr($y, $i, $B) : ''; next if $p eq $q;
+        # (A last piece short of a page is read again when the CRC is folded.)
+        $ov->{($o + $i) >> 12} = Compress::Raw::Zlib::crc32($p) if $ov && length $p == $B;
         my $r = length $p == $B && length $q == $B ? 'X ' . ($o + $i) . " $B\n" . ($p ^ $q) : 'B ' . ($o + $i) . ' ' . length($p) . "\n$p";
         if ($out) { $$out .= $r } else { out $r }
         $sent += length $p; $pages++;
@@ -309,8 +323,10 @@ sub scan {
   # A pages file that grew or shrank (the game mapped or dropped memory) is still compared at
   # equal offsets over the common part; what lies past the basis goes as plain pages.
   if (defined $bs && open($b, '<:raw', "$base/$n")) {
-    out "P $n $size $bs\n";
-    compare($a, $b, $bs, 0, $size, $n);
+    my $ov = ztab($n) ? {} : undef;
+    out "P $n $size $bs" . ($ov ? " z\n" : "\n");
+    compare($a, $b, $bs, 0, $size, $n, undef, $ov);
+    $zsum{$n} = zline($n, $ov, $a) if $ov;
     close $b;
   } else {
     whole_start($n); $whole++;
@@ -324,12 +340,13 @@ sub scan {
 # A file sent whole with its CRC along (or to be, in this phase's scan: without a basis it goes whole)
 # has its line already, or will by the time the sub is called.
 sub sums {
-  my @along = grep { exists $zsum{$_} || ($ZC && !-e "$base/$_") } @_; my %along = map { $_ => 1 } @along;
+  my @along = grep { exists $zsum{$_} || ($ZC && (!-e "$base/$_" || ztab($_))) } @_; my %along = map { $_ => 1 } @along;
   my ($here, $big) = small_first(grep { !$along{$_} } @_); my $ck;
   if (@$big) { push @ckpids, open($ck, '-|', 'cksum', '--', @$big) || die "cksum: $!\n" }
   sub {
     my @s = map { cksum_line($_) } @$here;
-    push @s, map { $zsum{$_} // die "$_: sent whole without its CRC\n" } @along;
+    # (One with a table whose changes were not followed page by page, rebuilt by virtual address say: summed whole here.)
+    push @s, map { $zsum{$_} // (-e "$base/$_" ? zline($_) : die "$_: sent whole without its CRC\n") } @along;
     if ($ck) {
       my $in = ''; vec($in, fileno($ck), 1) = 1;
       oflush(); unnice() while $niced && !select(my $r = $in, undef, undef, 0.002);
@@ -371,7 +388,7 @@ my ($followed, $streamed) = (0, 0);
 # The pages files in the dir now (no checks: CRIU is still writing it).
 sub pagefiles { opendir(my $d, '.') or return (); my @p = grep { /^pages-\d+\.img$/ } readdir $d; closedir $d; @p }
 sub follow {
-  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, @led, $s1, $p1);
+  my ($since, %did, $n, $fa, $fb, $bs, $off, $buf, @held, @went, @led, $s1, $p1, $ov);
   # Only with CRIU's log: the tail chain removed it before the dump, so it is this dump's, and so
   # is a pages file changed since it appeared (whole seconds: perl-base has no finer stat); an
   # older one is some other dump's, which CRIU would truncate once it opens it.
@@ -396,7 +413,7 @@ sub follow {
       ($n) = map { $_->[1] } sort { $a->[0] <=> $b->[0] } map { [/(\d+)/, $_] } @next; $did{$n} = 1;
       undef $fa; undef $fb; $buf = ''; $off = 0; ($s1, $p1) = ($sent, $pages);
       if (!open($fa, '<:raw', $n)) { undef $n; next }
-      if (open($fb, '<:raw', "$base/$n")) { $bs = -s $fb } else { undef $fb; whole_start($n) }
+      if (open($fb, '<:raw', "$base/$n")) { $bs = -s $fb; $ov = ztab($n) ? {} : undef } else { undef $fb; whole_start($n) }
       next;
     }
     if (defined $n) {
@@ -404,13 +421,13 @@ sub follow {
       my $size = -s $fa; my $upto = $whole ? $size : $size - $size % $B;
       if ($off < $upto && !$fb) { stream($fa, $off, $upto, $n); $off = $upto; next }
       if ($off < $upto) {
-        compare($fa, $fb, $bs, $off, $upto, $n, \$buf); $off = $upto;
+        compare($fa, $fb, $bs, $off, $upto, $n, \$buf, $ov); $off = $upto;
         # Past 64 MiB of records (a game that rewrote much of its memory) the file waits for the scan below.
         if (length $buf > 1 << 26) { close $fa; close $fb; $buf = ''; ($sent, $pages) = ($s1, $p1); undef $n }
         next;
       }
       if ($whole && !$fb) { whole_end($n, $size); push @went, [$n, $size, stamp($n)]; close $fa; undef $n; next }
-      if ($whole) { push @held, [$n, $size, $bs, $buf, stamp($n), $sent - $s1, $pages - $p1]; close $fa; close $fb; undef $n; next }
+      if ($whole) { push @held, [$n, $size, $bs, $buf, stamp($n), $sent - $s1, $pages - $p1, $ov]; close $fa; close $fb; undef $n; next }
     }
     last if $all && !defined $n;
     $main::DW_READ->() or do { oflush(); select(undef, undef, undef, 0.002) };
@@ -425,8 +442,9 @@ sub follow {
     @held = ();
   }
   for (@held) {
-    my ($f, $size, $was, $recs, $st) = @$_;
-    out "P $f $size $was\n", $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
+    my ($f, $size, $was, $recs, $st, $ov) = @$_[0 .. 4, 7];
+    out "P $f $size $was" . ($ov ? " z\n" : "\n"), $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
+    $zsum{$f} = zline($f, $ov) if $ov;
   }
   map { $_->[0] } @led, @went, @held;
 }
@@ -458,7 +476,7 @@ out "S\n", @sums, "Z\n";
 oflush(); close STDOUT or die "stream: $!\n";
 # One string, one write: the counter beside us writes to the same stderr.
 my $n = @f; print STDERR "globehop-delta: files $n total $total sent $sent pages $pages whole $whole followed $followed streamed $streamed holes $holes\n" . ($counting ? "globehop-delta: wire $wire\n" : '');
-`.replace('CKSUM_SMALL', () => CKSUM_SMALL).replace('ZERO_CRC', () => ZERO_CRC).replace('SENT_LINE', () => SENT_LINE)
+`.replace('CKSUM_SMALL', () => CKSUM_SMALL).replace('ZERO_CRC', () => ZERO_CRC).replace('SENT_LINE', () => SENT_LINE).replace('PAGE_CRCS', () => PAGE_CRCS)
 
 /**
  * Compresses the stream as it comes (gzip format, Compress::Raw::Zlib) and lets it out whenever
@@ -515,10 +533,18 @@ use strict; my ($dir, $mark) = @ARGV; chdir $dir or die "cannot enter $dir: $!\n
 fcntl(STDIN, 1031, 1 << 20);
 CKSUM_SMALL
 ZERO_CRC
+PAGE_CRCS
 my ($fh, %want, $done, $old, $part, $cur, %early, $end);
 # A file sent whole with its CRC along (its N line ends in z): its CRC and size as its bytes
 # arrive (the sender's note), checked against the source's z line without reading it again.
 my ($zcur, $zlen, %zin, %along);
+# A pages file patched with its CRC along (its P line ends in z): our copy's table (page-crcs.ts,
+# read before the first patch moves its times), the CRC of every page patched, its new size; and
+# whether its line said so (without a table here the file is summed whole at the end, by zlib).
+my ($ztab, %zov, $zsize, $zp);
+# A patched page at $o: its CRC, where it is a whole page (a piece short of one is the file's
+# last, read again at the fold); anything else and the file is summed whole instead.
+sub zpatched { my ($o, $d) = @_; return unless $ztab; if (length $d == 4096 && !($o % 4096)) { $zov{$o >> 12} = Compress::Raw::Zlib::crc32($d) } elsif ($o % 4096 || $o + length $d != $zsize) { undef $ztab } }
 # A big file's CRC starts the moment its last record is in (cksum, niced: the source may share
 # these cores), while the rest of the stream is still on its way: the game's 97 MB of pages take
 # 35 ms to sum. On the lab the verify after the stream's end took 12-30 ms so, 24-45 ms where the
@@ -546,8 +572,9 @@ sub rd {
 # reason, and only the next write says ENOSPC (lab, an 8 MiB tmpfs: the error read "write: ").
 sub put { my ($d) = @_; my $o = 0; while ($o < length $d) { my $w = syswrite($fh, $d, length($d) - $o, $o); die "$cur: " . ($! || 'nothing written') . "\n" unless $w; $o += $w } }
 while (defined(my $l = line())) {
-  if ($l =~ /^([PRN]) (\S+)[ \n]/) { $cur = $2; early($cur); undef $end }
-  if ($l =~ /^P (\S+) (\d+) (\d+)\n$/) {
+  if ($l =~ /^([PRN]) (\S+)[ \n]/) { $cur = $2; early($cur); delete $zin{$cur}; undef $end; undef $ztab; $zp = $l =~ / z\n$/ }
+  if ($l =~ /^P (\S+) (\d+) (\d+)( z)?\n$/) {
+    $ztab = $zp ? crc_table("$dir.crc/$1", $1) : undef; %zov = (); $zsize = $2;
     open($fh, '+<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $fh == $3;
     truncate($fh, $2) or die "$1: $!\n" if $2 != $3;
   }
@@ -571,18 +598,19 @@ while (defined(my $l = line())) {
   }
   elsif ($l =~ /^A (\d+)\n$/) { my $d = rd($1); if (defined $zcur) { $zcur = Compress::Raw::Zlib::crc32($d, $zcur); $zlen += $1 } put($d) }
   elsif ($l =~ /^H (\d+)\n$/) { $end = sysseek($fh, $1, 1) or die "$cur: seek: $!\n"; if (defined $zcur) { $zcur = zeros($zcur, $1); $zlen += $1 } }
-  elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; put($p) }
+  elsif ($l =~ /^B (\d+) (\d+)\n$/) { my $p = rd($2); sysseek($fh, $1, 0) or die "seek: $!\n"; put($p); zpatched($1, $p) }
   elsif ($l =~ /^X (\d+) (\d+)\n$/) {
     my ($o, $n) = ($1, $2); my $p = rd($n); sysseek($fh, $o, 0) or die "seek: $!\n";
     (sysread($fh, my $q, $n) // -1) == $n or die "the destination's copy is short at $o\n";
-    sysseek($fh, $o, 0) or die "seek: $!\n"; put($p ^ $q);
+    sysseek($fh, $o, 0) or die "seek: $!\n"; $p ^= $q; put($p); zpatched($o, $p);
   }
   elsif ($l eq "E\n") {
     # A file that ends in zeros: its size.
     if ($fh && $end && $end > -s $fh) { truncate($fh, $end) or die "$cur: $!\n" }
+    if ($fh && $ztab) { my $c = crc_fold($ztab, \%zov, -s $fh, $fh); $zin{$cur} = "$c " . -s $fh if defined $c; undef $ztab }
     if ($fh) { close $fh or die "close: $!\n"; undef $fh }
     if (defined $part) { close $old if $old; rename(".$part.part", $part) or die "$part: $!\n"; undef $part }
-    if (defined $zcur) { $zin{$cur} = "$zcur $zlen"; undef $zcur } elsif (defined $cur) { sum_early($cur) }
+    if (defined $zcur) { $zin{$cur} = "$zcur $zlen"; undef $zcur } elsif (defined $cur && !$zp) { sum_early($cur) }
     undef $cur;
   }
   elsif ($l eq "S\n") { while (defined(my $s = line())) { if ($s eq "Z\n") { $done = 1; last } $s =~ /^(z )?(\d+) (\d+) (\S+)\n$/ or die "bad sum line\n"; $want{$4} = "$2 $3"; $along{$4} = 1 if $1 } last }
@@ -596,9 +624,13 @@ my ($here, $big) = small_first(@late);
 my @ck = ((map { $early{$_} } sort keys %early), @$big ? do { open(my $c, '-|', 'cksum', '--', @$big) or die "cksum: $!\n"; $c } : ());
 sub check { $_[0] =~ /^(\d+) (\d+) (\S+)\n$/ or die "bad cksum line\n"; die "$3: size or CRC differs from the source (here $2 bytes, CRC $1; source $want{$3})\n" unless $want{$3} eq "$1 $2"; $ok++; $bytes += $2 }
 check(cksum_line($_)) for @$here;
-# The files whose CRC came along: what arrived, and the file's size now.
+# The files whose CRC came along: what arrived, and the file's size now. (A patched one whose CRC
+# could not be folded here, no valid table say: summed whole.)
 for (grep { $along{$_} } @n) {
-  my ($c, $len) = split(' ', $zin{$_} // die "$_: its CRC came along, but not its bytes\n"); my $size = -s $_ // -1;
+  my $zi = $zin{$_} // do {
+    eval { require Compress::Raw::Zlib; 1 } or die "$_: its CRC came along, but this perl has no Compress::Raw::Zlib to check it\n";
+    open(my $h, '<:raw', $_) or die "$_: its CRC came along, but not its bytes\n"; my $c = crc_whole($h); close $h; "$c " . -s $_ };
+  my ($c, $len) = split(' ', $zi); my $size = -s $_ // -1;
   die "$_: $len bytes arrived, the file holds $size\n" unless $len == $size;
   check("$c $size $_\n");
 }
@@ -610,7 +642,7 @@ die "verified $ok of " . scalar(@n) . " files\n" unless $ok == @n;
 my $line = "globehop-delta: verified $ok files $bytes bytes\n";
 if (defined $mark) { open(my $o, '>', "$mark.part") or die "$mark: $!\n"; print $o $line; close $o or die "$mark: $!\n"; rename("$mark.part", $mark) or die "$mark: $!\n" }
 print $line;
-`.replace('CKSUM_SMALL', () => CKSUM_SMALL).replace('ZERO_CRC', () => ZERO_CRC)
+`.replace('CKSUM_SMALL', () => CKSUM_SMALL).replace('ZERO_CRC', () => ZERO_CRC).replace('PAGE_CRCS', () => PAGE_CRCS)
 
 /**
  * Passes the stream on and says how many bytes went out: a `sent` line every 256 KiB, at most one

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parsePageDelta } from './page-delta'
+import { crcTablesArgv } from './page-crcs'
 import { loggingCksum, perlLibWithoutZlib } from './testing/tool-stubs'
 import { fenceArgv, GATE_EXIT, GATE_GO, gateArgv, NO_RECEIVER_EXIT, parseFence, postRestoreWaitMs, TAIL_MARK, tailChainArgv } from './tail-chain'
 
@@ -32,7 +33,7 @@ function world() {
 type World = ReturnType<typeof world>
 const fenceOf = (w: World) => ({ hopDir: w.dst, claim: w.claim, done: w.done, held: w.held, go: w.go })
 
-function source(w: World, checkpoint: string[], o: { ssh?: string[]; dumpLog?: string } = {}) {
+function source(w: World, checkpoint: string[], o: { ssh?: string[]; dumpLog?: string; env?: NodeJS.ProcessEnv } = {}) {
   return tailChainArgv({ checkpoint, dumpLog: o.dumpLog, img: w.img, basis: w.basis, remoteImg: w.remoteImg, ssh: o.ssh ?? local, compress: true, fifo: path.join(w.src, 'tail.fifo'), marker: w.marker })
 }
 
@@ -67,7 +68,7 @@ async function hop(w: World, checkpoint: string[], answer: string | null, gateMs
     if (answer === null) stdin.end()
     else stdin.end(answer)
   })
-  const src = await exec(source(w, checkpoint, o))
+  const src = await exec(source(w, checkpoint, o), undefined, o.env)
   return { src, gate: await gate }
 }
 
@@ -360,6 +361,34 @@ describe('the one-command tail (dump, one-way delta, verify) and the restore gat
     expect(parsePageDelta(src.err.split('\n'))).toMatchObject({ files: 3, followedFiles: followed })
     expect(gate.code).toBe(0)
     expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(next)).toBe(true)
+  })
+
+  it.each([
+    ['the basis', 1],
+    ['another (the layout moved)', 0],
+  ])("with the snapshot's page CRC tables on both hosts (page-crcs.ts), a pages file followed or scanned again (the pagemap %s) is checked with no cksum on either end, exact", async (pagemap, followed) => {
+    const w = world()
+    const log = path.join(w.src, 'dump.log')
+    // Page 10 changed (world()), page 63 too, and two pages more than the basis (and the pagemap, where it moved).
+    const next = Buffer.concat([w.nextPages, Buffer.alloc(2 * PAGE, 9)])
+    next.writeUInt8(5, 63 * PAGE)
+    writeFileSync(path.join(w.next, 'pages-1.img'), next)
+    for (const dir of [w.basis, w.remoteImg]) writeFileSync(path.join(dir, 'pagemap-1.img'), 'map')
+    writeFileSync(path.join(w.next, 'pagemap-1.img'), followed ? 'map' : 'moved')
+    for (const dir of [w.basis, w.remoteImg]) await run(...(([c, ...a]) => [c!, a] as const)(crcTablesArgv(dir)))
+    const script = [
+      'echo "(00.006427) freezing processes: 0 attempts done" >>"$1"',
+      `cp '${path.join(w.next, 'pages-1.img')}' '${path.join(w.next, 'pagemap-1.img')}' '${path.join(w.next, 'core-1.img')}' "$2"`,
+      'echo "(00.068662) mnt: Dumping mountpoints" >>"$1"',
+      'echo "(00.159903) Dumping finished successfully" >>"$1"',
+    ].join('\n')
+    const ck = loggingCksum()
+    const { src, gate } = await hop(w, ['sh', '-c', script, 'sh', log, w.img], GATE_GO, 15_000, { dumpLog: log, env: ck.env })
+    expect(src.code).toBe(0)
+    expect(parsePageDelta(src.err.split('\n'))).toMatchObject({ files: 3, followedFiles: followed, pages: 4 + (1 - followed) })
+    expect(gate.code).toBe(0)
+    expect(readFileSync(path.join(w.remoteImg, 'pages-1.img')).equals(next)).toBe(true)
+    expect(ck.calls()).toEqual([])
   })
 
   it('a followed pages file that ends shorter than the basis is cut to its size there; one there before the dump is not followed', async () => {

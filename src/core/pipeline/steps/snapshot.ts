@@ -9,6 +9,7 @@ import { formatBytes } from '../../../shared/format'
 import { parseFreezeFirst, pauseMs } from '../../criu/freeze-first'
 import { criuPauseMs } from '../../criu/stats'
 import { dirBytes, readCriuStats, resumeIfPaused } from '../remote-files'
+import { parseCrcTables } from '../../transfer/page-crcs'
 import { watchedRsync } from './transfer'
 
 export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'rsync'): Promise<IterationFigures> {
@@ -35,17 +36,33 @@ export async function snapshot(ctx: HopContext, i: number, tracking: 'criu' | 'r
       const r = await watchedRsync(ctx, transfer, progress, stats.bytes)
       const wire = r.stats.totalBytesSent ?? 0
       ctx.figures.wireBytes += wire
+      const crcs = s.crcTables ? await crcTables(ctx, s.crcTables) : ''
       return {
         value: r.stats,
         bytes: wire,
         bytesTotal: stats.bytes,
-        detail: `${formatBytes(wire, '?')} on the wire (literal ${formatBytes(r.stats.literalData, '?')}, matched ${formatBytes(r.stats.matchedData, '?')})`,
+        detail: `${formatBytes(wire, '?')} on the wire (literal ${formatBytes(r.stats.literalData, '?')}, matched ${formatBytes(r.stats.matchedData, '?')})${crcs}`,
       }
     })
     if (tracking === 'rsync') figures = { ...figures, ...rsyncFigures(sent.literalData ?? 0, sent.matchedData ?? 0), wireBytes: sent.totalBytesSent }
   }
   if (s.dropPrevious) await ctx.src.run(s.dropPrevious, { allowFail: true })
   return figures
+}
+
+/**
+ * The snapshot's page CRC tables on both hosts at once (transfer/page-crcs.ts), while the game
+ * runs. They only spare the final delta a pass over each pages file: a host that cannot make them
+ * costs that pass, never the hop, so a failure here is a note in the step's detail.
+ */
+async function crcTables(ctx: HopContext, argv: { src: string[]; dst: string[] }): Promise<string> {
+  const make = async (host: HopContext['src'], cmd: string[], name: string): Promise<string | null> => {
+    const r = await host.run(cmd, { allowFail: true }).catch((e: unknown) => ({ code: -1, stdout: '', stderr: errorText(e) }))
+    if (r.code !== 0) return `${name}: ${r.stderr.trim().split('\n').pop() || `exit ${r.code}`}`
+    return parseCrcTables(r.stdout).pages > 0 ? null : `${name}: ${/globehop-crcs: none \((.*)\)/.exec(r.stdout)?.[1] ?? 'no pages files'}`
+  }
+  const missing = (await Promise.all([make(ctx.src, argv.src, ctx.from.name), make(ctx.dst, argv.dst, ctx.to.name)])).filter((m): m is string => m !== null)
+  return missing.length ? `; page CRCs not made (${missing.join('; ')}): the final delta sums those files whole` : '; page CRCs made on both hosts'
 }
 
 /**
