@@ -44,14 +44,14 @@ function world(pagesIn = 600) {
     writeFileSync(path.join(d, 'core-1.img'), 'old core')
   }
   const next = Buffer.concat([pages, Buffer.alloc(2 * PAGE + 300, 7)])
-  for (const p of [0, 3, 257, pagesIn - 1]) flip(next, p * PAGE + 9)
+  for (const p of new Set([0, 3, 257, pagesIn - 1].filter((p) => p < pagesIn))) flip(next, p * PAGE + 9)
   writeFileSync(path.join(dirs.img, 'pages-1.img'), next)
   writeFileSync(path.join(dirs.img, 'core-1.img'), 'new core')
   return { dirs, pages, next }
 }
 
-async function send(dirs: { img: string; basis: string; dst: string }, env: NodeJS.ProcessEnv, compress = true) {
-  const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh: local, compress })
+async function send(dirs: { img: string; basis: string; dst: string }, env: NodeJS.ProcessEnv, compress = true, ssh = local) {
+  const argv = pageDeltaArgv({ img: dirs.img, basis: dirs.basis, remoteImg: dirs.dst, ssh, compress })
   // The tail chain asks for CRCs along once the destination said it has zlib's module.
   const r = await run(argv[0]!, argv.slice(1), { maxBuffer: 1 << 24, env: { ...env, GLOBEHOP_ZCRC: '1' } })
   return { ...parsePageDelta([...r.stdout.split('\n'), ...r.stderr.split('\n')]), out: r.stdout }
@@ -93,6 +93,21 @@ describe('per-page CRC tables of a snapshot', () => {
       expect(ck.calls()).toEqual([])
     })
   }
+
+  it("every file's sum line is zlib's then (the small ones' summed in C at once, not in perl's cksum loop); a big file without a table still goes to cksum on both hosts", async () => {
+    const { dirs } = world()
+    await tables(dirs.basis)
+    await tables(dirs.dst)
+    // A 2 MiB file the snapshot had, with no table (not a pages file).
+    for (const d of [dirs.basis, dirs.dst, dirs.img]) writeFileSync(path.join(d, 'big.img'), Buffer.alloc(2 * MIB, d === dirs.img ? 2 : 1))
+    const stream = path.join(path.dirname(dirs.basis), 'stream')
+    const ck = loggingCksum()
+    expect(await send(dirs, ck.env, false, ['sh', '-c', `tee '${stream}' | (eval "$1")`, 'sh'])).toMatchObject({ verifiedFiles: 3 })
+    const sums = readFileSync(stream, 'latin1').split('\nS\n')[1]!.split('\n').filter((l) => l && l !== 'Z')
+    expect(sums.map((l) => l.replace(/^(z )?\d+ \d+ /, '$1'))).toEqual(expect.arrayContaining(['z core-1.img', 'z pages-1.img', 'big.img']))
+    expect(sums).toHaveLength(3)
+    expect(ck.calls()).toEqual(['-- big.img', '-- big.img'])
+  })
 
   it('a file that shrank is folded over what is left of it', async () => {
     const { dirs, pages } = world()

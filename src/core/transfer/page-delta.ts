@@ -105,6 +105,12 @@ PAGE_CRCS
 # (page-crcs.ts, made while the game ran): the CRCs of the pages that changed, the rest folded in.
 my %ztab;
 sub ztab { my ($n) = @_; return undef unless $ZC; $ztab{$n} //= crc_table("$base.crc/$n", "$base/$n") // 0; $ztab{$n} || undef }
+# Whether a file compared with its basis carries its CRC (its P or R line ends in z): with a table, or
+# small enough to sum in here at once (zlib's CRC in C: the 20 small files of the lab game, 24 KB,
+# took ~5 ms on each host in perl's cksum loop). A big one without a table goes to cksum, started
+# early beside the scan.
+sub zwill { my ($n) = @_; $ZC && (ztab($n) || -s $n < 1 << 20) }
+sub zmark { zwill($_[0]) ? " z\n" : "\n" }
 # The z line of a file compared with its basis: folded with the changes in %$ov, else summed whole.
 sub zline {
   my ($n, $ov, $fh) = @_; my $own = !$fh; if ($own) { open($fh, '<:raw', $n) or die "$n: $!\n" }
@@ -272,7 +278,7 @@ sub scan {
   # The game's memory layout moved (a mapping came or went): equal offsets no longer hold the same
   # page. Rebuild the file on the destination from its old pages by virtual address instead.
   if ($vn && $vo && defined $bs && @$vn * $B == $size && @$vo * $B == $bs && join(',', @$vn) ne join(',', @$vo) && open($b, '<:raw', "$base/$n")) {
-    out "R $n $size $bs\n";
+    out "R $n $size $bs" . zmark($n);
     my ($same, $flush) = copier();
     byvaddr($a, 0, $b, 0, $vn, $vo, $same, $flush, $n);
     $flush->(); close $a; close $b; out "E\n"; return;
@@ -284,7 +290,7 @@ sub scan {
   my @tn = $n =~ /\.tar$/ && defined $bs ? tarmembers($a, $size) : ();
   my @to = @tn && open($b, '<:raw', "$base/$n") ? tarmembers($b, $bs) : ();
   if (@tn && @to) {
-    out "R $n $size $bs\n";
+    out "R $n $size $bs" . zmark($n);
     my %om = map { $_->[0] => $_ } @to;
     my ($same, $flush) = copier(); my $at = 0;
     my %vn = tarmaps($a, @tn); my %vo = tarmaps($b, @to);
@@ -324,9 +330,9 @@ sub scan {
   # equal offsets over the common part; what lies past the basis goes as plain pages.
   if (defined $bs && open($b, '<:raw', "$base/$n")) {
     my $ov = ztab($n) ? {} : undef;
-    out "P $n $size $bs" . ($ov ? " z\n" : "\n");
+    out "P $n $size $bs" . zmark($n);
     compare($a, $b, $bs, 0, $size, $n, undef, $ov);
-    $zsum{$n} = zline($n, $ov, $a) if $ov;
+    $zsum{$n} = zline($n, $ov, $a) if zwill($n);
     close $b;
   } else {
     whole_start($n); $whole++;
@@ -340,12 +346,12 @@ sub scan {
 # A file sent whole with its CRC along (or to be, in this phase's scan: without a basis it goes whole)
 # has its line already, or will by the time the sub is called.
 sub sums {
-  my @along = grep { exists $zsum{$_} || ($ZC && (!-e "$base/$_" || ztab($_))) } @_; my %along = map { $_ => 1 } @along;
+  my @along = grep { exists $zsum{$_} || ($ZC && (!-e "$base/$_" || zwill($_))) } @_; my %along = map { $_ => 1 } @along;
   my ($here, $big) = small_first(grep { !$along{$_} } @_); my $ck;
   if (@$big) { push @ckpids, open($ck, '-|', 'cksum', '--', @$big) || die "cksum: $!\n" }
   sub {
     my @s = map { cksum_line($_) } @$here;
-    # (One with a table whose changes were not followed page by page, rebuilt by virtual address say: summed whole here.)
+    # (A small one, or one with a table whose changes were not followed page by page: summed whole here.)
     push @s, map { $zsum{$_} // (-e "$base/$_" ? zline($_) : die "$_: sent whole without its CRC\n") } @along;
     if ($ck) {
       my $in = ''; vec($in, fileno($ck), 1) = 1;
@@ -443,8 +449,8 @@ sub follow {
   }
   for (@held) {
     my ($f, $size, $was, $recs, $st, $ov) = @$_[0 .. 4, 7];
-    out "P $f $size $was" . ($ov ? " z\n" : "\n"), $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
-    $zsum{$f} = zline($f, $ov) if $ov;
+    out "P $f $size $was" . zmark($f), $recs, "E\n"; $total += $size; $early{$f} = $st; $followed++;
+    $zsum{$f} = zline($f, $ov) if zwill($f);
   }
   map { $_->[0] } @led, @went, @held;
 }
@@ -584,7 +590,7 @@ while (defined(my $l = line())) {
     $part = $1; undef $old; open($fh, '>:raw', ".$1.part") or die "$1: $!\n";
     if ($2) { eval { require Compress::Raw::Zlib; 1 } or die "$1: its CRC came along, but this perl has no Compress::Raw::Zlib to check it\n"; ($zcur, $zlen) = (0, 0) }
   }
-  elsif ($l =~ /^R (\S+) (\d+) (\d+)\n$/) {
+  elsif ($l =~ /^R (\S+) (\d+) (\d+)( z)?\n$/) {
     $part = $1; open($old, '<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $old == $3;
     open($fh, '>:raw', ".$1.part") or die "$1: $!\n";
   }
