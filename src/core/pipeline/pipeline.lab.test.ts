@@ -183,6 +183,12 @@ describe.skipIf(!lab.available)(`pipeline on the lab${skipWhy}`, { timeout: 600_
     const finals = events.filter((e) => e.step === 'transfer' && e.phase === 'end')
     expect(finals.length).toBe(rs.length)
     for (const e of finals) expect(e.detail).toMatch(/changed pages .*; \d+ files verified/)
+    // Each snapshot left per-page CRC tables on both hosts (transfer/page-crcs.ts), and the
+    // destination checked the game's pages file from them, not by reading it whole.
+    const sent = events.filter((e) => e.step === 'snapshot-transfer' && e.phase === 'end')
+    expect(sent.length).toBeGreaterThanOrEqual(rs.length)
+    for (const e of sent) expect(e.detail).toMatch(/; page CRCs made on both hosts$/)
+    for (const e of finals) expect(e.detail).toMatch(/ files verified \(size, CRC; 1 from page CRCs\)/)
     expect(finals.filter((e) => /; 1 pages file read as CRIU wrote it;/.test(e.detail ?? '')).length).toBeGreaterThan(rs.length / 2)
     for (const r of rs) {
       const last = r.steps.filter((x) => x.step === 'transfer')[0]!

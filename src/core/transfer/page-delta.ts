@@ -10,7 +10,8 @@
 // is compared over the common part). In the tail chain the sender compares each pages file with its
 // basis as CRIU appends to it, and sends those records once CRIU's line says its last task is
 // written, if the memory layout held. Then the destination checks
-// size and CRC (POSIX cksum) of every file against the source's list before anyone restores.
+// size and CRC of every file against the source's list before anyone restores: POSIX cksum's, or
+// zlib's CRC-32 in the tail chain where both ends' perl has zlib's module (page-crcs.ts for pages files).
 // Plain perl (Debian's perl-base, everywhere rsync runs), gzip and cksum: no tool to install.
 import { quoteArgv, shNeutralCommand } from '../ssh/quote'
 import { PAGE_CRCS } from './page-crcs'
@@ -547,7 +548,7 @@ my ($zcur, $zlen, %zin, %along);
 # A pages file patched with its CRC along (its P line ends in z): our copy's table (page-crcs.ts,
 # read before the first patch moves its times), the CRC of every page patched, its new size; and
 # whether its line said so (without a table here the file is summed whole at the end, by zlib).
-my ($ztab, %zov, $zsize, $zp);
+my ($ztab, %zov, $zsize, $zp, %folded);
 # A patched page at $o: its CRC, where it is a whole page (a piece short of one is the file's
 # last, read again at the fold); anything else and the file is summed whole instead.
 sub zpatched { my ($o, $d) = @_; return unless $ztab; if (length $d == 4096 && !($o % 4096)) { $zov{$o >> 12} = Compress::Raw::Zlib::crc32($d) } elsif ($o % 4096 || $o + length $d != $zsize) { undef $ztab } }
@@ -578,7 +579,7 @@ sub rd {
 # reason, and only the next write says ENOSPC (lab, an 8 MiB tmpfs: the error read "write: ").
 sub put { my ($d) = @_; my $o = 0; while ($o < length $d) { my $w = syswrite($fh, $d, length($d) - $o, $o); die "$cur: " . ($! || 'nothing written') . "\n" unless $w; $o += $w } }
 while (defined(my $l = line())) {
-  if ($l =~ /^([PRN]) (\S+)[ \n]/) { $cur = $2; early($cur); delete $zin{$cur}; undef $end; undef $ztab; $zp = $l =~ / z\n$/ }
+  if ($l =~ /^([PRN]) (\S+)[ \n]/) { $cur = $2; early($cur); delete $zin{$cur}; delete $folded{$cur}; undef $end; undef $ztab; $zp = $l =~ / z\n$/ }
   if ($l =~ /^P (\S+) (\d+) (\d+)( z)?\n$/) {
     $ztab = $zp ? crc_table("$dir.crc/$1", $1) : undef; %zov = (); $zsize = $2;
     open($fh, '+<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $fh == $3;
@@ -613,7 +614,7 @@ while (defined(my $l = line())) {
   elsif ($l eq "E\n") {
     # A file that ends in zeros: its size.
     if ($fh && $end && $end > -s $fh) { truncate($fh, $end) or die "$cur: $!\n" }
-    if ($fh && $ztab) { my $c = crc_fold($ztab, \%zov, -s $fh, $fh); $zin{$cur} = "$c " . -s $fh if defined $c; undef $ztab }
+    if ($fh && $ztab) { my $c = crc_fold($ztab, \%zov, -s $fh, $fh); if (defined $c) { $zin{$cur} = "$c " . -s $fh; $folded{$cur} = 1 } undef $ztab }
     if ($fh) { close $fh or die "close: $!\n"; undef $fh }
     if (defined $part) { close $old if $old; rename(".$part.part", $part) or die "$part: $!\n"; undef $part }
     if (defined $zcur) { $zin{$cur} = "$zcur $zlen"; undef $zcur } elsif (defined $cur && !$zp) { sum_early($cur) }
@@ -645,7 +646,9 @@ for my $ck (@ck) {
   close $ck or die "cksum failed\n";
 }
 die "verified $ok of " . scalar(@n) . " files\n" unless $ok == @n;
-my $line = "globehop-delta: verified $ok files $bytes bytes\n";
+# (How many were checked from their page CRCs: the rest were read whole, here or by cksum.)
+my $fold = grep { $along{$_} && $folded{$_} } @n;
+my $line = "globehop-delta: verified $ok files $bytes bytes" . ($fold ? " ($fold by page CRCs)" : '') . "\n";
 if (defined $mark) { open(my $o, '>', "$mark.part") or die "$mark: $!\n"; print $o $line; close $o or die "$mark: $!\n"; rename("$mark.part", $mark) or die "$mark: $!\n" }
 print $line;
 `.replace('CKSUM_SMALL', () => CKSUM_SMALL).replace('ZERO_CRC', () => ZERO_CRC).replace('PAGE_CRCS', () => PAGE_CRCS)
@@ -746,6 +749,8 @@ export interface PageDeltaFigures {
   zeroBytes?: number
   wireBytes?: number
   verifiedFiles?: number
+  /** Of those, checked from their page CRC tables (page-crcs.ts) rather than read whole. */
+  foldedFiles?: number
 }
 
 /** The `globehop-delta:` lines both ends print. */
@@ -762,8 +767,8 @@ export function parsePageDelta(lines: readonly string[]): PageDeltaFigures {
     if (m) out.zeroBytes = +m[1]!
     m = /globehop-delta: wire (\d+)/.exec(l)
     if (m) out.wireBytes = +m[1]!
-    m = /globehop-delta: verified (\d+) files/.exec(l)
-    if (m) out.verifiedFiles = +m[1]!
+    m = /globehop-delta: verified (\d+) files \d+ bytes(?: \((\d+) by page CRCs\))?/.exec(l)
+    if (m) Object.assign(out, { verifiedFiles: +m[1]!, foldedFiles: +(m[2] ?? 0) })
   }
   return out
 }

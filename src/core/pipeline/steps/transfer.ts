@@ -77,7 +77,7 @@ export function deltaArrived(ctx: HopContext, lines: readonly string[]): StepOut
     value: undefined,
     bytes: wire,
     bytesTotal: f.totalBytes,
-    detail: `${formatBytes(wire, '?')} on the wire: ${what}${zeros}${followed}; ${f.verifiedFiles} files verified (size, CRC) on ${ctx.to.name}`,
+    detail: `${formatBytes(wire, '?')} on the wire: ${what}${zeros}${followed}; ${f.verifiedFiles} files verified (size, CRC${f.foldedFiles ? `; ${f.foldedFiles} from page CRCs` : ''}) on ${ctx.to.name}`,
   }
 }
 
