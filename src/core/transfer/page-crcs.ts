@@ -26,8 +26,9 @@ sub crc_table {
 }
 # The CRC of the file open on $fh, $size bytes long, whose whole pages are the table's but for those
 # in %$ov (page number -> its CRC now); its last piece short of a page is read. undef where a page
-# is in neither. A MiB with no changed page is one combine: the lab game's 95 MB with ~1000 pages
-# changed ~2 ms, against a 95 MB pass.
+# is in neither. A MiB with no changed page is one combine, one with a change a combine per page: for
+# 98 MB on this machine 0.1 ms with no page changed, 5 ms with 80 at random, 8 ms with 1000 (every
+# MiB had one), where a pass over the file is what it spares.
 sub crc_fold {
   my ($tab, $ov, $size, $fh) = @_; my $np = int($size / 4096); my $tp = length($tab->[0]) / 4; my $tg = length($tab->[1]) / 4;
   my %dirty; $dirty{$_ >> 8} = 1 for keys %$ov;
