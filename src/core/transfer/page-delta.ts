@@ -545,6 +545,7 @@ my ($fh, %want, $done, $old, $part, $cur, %early, $end);
 # A file sent whole with its CRC along (its N line ends in z): its CRC and size as its bytes
 # arrive (the sender's note), checked against the source's z line without reading it again.
 my ($zcur, $zlen, %zin, %along);
+sub need_zlib { eval { require Compress::Raw::Zlib; 1 } or die "$_[0]: its CRC came along, but this perl has no Compress::Raw::Zlib to check it\n" }
 # A pages file patched with its CRC along (its P line ends in z): our copy's table (page-crcs.ts,
 # read before the first patch moves its times), the CRC of every page patched, its new size; and
 # whether its line said so (without a table here the file is summed whole at the end, by zlib).
@@ -589,7 +590,7 @@ while (defined(my $l = line())) {
   # zeros in H records: a hole here.
   elsif ($l =~ /^N (\S+)( z)?\n$/) {
     $part = $1; undef $old; open($fh, '>:raw', ".$1.part") or die "$1: $!\n";
-    if ($2) { eval { require Compress::Raw::Zlib; 1 } or die "$1: its CRC came along, but this perl has no Compress::Raw::Zlib to check it\n"; ($zcur, $zlen) = (0, 0) }
+    if ($2) { need_zlib($1); ($zcur, $zlen) = (0, 0) }
   }
   elsif ($l =~ /^R (\S+) (\d+) (\d+)( z)?\n$/) {
     $part = $1; open($old, '<:raw', $1) or die "$1: $!\n"; die "$1: the destination's copy is not the source's snapshot\n" unless -s $old == $3;
@@ -635,7 +636,7 @@ check(cksum_line($_)) for @$here;
 # could not be folded here, no valid table say: summed whole.)
 for (grep { $along{$_} } @n) {
   my $zi = $zin{$_} // do {
-    eval { require Compress::Raw::Zlib; 1 } or die "$_: its CRC came along, but this perl has no Compress::Raw::Zlib to check it\n";
+    need_zlib($_);
     open(my $h, '<:raw', $_) or die "$_: its CRC came along, but not its bytes\n"; my $c = crc_whole($h); close $h; "$c " . -s $_ };
   my ($c, $len) = split(' ', $zi); my $size = -s $_ // -1;
   die "$_: $len bytes arrived, the file holds $size\n" unless $len == $size;
